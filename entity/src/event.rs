@@ -1,0 +1,56 @@
+//! Something a network held or did: a conference, its founding, a launch, a signing.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub kind: EventKind,
+    pub title: String,
+    pub year: Option<i32>,
+    pub topic: Option<String>,
+    pub network_id: i32,
+    pub host_id: Option<i32>,
+    /// How many took part, as a source states it, even where not all are named.
+    pub reported_participant_count: Option<i32>,
+    pub source_id: Option<i32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum EventKind {
+    #[sea_orm(string_value = "conference")]
+    Conference,
+    #[sea_orm(string_value = "founding")]
+    Founding,
+    #[sea_orm(string_value = "launch")]
+    Launch,
+    #[sea_orm(string_value = "signing")]
+    Signing,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::network::Entity",
+        from = "Column::NetworkId",
+        to = "super::network::Column::Id"
+    )]
+    Network,
+    #[sea_orm(
+        belongs_to = "super::place::Entity",
+        from = "Column::HostId",
+        to = "super::place::Column::Id"
+    )]
+    Host,
+}
+
+impl Related<super::network::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Network.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

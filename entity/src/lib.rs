@@ -1,0 +1,24 @@
+//! SeaORM entities of Citynet: one module per table, plain models with no GraphQL in them.
+//!
+//! The GraphQL types in the server wrap these models, so a column becomes public API only when a
+//! resolver exposes it.
+
+pub mod event;
+pub mod event_participant;
+pub mod membership;
+pub mod network;
+pub mod network_topic;
+pub mod place;
+pub mod source;
+pub mod twinning;
+
+pub mod prelude {
+    pub use super::event::Entity as Event;
+    pub use super::event_participant::Entity as EventParticipant;
+    pub use super::membership::Entity as Membership;
+    pub use super::network::Entity as Network;
+    pub use super::network_topic::Entity as NetworkTopic;
+    pub use super::place::Entity as Place;
+    pub use super::source::Entity as Source;
+    pub use super::twinning::Entity as Twinning;
+}

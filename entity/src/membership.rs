@@ -1,0 +1,61 @@
+//! A place's membership in a network, with its role and since when.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "memberships")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub place_id: i32,
+    pub network_id: i32,
+    pub role: MembershipRole,
+    /// Year the membership began, where a source states it.
+    pub since: Option<i32>,
+    /// Who represents the member in the network ("Rostock Fire Department").
+    pub represented_by: Option<String>,
+    pub source_id: Option<i32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum MembershipRole {
+    #[sea_orm(string_value = "member")]
+    Member,
+    #[sea_orm(string_value = "founding_member")]
+    FoundingMember,
+    #[sea_orm(string_value = "co_founder")]
+    CoFounder,
+    #[sea_orm(string_value = "initiator")]
+    Initiator,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::place::Entity",
+        from = "Column::PlaceId",
+        to = "super::place::Column::Id"
+    )]
+    Place,
+    #[sea_orm(
+        belongs_to = "super::network::Entity",
+        from = "Column::NetworkId",
+        to = "super::network::Column::Id"
+    )]
+    Network,
+}
+
+impl Related<super::place::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Place.def()
+    }
+}
+
+impl Related<super::network::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Network.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Citynet's schema migrations. The server runs `Migrator::up` at start; `cargo run -p migration`
+//! is not needed for normal use.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_tables::Migration)]
+    }
+}

@@ -1,0 +1,71 @@
+//! The application: database ready (connected, migrated, seeded), schema built, listener bound.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Settings, db, http, schema, seed};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Prepares everything and binds the port; the server starts answering on
+    /// [`run_until_stopped`](Self::run_until_stopped).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = prepare_database(settings).await?;
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let server = http::server(listener, schema::build(db.clone()), db.clone())?;
+        tracing::info!(
+            "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
+            display_address(settings, port)
+        );
+        Ok(Self { port, server, db })
+    }
+
+    /// The port actually bound (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, letting in-flight requests finish, then closes the pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        self.db.close().await?;
+        tracing::info!("Citynet stopped");
+        Ok(())
+    }
+}
+
+/// Connects, migrates, and seeds an empty database.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(settings).await.with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            crate::config::redact_url(&settings.database_url)
+        )
+    })?;
+    db::migrate(&db).await.context("migrating the database")?;
+    match seed::seed_if_empty(&db)
+        .await
+        .context("loading the seed data")?
+    {
+        Some(report) => tracing::info!("Seeded an empty database: {report}"),
+        None => tracing::info!("The database already holds data; nothing seeded"),
+    }
+    Ok(db)
+}
+
+fn display_address(settings: &Settings, port: u16) -> String {
+    match settings.host {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]:{port}"),
+        ip => format!("{ip}:{port}"),
+    }
+}

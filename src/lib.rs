@@ -1,0 +1,22 @@
+//! Citynet: a GraphQL API over the networks cities form.
+//!
+//! Map of the crate (arrows: "uses"):
+//! - [`config`]: `Settings` from the environment, with embedded defaults.
+//! - [`telemetry`]: the log subscriber.
+//! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
+//! - [`seed`] → `entity`: the embedded seed data and its one-transaction loader.
+//! - [`loaders`] → `entity`: batched, SQL-paged data access.
+//! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
+//! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
+//! - [`app`] → everything: `Application::build` and `run_until_stopped`.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod loaders;
+pub mod schema;
+pub mod seed;
+pub mod slug;
+pub mod telemetry;

@@ -1,0 +1,77 @@
+//! The `citynet` command: a thin shim over the library.
+//!
+//! - `citynet` (or `citynet serve`): migrate, seed when empty, serve.
+//! - `citynet schema`: print the GraphQL schema (SDL).
+//! - `citynet seed`: migrate and seed an empty database, then exit.
+
+use std::process::ExitCode;
+
+use citynet::{app, config::Settings, schema, telemetry};
+
+const USAGE: &str = "usage: citynet [serve | schema | seed]";
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let command = std::env::args().nth(1);
+    match command.as_deref() {
+        None | Some("serve") => run(serve).await,
+        Some("seed") => run(seed).await,
+        Some("schema") => {
+            print!("{}", schema::sdl());
+            ExitCode::SUCCESS
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("error: unknown command {other:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads `.env` and the settings, starts logging, runs `task`; any failure is one line on stderr
+/// and a non-zero exit code.
+async fn run<F, Fut>(task: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("error: .env: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(err) = telemetry::init(&settings.log_filter) {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
+    match task(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    app::Application::build(&settings)
+        .await?
+        .run_until_stopped()
+        .await
+}
+
+async fn seed(settings: Settings) -> anyhow::Result<()> {
+    app::prepare_database(&settings).await?.close().await?;
+    Ok(())
+}

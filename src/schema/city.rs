@@ -1,0 +1,166 @@
+//! `City`: a place that belongs to networks (usually a city, sometimes a region).
+
+use async_graphql::{Context, Enum, Object, Result, ID};
+use entity::place;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{
+    db,
+    ids::{self, NodeType},
+    load,
+    pagination::{self, Conn, PageArgs, RootTable},
+    source::Source,
+    Event, Membership, Network,
+};
+use crate::{
+    error::AppError,
+    loaders::{
+        by_id::SourceId,
+        page::{EventList, MembershipList, NetworkList, PlaceList},
+    },
+};
+
+/// A member of a network is usually a city, sometimes a region (Masovian Voivodeship).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceKind {
+    City,
+    Region,
+}
+
+impl From<place::PlaceKind> for PlaceKind {
+    fn from(kind: place::PlaceKind) -> Self {
+        match kind {
+            place::PlaceKind::City => Self::City,
+            place::PlaceKind::Region => Self::Region,
+        }
+    }
+}
+
+pub struct City(pub place::Model);
+
+#[Object]
+impl City {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::City, self.0.id)
+    }
+    /// Lowercase ASCII words joined by '-', diacritics dropped: düsseldorf -> dusseldorf.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> PlaceKind {
+        self.0.kind.into()
+    }
+    /// ISO 3166-1 alpha-2, e.g. DE.
+    async fn country_code(&self) -> Option<&str> {
+        self.0.country_code.as_deref()
+    }
+    async fn latitude(&self) -> Option<f64> {
+        self.0.latitude
+    }
+    async fn longitude(&self) -> Option<f64> {
+        self.0.longitude
+    }
+    /// This place's memberships, oldest record first.
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Membership>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, MembershipList::OfPlace, self.0.id, args, Membership).await
+    }
+    /// The networks this place belongs to.
+    async fn networks(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Network>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, NetworkList::NetworksOfPlace, self.0.id, args, Network).await
+    }
+    /// Events held in this place.
+    async fn hosted_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, EventList::HostedByPlace, self.0.id, args, Event).await
+    }
+    /// Events this place is named as taking part in.
+    async fn attended_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, EventList::AttendedByPlace, self.0.id, args, Event).await
+    }
+    /// This place's twin cities; a twinning shows from both sides.
+    async fn twin_cities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<City>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, args, City).await
+    }
+    /// The document this place was taken from.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
+        source_of(ctx, self.0.source_id).await
+    }
+}
+
+/// Loads a record's source document, if it has one.
+pub(super) async fn source_of(ctx: &Context<'_>, source_id: Option<i32>) -> Result<Option<Source>> {
+    match source_id {
+        Some(id) => Ok(load(ctx, SourceId(id)).await?.map(Source)),
+        None => Ok(None),
+    }
+}
+
+#[derive(Default)]
+pub struct CityQuery;
+
+#[Object]
+impl CityQuery {
+    /// A place by slug, or null when there is none.
+    async fn city(&self, ctx: &Context<'_>, slug: String) -> Result<Option<City>> {
+        let found = place::Entity::find()
+            .filter(place::Column::Slug.eq(slug))
+            .one(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(found.map(City))
+    }
+    /// All places (cities and regions).
+    async fn cities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<City>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::root::<place::Entity, _>(ctx, RootTable::Places, args, City).await
+    }
+}

@@ -1,0 +1,91 @@
+//! Global object ids: opaque strings that name a type and a row, e.g. `Q2l0eTox` for "City:1".
+//! `node(id:)` decodes them; clients should treat them as opaque.
+
+use async_graphql::ID;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
+use crate::error::{AppError, AppResult};
+
+/// The types that implement `Node`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeType {
+    City,
+    Network,
+    Membership,
+    Event,
+}
+
+impl NodeType {
+    const ALL: [NodeType; 4] = [Self::City, Self::Network, Self::Membership, Self::Event];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::City => "City",
+            Self::Network => "Network",
+            Self::Membership => "Membership",
+            Self::Event => "Event",
+        }
+    }
+}
+
+/// The global id of row `id` of `node_type`.
+pub fn encode(node_type: NodeType, id: i32) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", node_type.name())))
+}
+
+/// Decodes a global id; anything this server did not issue is an `INVALID_ID` error.
+pub fn decode(id: &str) -> AppResult<(NodeType, i32)> {
+    let invalid = || AppError::InvalidId(format!("{id:?} is not a valid node id"));
+    let bytes = URL_SAFE_NO_PAD.decode(id).map_err(|_| invalid())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| invalid())?;
+    let (name, row) = text.split_once(':').ok_or_else(invalid)?;
+    let node_type = NodeType::ALL
+        .into_iter()
+        .find(|t| t.name() == name)
+        .ok_or_else(invalid)?;
+    let row: i32 = row.parse().map_err(|_| invalid())?;
+    if row <= 0 || row.to_string() != row_text(text) {
+        return Err(invalid());
+    }
+    Ok((node_type, row))
+}
+
+/// The part after the type name, compared literally so that "City:01" is not a second id of 1.
+fn row_text(text: &str) -> &str {
+    text.split_once(':').map(|(_, row)| row).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_type() {
+        for node_type in NodeType::ALL {
+            let id = encode(node_type, 42);
+            assert_eq!(decode(&id).unwrap(), (node_type, 42));
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_did_not_issue() {
+        for bad in [
+            "",
+            "x",
+            "City:1",
+            "Q2l0eTo",
+            &URL_SAFE_NO_PAD.encode("Town:1"),
+        ] {
+            assert!(decode(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            "City:0",
+            "City:-1",
+            "City:01",
+            "City:1.0",
+            "City:99999999999",
+        ] {
+            assert!(decode(&URL_SAFE_NO_PAD.encode(bad)).is_err(), "{bad}");
+        }
+    }
+}

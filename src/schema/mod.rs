@@ -1,0 +1,100 @@
+//! The GraphQL schema: one module per type, each with its query root; this module merges them.
+//! Nothing here knows about HTTP.
+
+mod city;
+mod event;
+pub mod ids;
+mod membership;
+mod network;
+mod node;
+pub mod pagination;
+mod source;
+
+use async_graphql::{
+    dataloader::DataLoader, Context, EmptyMutation, EmptySubscription, MergedObject, Schema,
+    SchemaBuilder,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::loaders::{self, AppLoader};
+
+pub use city::City;
+pub use event::Event;
+pub use membership::Membership;
+pub use network::Network;
+pub use node::Node;
+
+/// The query root: each domain contributes its own fields.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    city::CityQuery,
+    network::NetworkQuery,
+    event::EventQuery,
+);
+
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema's shape, without any state attached (enough for `sdl()`).
+pub fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The executable schema over `db`.
+pub fn build(db: DatabaseConnection) -> AppSchema {
+    builder()
+        .data(loaders::data_loader(db.clone()))
+        .data(db)
+        .finish()
+}
+
+/// The schema in GraphQL SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The database pool attached in [`build`].
+fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+}
+
+/// The shared loader attached in [`build`].
+fn loader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DataLoader<AppLoader>> {
+    ctx.data::<DataLoader<AppLoader>>()
+}
+
+/// Loads one row by key through the shared loader.
+async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> async_graphql::Result<Option<<AppLoader as async_graphql::dataloader::Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
+{
+    Ok(loader(ctx)?
+        .load_one(key)
+        .await
+        .map_err(crate::error::AppError::from)?)
+}
+
+/// Loads a row that a foreign key guarantees; its absence is a server fault, not a client's.
+async fn load_required<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> async_graphql::Result<<AppLoader as async_graphql::dataloader::Loader<K>>::Value>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
+{
+    match load(ctx, key.clone()).await? {
+        Some(value) => Ok(value),
+        None => {
+            tracing::error!(?key, "a referenced row is missing");
+            Err(crate::error::AppError::Database(std::sync::Arc::new(
+                sea_orm::DbErr::RecordNotFound(format!("{key:?}")),
+            ))
+            .into())
+        }
+    }
+}

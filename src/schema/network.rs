@@ -1,0 +1,127 @@
+//! `Network`: an inter-city network and its memberships, members and events.
+
+use async_graphql::{Context, Object, Result, ID};
+use entity::network;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{
+    city::source_of,
+    db,
+    ids::{self, NodeType},
+    load,
+    pagination::{self, Conn, PageArgs, RootTable},
+    source::Source,
+    City, Event, Membership,
+};
+use crate::{
+    error::AppError,
+    loaders::{
+        by_id::PlaceId,
+        page::{EventList, MembershipList, PlaceList},
+        topics::TopicsOf,
+    },
+};
+
+pub struct Network(pub network::Model);
+
+#[Object]
+impl Network {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Network, self.0.id)
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn acronym(&self) -> Option<&str> {
+        self.0.acronym.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Short lowercase tags for what the network works on, e.g. climate, peace, crisis management.
+    async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(load(ctx, TopicsOf(self.0.id)).await?.unwrap_or_default())
+    }
+    async fn founded_year(&self) -> Option<i32> {
+        self.0.founded_year
+    }
+    async fn founded_in(&self, ctx: &Context<'_>) -> Result<Option<City>> {
+        match self.0.founded_in_id {
+            Some(id) => Ok(load(ctx, PlaceId(id)).await?.map(City)),
+            None => Ok(None),
+        }
+    }
+    /// The member count a source states ('about 100' -> 100), null where none is stated.
+    async fn reported_member_count(&self) -> Option<i32> {
+        self.0.reported_member_count
+    }
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Membership>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, MembershipList::OfNetwork, self.0.id, args, Membership).await
+    }
+    /// The places that are members, in the order their memberships were recorded.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<City>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, PlaceList::MembersOfNetwork, self.0.id, args, City).await
+    }
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::related(ctx, EventList::OfNetwork, self.0.id, args, Event).await
+    }
+    /// The document this network was taken from.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
+        source_of(ctx, self.0.source_id).await
+    }
+}
+
+#[derive(Default)]
+pub struct NetworkQuery;
+
+#[Object]
+impl NetworkQuery {
+    /// A network by slug, or null when there is none.
+    async fn network(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Network>> {
+        let found = network::Entity::find()
+            .filter(network::Column::Slug.eq(slug))
+            .one(db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        Ok(found.map(Network))
+    }
+    /// All networks.
+    async fn networks(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Network>> {
+        let args = PageArgs::new(first, after, last, before);
+        pagination::root::<network::Entity, _>(ctx, RootTable::Networks, args, Network).await
+    }
+}

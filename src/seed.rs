@@ -1,0 +1,478 @@
+//! Seed data: the human-editable TOML files in `seeds/`, compiled into the binary so that it runs
+//! anywhere, validated, and loaded in one transaction into an empty database.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{bail, ensure, Context};
+use entity::{
+    event, event_participant, membership, network, network_topic, place, prelude::*, source,
+    twinning,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, TransactionTrait,
+};
+use serde::Deserialize;
+
+use crate::slug::is_valid_slug;
+
+/// The seed files, embedded at build time (a rebuild picks up edits).
+const SOURCES_TOML: &str = include_str!("../seeds/sources.toml");
+const PLACES_TOML: &str = include_str!("../seeds/places.toml");
+const NETWORKS_TOML: &str = include_str!("../seeds/networks.toml");
+const MEMBERSHIPS_TOML: &str = include_str!("../seeds/memberships.toml");
+const EVENTS_TOML: &str = include_str!("../seeds/events.toml");
+const TWINNINGS_TOML: &str = include_str!("../seeds/twinnings.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourcesFile {
+    source: Vec<SourceSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSeed {
+    pub key: String,
+    pub title: String,
+    pub publisher: String,
+    pub document: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlacesFile {
+    place: Vec<PlaceSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceSeed {
+    pub slug: String,
+    pub name: String,
+    pub kind: PlaceKindSeed,
+    pub country_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKindSeed {
+    City,
+    Region,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworksFile {
+    network: Vec<NetworkSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSeed {
+    pub slug: String,
+    pub name: String,
+    pub acronym: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    pub founded_year: Option<i32>,
+    pub founded_in: Option<String>,
+    pub reported_member_count: Option<i32>,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MembershipsFile {
+    membership: Vec<MembershipSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipSeed {
+    pub network: String,
+    pub place: String,
+    #[serde(default)]
+    pub role: RoleSeed,
+    pub since: Option<i32>,
+    pub represented_by: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleSeed {
+    #[default]
+    Member,
+    FoundingMember,
+    CoFounder,
+    Initiator,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsFile {
+    event: Vec<EventSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSeed {
+    pub kind: EventKindSeed,
+    pub title: String,
+    pub year: Option<i32>,
+    pub topic: Option<String>,
+    pub network: String,
+    pub host: Option<String>,
+    #[serde(default)]
+    pub participants: Vec<String>,
+    pub reported_participant_count: Option<i32>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKindSeed {
+    Conference,
+    Founding,
+    Launch,
+    Signing,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TwinningsFile {
+    twinning: Vec<TwinningSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwinningSeed {
+    pub places: [String; 2],
+    pub source: String,
+}
+
+/// Everything in `seeds/`, parsed.
+#[derive(Debug)]
+pub struct SeedData {
+    pub sources: Vec<SourceSeed>,
+    pub places: Vec<PlaceSeed>,
+    pub networks: Vec<NetworkSeed>,
+    pub memberships: Vec<MembershipSeed>,
+    pub events: Vec<EventSeed>,
+    pub twinnings: Vec<TwinningSeed>,
+}
+
+/// What a load wrote, for the start-up log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    pub places: usize,
+    pub networks: usize,
+    pub memberships: usize,
+    pub events: usize,
+    pub participants: usize,
+    pub twinnings: usize,
+}
+
+impl std::fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} places, {} networks, {} memberships, {} events ({} named participants), {} twinnings",
+            self.places,
+            self.networks,
+            self.memberships,
+            self.events,
+            self.participants,
+            self.twinnings
+        )
+    }
+}
+
+impl SeedData {
+    /// Parses and validates the seed files compiled into this binary.
+    pub fn embedded() -> anyhow::Result<Self> {
+        let data = Self {
+            sources: parse::<SourcesFile>("sources.toml", SOURCES_TOML)?.source,
+            places: parse::<PlacesFile>("places.toml", PLACES_TOML)?.place,
+            networks: parse::<NetworksFile>("networks.toml", NETWORKS_TOML)?.network,
+            memberships: parse::<MembershipsFile>("memberships.toml", MEMBERSHIPS_TOML)?.membership,
+            events: parse::<EventsFile>("events.toml", EVENTS_TOML)?.event,
+            twinnings: parse::<TwinningsFile>("twinnings.toml", TWINNINGS_TOML)?.twinning,
+        };
+        data.validate()?;
+        Ok(data)
+    }
+
+    /// Checks what the database would also refuse, with messages that point into the files.
+    fn validate(&self) -> anyhow::Result<()> {
+        let sources = unique_keys("sources.toml", self.sources.iter().map(|s| &s.key))?;
+        let places = unique_keys("places.toml", self.places.iter().map(|p| &p.slug))?;
+        let networks = unique_keys("networks.toml", self.networks.iter().map(|n| &n.slug))?;
+        let known = |set: &HashSet<&str>, file: &str, what: &str, key: &str| {
+            ensure!(set.contains(key), "{file}: unknown {what} {key:?}");
+            Ok(())
+        };
+        for place in &self.places {
+            ensure!(
+                is_valid_slug(&place.slug),
+                "places.toml: bad slug {:?}",
+                place.slug
+            );
+            if let Some(code) = &place.country_code {
+                ensure!(
+                    code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()),
+                    "places.toml: {}: country code {code:?} is not ISO 3166-1 alpha-2",
+                    place.slug
+                );
+            }
+            known(&sources, "places.toml", "source", &place.source)?;
+        }
+        for network in &self.networks {
+            ensure!(
+                is_valid_slug(&network.slug),
+                "networks.toml: bad slug {:?}",
+                network.slug
+            );
+            if let Some(founded_in) = &network.founded_in {
+                known(&places, "networks.toml", "place", founded_in)?;
+            }
+            known(&sources, "networks.toml", "source", &network.source)?;
+        }
+        let mut pairs = HashSet::new();
+        for m in &self.memberships {
+            known(&networks, "memberships.toml", "network", &m.network)?;
+            known(&places, "memberships.toml", "place", &m.place)?;
+            known(&sources, "memberships.toml", "source", &m.source)?;
+            ensure!(
+                pairs.insert((&m.place, &m.network)),
+                "memberships.toml: {} is listed twice in {}",
+                m.place,
+                m.network
+            );
+        }
+        for e in &self.events {
+            known(&networks, "events.toml", "network", &e.network)?;
+            if let Some(host) = &e.host {
+                known(&places, "events.toml", "place", host)?;
+            }
+            for p in &e.participants {
+                known(&places, "events.toml", "place", p)?;
+            }
+            known(&sources, "events.toml", "source", &e.source)?;
+        }
+        for t in &self.twinnings {
+            let [a, b] = &t.places;
+            ensure!(a != b, "twinnings.toml: {a} is twinned with itself");
+            known(&places, "twinnings.toml", "place", a)?;
+            known(&places, "twinnings.toml", "place", b)?;
+            known(&sources, "twinnings.toml", "source", &t.source)?;
+        }
+        Ok(())
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(file: &str, text: &'a str) -> anyhow::Result<T> {
+    toml::from_str(text).with_context(|| format!("seeds/{file} is not valid"))
+}
+
+fn unique_keys<'a>(
+    file: &str,
+    keys: impl Iterator<Item = &'a String>,
+) -> anyhow::Result<HashSet<&'a str>> {
+    let mut set = HashSet::new();
+    for key in keys {
+        if !set.insert(key.as_str()) {
+            bail!("{file}: {key:?} appears twice");
+        }
+    }
+    Ok(set)
+}
+
+/// Loads the embedded seed data unless the database already holds data. Returns what it loaded,
+/// or `None` when there was something there already (so a restart loads nothing twice).
+pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<Option<SeedReport>> {
+    let existing = Place::find().count(db).await? + Network::find().count(db).await?;
+    if existing > 0 {
+        return Ok(None);
+    }
+    let data = SeedData::embedded()?;
+    let txn = db.begin().await?;
+    let report = load(&txn, &data).await?;
+    txn.commit().await?;
+    Ok(Some(report))
+}
+
+/// Inserts `data` inside `txn`; the caller commits, so a failure leaves nothing behind.
+async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<SeedReport> {
+    let mut report = SeedReport::default();
+    let mut sources = HashMap::new();
+    for s in &data.sources {
+        let row = source::ActiveModel {
+            key: Set(s.key.clone()),
+            title: Set(s.title.clone()),
+            publisher: Set(s.publisher.clone()),
+            document: Set(s.document.clone()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        sources.insert(s.key.as_str(), row.id);
+    }
+    let source_id = |key: &str| sources.get(key).copied();
+
+    let mut places = HashMap::new();
+    for p in &data.places {
+        let row = place::ActiveModel {
+            slug: Set(p.slug.clone()),
+            name: Set(p.name.clone()),
+            kind: Set(match p.kind {
+                PlaceKindSeed::City => place::PlaceKind::City,
+                PlaceKindSeed::Region => place::PlaceKind::Region,
+            }),
+            country_code: Set(p.country_code.clone()),
+            latitude: Set(p.latitude),
+            longitude: Set(p.longitude),
+            source_id: Set(source_id(&p.source)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        places.insert(p.slug.as_str(), row.id);
+        report.places += 1;
+    }
+    let place_id = |slug: &str| {
+        places
+            .get(slug)
+            .copied()
+            .with_context(|| format!("unknown place {slug:?}"))
+    };
+
+    let mut networks = HashMap::new();
+    for n in &data.networks {
+        let row = network::ActiveModel {
+            slug: Set(n.slug.clone()),
+            name: Set(n.name.clone()),
+            acronym: Set(n.acronym.clone()),
+            description: Set(n.description.clone()),
+            founded_year: Set(n.founded_year),
+            founded_in_id: Set(n.founded_in.as_deref().map(place_id).transpose()?),
+            reported_member_count: Set(n.reported_member_count),
+            source_id: Set(source_id(&n.source)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        for (position, topic) in n.topics.iter().enumerate() {
+            network_topic::ActiveModel {
+                network_id: Set(row.id),
+                topic: Set(topic.clone()),
+                position: Set(i32::try_from(position)?),
+            }
+            .insert(txn)
+            .await?;
+        }
+        networks.insert(n.slug.as_str(), row.id);
+        report.networks += 1;
+    }
+    let network_id = |slug: &str| {
+        networks
+            .get(slug)
+            .copied()
+            .with_context(|| format!("unknown network {slug:?}"))
+    };
+
+    for m in &data.memberships {
+        membership::ActiveModel {
+            place_id: Set(place_id(&m.place)?),
+            network_id: Set(network_id(&m.network)?),
+            role: Set(match m.role {
+                RoleSeed::Member => membership::MembershipRole::Member,
+                RoleSeed::FoundingMember => membership::MembershipRole::FoundingMember,
+                RoleSeed::CoFounder => membership::MembershipRole::CoFounder,
+                RoleSeed::Initiator => membership::MembershipRole::Initiator,
+            }),
+            since: Set(m.since),
+            represented_by: Set(m.represented_by.clone()),
+            source_id: Set(source_id(&m.source)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        report.memberships += 1;
+    }
+
+    for e in &data.events {
+        let row = event::ActiveModel {
+            kind: Set(match e.kind {
+                EventKindSeed::Conference => event::EventKind::Conference,
+                EventKindSeed::Founding => event::EventKind::Founding,
+                EventKindSeed::Launch => event::EventKind::Launch,
+                EventKindSeed::Signing => event::EventKind::Signing,
+            }),
+            title: Set(e.title.clone()),
+            year: Set(e.year),
+            topic: Set(e.topic.clone()),
+            network_id: Set(network_id(&e.network)?),
+            host_id: Set(e.host.as_deref().map(place_id).transpose()?),
+            reported_participant_count: Set(e.reported_participant_count),
+            source_id: Set(source_id(&e.source)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        for participant in &e.participants {
+            event_participant::ActiveModel {
+                event_id: Set(row.id),
+                place_id: Set(place_id(participant)?),
+                source_id: Set(source_id(&e.source)),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            report.participants += 1;
+        }
+        report.events += 1;
+    }
+
+    for t in &data.twinnings {
+        let [a, b] = [place_id(&t.places[0])?, place_id(&t.places[1])?];
+        for (from, to) in [(a, b), (b, a)] {
+            twinning::ActiveModel {
+                place_id: Set(from),
+                twin_id: Set(to),
+                source_id: Set(source_id(&t.source)),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+        }
+        report.twinnings += 1;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_seed_files_parse_and_validate() {
+        let data = SeedData::embedded().expect("seed files are valid");
+        assert!(data.places.len() >= 22);
+        assert_eq!(data.sources.len(), 2);
+    }
+
+    #[test]
+    fn every_source_document_is_in_the_repository() {
+        let data = SeedData::embedded().expect("seed files are valid");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for source in &data.sources {
+            assert!(root.join(&source.document).is_file(), "{}", source.document);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `spawn_app`: the real application on port 0 with a fresh database, plus request helpers.
+
+use std::{net::IpAddr, path::Path};
+
+use citynet::{app::Application, config::Settings};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// Keeps the temporary database alive for the test's duration.
+    pub _dir: Option<TempDir>,
+}
+
+/// Settings for a SQLite database file inside `dir`.
+pub fn settings_for(dir: &Path) -> Settings {
+    Settings {
+        database_url: format!("sqlite://{}?mode=rwc", dir.join("citynet.db").display()),
+        database_max_connections: 4,
+        host: IpAddr::from([127, 0, 0, 1]),
+        port: 0,
+        log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+    }
+}
+
+/// Starts the application on a fresh, empty temporary database.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut app = spawn_app_with(settings_for(dir.path())).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts the application with the given settings (the caller owns the database).
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        citynet::telemetry::init(&settings.log_filter).expect("a valid TEST_LOG filter");
+    }
+    let application = Application::build(&settings)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _dir: None,
+    }
+}
+
+impl TestApp {
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON body (data and errors).
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Like [`gql`](Self::gql), but asserts there were no errors and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// POSTs raw bytes with a content type; returns the status and the body parsed as JSON.
+    pub async fn post_raw(&self, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.graphql_url())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("body is not JSON ({err}): {text}"));
+        (status, json)
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn first_error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body:#}"))
+}
+
+/// The `field` of every node of a connection value, as strings.
+pub fn strings(connection: &Value, field: &str) -> Vec<String> {
+    connection["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection:#}"))
+        .iter()
+        .map(|node| node[field].as_str().expect("a string field").to_owned())
+        .collect()
+}

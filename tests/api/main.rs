@@ -1,0 +1,12 @@
+//! Citynet's integration tests: each test starts the real server on a free port against a fresh
+//! temporary SQLite database and speaks HTTP to it, asserting on what a client sees.
+//! All modules compile into one test binary (one link step).
+
+mod bad_input;
+mod contract;
+mod helpers;
+mod nodes;
+mod pagination;
+mod seed_facts;
+mod server;
+mod traversal;

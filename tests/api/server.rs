@@ -1,0 +1,112 @@
+//! The server as a whole: start-up, restart, playground, health, configuration errors.
+
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{settings_for, spawn_app, spawn_app_with};
+
+const COUNTS: &str = r#"{ cities { totalCount } networks { totalCount } events { totalCount }
+    network(slug: "ubc") { memberships { totalCount } } }"#;
+
+#[tokio::test]
+async fn a_restart_on_the_same_database_loads_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spawn_app_with(settings_for(dir.path())).await;
+    let before = first.data(COUNTS, json!({})).await;
+    let second = spawn_app_with(settings_for(dir.path())).await;
+    let after = second.data(COUNTS, json!({})).await;
+    assert_eq!(before, after);
+    assert_eq!(after["cities"]["totalCount"], 24);
+    assert_eq!(after["network"]["memberships"]["totalCount"], 1);
+
+    // And the seed step itself reports that it did nothing.
+    let db = citynet::db::connect(&settings_for(dir.path())).await.unwrap();
+    assert!(citynet::seed::seed_if_empty(&db).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_browser_gets_the_playground_bound_to_the_endpoint() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.to_lowercase().contains("graphiql"));
+    assert!(page.contains("/graphql"));
+}
+
+#[tokio::test]
+async fn health_reports_ok() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+fn citynet(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_citynet"));
+    command.args(args).current_dir(dir.path()).env_remove("RUST_LOG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("citynet runs")
+}
+
+#[test]
+fn a_bad_setting_is_one_line_naming_the_variable_and_a_failing_exit() {
+    for (variable, value) in [
+        ("PORT", "eighty"),
+        ("HOST", "not an address"),
+        ("DATABASE_URL", "mysql://localhost/citynet"),
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("RUST_LOG", "info,[[["),
+    ] {
+        let output = citynet(&[], &[(variable, value)]);
+        assert!(!output.status.success(), "{variable}={value} must fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(variable), "{stderr}");
+    }
+}
+
+#[test]
+fn the_seed_command_creates_and_fills_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
+    let output = Command::new(env!("CARGO_BIN_EXE_citynet"))
+        .arg("seed")
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("24 places"), "{log}");
+    let again = Command::new(env!("CARGO_BIN_EXE_citynet"))
+        .arg("seed")
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing seeded"));
+}
+
+#[test]
+fn an_unknown_command_fails_with_usage() {
+    let output = citynet(&["frobnicate"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage"));
+}

@@ -101,13 +101,11 @@ async fn graphql_get(schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResp
         return playground();
     }
     let request = match async_graphql::http::parse_query_string(req.query_string()) {
-        Ok(request) if request.query.trim().is_empty() => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
-            )
-        }
+        Ok(request) if request.query.trim().is_empty() => return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
+        ),
         Ok(request) => request,
         Err(err) => {
             return request_error(

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use crate::helpers::{first_error_code, spawn_app, TestApp};
 
 async fn still_answers(app: &TestApp) {
-    let data = app.data("{ cities(first: 1) { totalCount } }", json!({})).await;
+    let data = app
+        .data("{ cities(first: 1) { totalCount } }", json!({}))
+        .await;
     assert_eq!(data["cities"]["totalCount"], 24);
 }
 
@@ -18,7 +20,9 @@ async fn malformed_json_is_a_400_with_a_json_error() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
         assert_eq!(first_error_code(&json), "BAD_REQUEST", "{body:?}");
     }
-    let (status, _) = app.post_raw("application/json", vec![0xff, 0xfe, 0x00]).await;
+    let (status, _) = app
+        .post_raw("application/json", vec![0xff, 0xfe, 0x00])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "invalid UTF-8");
     still_answers(&app).await;
 }
@@ -27,13 +31,21 @@ async fn malformed_json_is_a_400_with_a_json_error() {
 async fn a_wrong_content_type_is_a_400_with_a_json_error() {
     let app = spawn_app().await;
     let query = r#"{"query":"{ cities { totalCount } }"}"#;
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/xml"] {
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
         let (status, json) = app.post_raw(content_type, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}");
         assert_eq!(first_error_code(&json), "UNSUPPORTED_CONTENT_TYPE");
     }
     let (status, _) = app.post_raw("application/json; charset=utf-8", query).await;
-    assert_eq!(status, StatusCode::OK, "parameters after the media type are fine");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "parameters after the media type are fine"
+    );
 }
 
 #[tokio::test]
@@ -52,7 +64,10 @@ async fn an_invalid_query_gets_errors_and_no_data() {
             body["errors"].as_array().is_some_and(|e| !e.is_empty()),
             "{query}: {body:#}"
         );
-        assert!(body.get("data").is_none() || body["data"].is_null(), "{query}: {body:#}");
+        assert!(
+            body.get("data").is_none() || body["data"].is_null(),
+            "{query}: {body:#}"
+        );
     }
     still_answers(&app).await;
 }
@@ -85,7 +100,10 @@ async fn unknown_slugs_are_null_not_errors() {
             json!({}),
         )
         .await;
-    assert_eq!(data, json!({ "city": null, "network": null, "weird": null }));
+    assert_eq!(
+        data,
+        json!({ "city": null, "network": null, "weird": null })
+    );
     still_answers(&app).await;
 }
 
@@ -109,7 +127,12 @@ async fn other_methods_and_paths_get_json_errors() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(first_error_code(&body), "METHOD_NOT_ALLOWED");
 
-    let response = app.client.get(format!("{}/nope", app.address)).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{}/nope", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let body: Value = response.json().await.unwrap();
     assert_eq!(first_error_code(&body), "NOT_FOUND");

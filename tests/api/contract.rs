@@ -43,7 +43,12 @@ fn render(type_ref: &Value) -> String {
 fn live_types(introspection: &Value) -> BTreeMap<String, LiveType> {
     let names = |list: &Value| -> Vec<String> {
         list.as_array()
-            .map(|items| items.iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| i["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     introspection["__schema"]["types"]
@@ -61,9 +66,14 @@ fn live_types(introspection: &Value) -> BTreeMap<String, LiveType> {
                                 .as_array()
                                 .unwrap()
                                 .iter()
-                                .map(|a| (a["name"].as_str().unwrap().to_owned(), render(&a["type"])))
+                                .map(|a| {
+                                    (a["name"].as_str().unwrap().to_owned(), render(&a["type"]))
+                                })
                                 .collect();
-                            (f["name"].as_str().unwrap().to_owned(), (render(&f["type"]), args))
+                            (
+                                f["name"].as_str().unwrap().to_owned(),
+                                (render(&f["type"]), args),
+                            )
                         })
                         .collect()
                 })
@@ -84,7 +94,9 @@ fn violations(contract: &str, live: &BTreeMap<String, LiveType>) -> Vec<String> 
     let document = parse_schema(contract).expect("the contract is valid SDL");
     let mut problems = Vec::new();
     for definition in document.definitions {
-        let TypeSystemDefinition::Type(definition) = definition else { continue };
+        let TypeSystemDefinition::Type(definition) = definition else {
+            continue;
+        };
         let definition = definition.node;
         let name = definition.name.node.to_string();
         let Some(live_type) = live.get(&name) else {
@@ -108,7 +120,10 @@ fn violations(contract: &str, live: &BTreeMap<String, LiveType>) -> Vec<String> 
             TypeKind::InputObject(_) => ("INPUT_OBJECT", None, None),
         };
         if live_type.kind != kind {
-            problems.push(format!("{name} is a {} instead of a {kind}", live_type.kind));
+            problems.push(format!(
+                "{name} is a {} instead of a {kind}",
+                live_type.kind
+            ));
         }
         for interface in interfaces.into_iter().flatten() {
             let interface = interface.node.to_string();
@@ -125,14 +140,18 @@ fn violations(contract: &str, live: &BTreeMap<String, LiveType>) -> Vec<String> 
             };
             let ty = field.ty.node.to_string();
             if *live_ty != ty {
-                problems.push(format!("{name}.{field_name} is {live_ty}, the contract says {ty}"));
+                problems.push(format!(
+                    "{name}.{field_name} is {live_ty}, the contract says {ty}"
+                ));
             }
             let mut contract_args = Vec::new();
             for arg in &field.arguments {
                 let arg_name = arg.node.name.node.to_string();
                 let arg_ty = arg.node.ty.node.to_string();
                 match live_args.get(&arg_name) {
-                    None => problems.push(format!("argument {name}.{field_name}({arg_name}) is missing")),
+                    None => problems.push(format!(
+                        "argument {name}.{field_name}({arg_name}) is missing"
+                    )),
                     Some(live_arg) if *live_arg != arg_ty => problems.push(format!(
                         "{name}.{field_name}({arg_name}) is {live_arg}, the contract says {arg_ty}"
                     )),
@@ -157,7 +176,11 @@ async fn the_live_schema_satisfies_the_contract() {
     let app = spawn_app().await;
     let live = live_types(&app.data(INTROSPECTION, json!({})).await);
     let problems = violations(CONTRACT, &live);
-    assert!(problems.is_empty(), "the schema breaks the contract:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the schema breaks the contract:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -165,13 +188,32 @@ async fn the_contract_check_notices_a_break() {
     let app = spawn_app().await;
     let live = live_types(&app.data(INTROSPECTION, json!({})).await);
     let broken = [
-        ("slug: String!\n  name: String!\n  kind", "slug: Int!\n  name: String!\n  kind", "City.slug is String!"),
-        ("  CO_FOUNDER\n", "  CO_FOUNDER\n  HONORARY\n", "MembershipRole.HONORARY"),
-        ("type Event implements Node {", "type Event implements Node {\n  venue: String", "Event.venue"),
-        ("city(slug: String!): City", "city(slug: String!, lang: String): City", "city(lang)"),
+        (
+            "slug: String!\n  name: String!\n  kind",
+            "slug: Int!\n  name: String!\n  kind",
+            "City.slug is String!",
+        ),
+        (
+            "  CO_FOUNDER\n",
+            "  CO_FOUNDER\n  HONORARY\n",
+            "MembershipRole.HONORARY",
+        ),
+        (
+            "type Event implements Node {",
+            "type Event implements Node {\n  venue: String",
+            "Event.venue",
+        ),
+        (
+            "city(slug: String!): City",
+            "city(slug: String!, lang: String): City",
+            "city(lang)",
+        ),
     ];
     for (from, to, expected) in broken {
-        assert!(CONTRACT.contains(from), "the contract has changed: {from:?}");
+        assert!(
+            CONTRACT.contains(from),
+            "the contract has changed: {from:?}"
+        );
         let problems = violations(&CONTRACT.replacen(from, to, 1), &live);
         assert!(
             problems.iter().any(|p| p.contains(expected)),

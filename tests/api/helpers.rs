@@ -1,6 +1,10 @@
 //! `spawn_app`: the real application on port 0 with a fresh database, plus request helpers.
 
-use std::{net::IpAddr, path::Path};
+use std::{
+    net::IpAddr,
+    sync::atomic::{AtomicU32, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use citynet::{app::Application, config::Settings};
 use reqwest::StatusCode;
@@ -10,26 +14,84 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    /// Keeps the temporary database alive for the test's duration.
-    pub _dir: Option<TempDir>,
+    /// Keeps the test database alive for the test's duration.
+    pub database: Option<TestDatabase>,
 }
 
-/// Settings for a SQLite database file inside `dir`.
-pub fn settings_for(dir: &Path) -> Settings {
-    Settings {
-        database_url: format!("sqlite://{}?mode=rwc", dir.join("citynet.db").display()),
-        database_max_connections: 4,
-        host: IpAddr::from([127, 0, 0, 1]),
-        port: 0,
-        log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+/// A fresh, empty database for one test: a SQLite file in a temporary directory, or, when
+/// `CITYNET_TEST_DATABASE_URL` names a PostgreSQL server (any database on it that the user may
+/// connect to), a new uniquely named database on that server. `scripts/with-postgres` starts a
+/// throwaway server and sets the variable; the whole server is deleted after the run.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        match std::env::var("CITYNET_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.trim().is_empty() => Self::postgres(admin_url.trim()).await,
+            _ => Self::sqlite(),
+        }
+    }
+
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Self {
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("citynet.db").display()
+            ),
+            _dir: Some(dir),
+        }
+    }
+
+    async fn postgres(admin_url: &str) -> Self {
+        use sea_orm::ConnectionTrait;
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "citynet_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let admin = sea_orm::Database::connect(admin_url)
+            .await
+            .expect("CITYNET_TEST_DATABASE_URL reaches a PostgreSQL server");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("the test user may create databases");
+        admin.close().await.ok();
+        let (server, _) = admin_url
+            .rsplit_once('/')
+            .expect("CITYNET_TEST_DATABASE_URL ends with /<database>");
+        Self {
+            url: format!("{server}/{name}"),
+            _dir: None,
+        }
+    }
+
+    /// Settings that point the application at this database.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            database_url: self.url.clone(),
+            database_max_connections: 4,
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+        }
     }
 }
 
-/// Starts the application on a fresh, empty temporary database.
+/// Starts the application on a fresh, empty test database.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut app = spawn_app_with(settings_for(dir.path())).await;
-    app._dir = Some(dir);
+    let database = TestDatabase::new().await;
+    let mut app = spawn_app_with(database.settings()).await;
+    app.database = Some(database);
     app
 }
 
@@ -46,7 +108,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     TestApp {
         address,
         client: reqwest::Client::new(),
-        _dir: None,
+        database: None,
     }
 }
 
@@ -76,7 +138,11 @@ impl TestApp {
     }
 
     /// POSTs raw bytes with a content type; returns the status and the body parsed as JSON.
-    pub async fn post_raw(&self, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
         let response = self
             .client
             .post(self.graphql_url())

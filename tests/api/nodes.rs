@@ -22,12 +22,23 @@ async fn every_type_round_trips_through_node() {
     objects.extend(data["cities"]["nodes"].as_array().unwrap().iter().cloned());
     for network in data["networks"]["nodes"].as_array().unwrap() {
         objects.push(network.clone());
-        objects.extend(network["memberships"]["nodes"].as_array().unwrap().iter().cloned());
+        objects.extend(
+            network["memberships"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .cloned(),
+        );
     }
     objects.extend(data["events"]["nodes"].as_array().unwrap().iter().cloned());
-    let types: std::collections::BTreeSet<&str> =
-        objects.iter().map(|o| o["__typename"].as_str().unwrap()).collect();
-    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["City", "Event", "Membership", "Network"]);
+    let types: std::collections::BTreeSet<&str> = objects
+        .iter()
+        .map(|o| o["__typename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        ["City", "Event", "Membership", "Network"]
+    );
 
     for object in &objects {
         let node = app
@@ -51,9 +62,17 @@ async fn every_type_round_trips_through_node() {
 
     let ids: Vec<&Value> = objects.iter().map(|o| &o["id"]).collect();
     let many = app
-        .data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": ids }))
+        .data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
+        )
         .await;
-    let got: Vec<&Value> = many["nodes"].as_array().unwrap().iter().map(|n| &n["id"]).collect();
+    let got: Vec<&Value> = many["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["id"])
+        .collect();
     assert_eq!(got, ids, "nodes(ids:) keeps the order");
 }
 
@@ -66,7 +85,10 @@ async fn ids_are_distinct_across_types() {
             json!({}),
         )
         .await;
-    assert_ne!(data["cities"]["nodes"][0]["id"], data["networks"]["nodes"][0]["id"]);
+    assert_ne!(
+        data["cities"]["nodes"][0]["id"],
+        data["networks"]["nodes"][0]["id"]
+    );
 }
 
 #[tokio::test]
@@ -79,7 +101,10 @@ async fn unknown_and_malformed_ids() {
     assert_eq!(missing["node"], Value::Null);
     for bad in ["", "nonsense", "Q2l0eTox=", "VG93bjox"] {
         let body = app
-            .gql("query($id: ID!) { node(id: $id) { id } }", json!({ "id": bad }))
+            .gql(
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": bad }),
+            )
             .await;
         assert_eq!(first_error_code(&body), "INVALID_ID", "{bad}: {body:#}");
         assert_eq!(body["data"]["node"], Value::Null);

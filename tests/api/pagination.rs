@@ -38,7 +38,10 @@ async fn walk(app: &TestApp, query: &str, path: &[&str], size: i64) -> (Vec<Stri
     let mut after = Value::Null;
     let mut first_page = true;
     loop {
-        let conn = connection(app.data(query, json!({ "first": size, "after": after })).await);
+        let conn = connection(
+            app.data(query, json!({ "first": size, "after": after }))
+                .await,
+        );
         let page = slugs(&conn);
         assert!(page.len() as i64 <= size);
         assert_eq!(conn["pageInfo"]["hasPreviousPage"], !first_page);
@@ -57,7 +60,10 @@ async fn walk(app: &TestApp, query: &str, path: &[&str], size: i64) -> (Vec<Stri
     let mut backward = Vec::new();
     let mut before = Value::Null;
     loop {
-        let conn = connection(app.data(query, json!({ "last": size, "before": before })).await);
+        let conn = connection(
+            app.data(query, json!({ "last": size, "before": before }))
+                .await,
+        );
         let mut page = slugs(&conn);
         assert!(page.len() as i64 <= size);
         page.extend(backward);
@@ -119,7 +125,10 @@ async fn a_window_between_two_cursors_holds_exactly_the_rows_between_them() {
     let expected: Vec<&Value> = edges[4..10].iter().map(|e| &e["node"]["slug"]).collect();
 
     let forward = app
-        .data(CITY_PAGE, json!({ "first": 100, "after": after, "before": before }))
+        .data(
+            CITY_PAGE,
+            json!({ "first": 100, "after": after, "before": before }),
+        )
         .await;
     let got: Vec<&Value> = forward["cities"]["edges"]
         .as_array()
@@ -130,7 +139,10 @@ async fn a_window_between_two_cursors_holds_exactly_the_rows_between_them() {
     assert_eq!(got, expected);
 
     let last_two = app
-        .data(CITY_PAGE, json!({ "last": 2, "after": after, "before": before }))
+        .data(
+            CITY_PAGE,
+            json!({ "last": 2, "after": after, "before": before }),
+        )
         .await;
     let got: Vec<&Value> = last_two["cities"]["edges"]
         .as_array()
@@ -189,8 +201,14 @@ async fn bad_pagination_arguments_are_rejected_with_codes() {
         (json!({ "last": 1000000 }), "BAD_USER_INPUT"),
         (json!({ "first": -1 }), "BAD_USER_INPUT"),
         (json!({ "first": 2, "last": 2 }), "BAD_USER_INPUT"),
-        (json!({ "first": 2, "after": "not-a-cursor" }), "INVALID_CURSOR"),
-        (json!({ "last": 2, "before": "eyJsIjoiZXZlbnRzIiwiayI6MX0" }), "INVALID_CURSOR"),
+        (
+            json!({ "first": 2, "after": "not-a-cursor" }),
+            "INVALID_CURSOR",
+        ),
+        (
+            json!({ "last": 2, "before": "eyJsIjoiZXZlbnRzIiwiayI6MX0" }),
+            "INVALID_CURSOR",
+        ),
     ];
     for (variables, code) in cases {
         let body = app.gql(CITY_PAGE, variables.clone()).await;
@@ -200,14 +218,21 @@ async fn bad_pagination_arguments_are_rejected_with_codes() {
     // A cursor from another list (here: a membership cursor) is refused for cities.
     let members = app.data(MEMBER_PAGE, json!({ "first": 1 })).await;
     let foreign = &members["network"]["members"]["pageInfo"]["endCursor"];
-    let body = app.gql(CITY_PAGE, json!({ "first": 1, "after": foreign })).await;
+    let body = app
+        .gql(CITY_PAGE, json!({ "first": 1, "after": foreign }))
+        .await;
     assert_eq!(first_error_code(&body), "INVALID_CURSOR");
 }
 
 #[tokio::test]
 async fn an_out_of_range_integer_is_a_validation_error() {
     let app = spawn_app().await;
-    let body = app.gql("{ cities(first: 99999999999) { totalCount } }", json!({})).await;
-    assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{body:#}");
+    let body = app
+        .gql("{ cities(first: 99999999999) { totalCount } }", json!({}))
+        .await;
+    assert!(
+        body["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{body:#}"
+    );
     assert!(body.get("data").is_none() || body["data"].is_null());
 }

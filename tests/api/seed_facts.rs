@@ -19,14 +19,36 @@ async fn the_crisis_network_has_its_22_named_members() {
         )
         .await;
     let network = &data["network"];
-    assert_eq!(network["name"], "International City Network for Crisis Management");
+    assert_eq!(
+        network["name"],
+        "International City Network for Crisis Management"
+    );
     assert_eq!(network["reportedMemberCount"], 22);
     assert_eq!(network["members"]["totalCount"], 22);
     let names = strings(&network["members"], "name");
     let expected = [
-        "Vienna", "Tallinn", "Tel Aviv-Yafo", "Moscow", "Prague", "Ljubljana", "Zagreb", "Warsaw",
-        "Masovian Voivodeship", "Nis", "Budapest", "Krakow", "Düsseldorf", "Berlin", "Paris",
-        "Riga", "Vilnius", "Helsinki", "Hamburg", "Bordeaux", "Rostock", "Odessa",
+        "Vienna",
+        "Tallinn",
+        "Tel Aviv-Yafo",
+        "Moscow",
+        "Prague",
+        "Ljubljana",
+        "Zagreb",
+        "Warsaw",
+        "Masovian Voivodeship",
+        "Nis",
+        "Budapest",
+        "Krakow",
+        "Düsseldorf",
+        "Berlin",
+        "Paris",
+        "Riga",
+        "Vilnius",
+        "Helsinki",
+        "Hamburg",
+        "Bordeaux",
+        "Rostock",
+        "Odessa",
     ];
     assert_eq!(names, expected, "members in the document's order");
     let members = network["members"]["nodes"].as_array().unwrap();
@@ -36,7 +58,10 @@ async fn the_crisis_network_has_its_22_named_members() {
     let dusseldorf = members.iter().find(|m| m["name"] == "Düsseldorf").unwrap();
     assert_eq!(dusseldorf["slug"], "dusseldorf");
     assert_eq!(dusseldorf["countryCode"], "DE");
-    assert!(network["topics"].as_array().unwrap().contains(&json!("crisis management")));
+    assert!(network["topics"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("crisis management")));
 }
 
 #[tokio::test]
@@ -126,14 +151,19 @@ async fn berlin_has_its_fourteen_networks_plus_the_crisis_network() {
         .await;
     let memberships = data["city"]["memberships"]["nodes"].as_array().unwrap();
     assert_eq!(data["city"]["memberships"]["totalCount"], 15);
-    let from_berlin_page: Vec<&Value> =
-        memberships.iter().filter(|m| m["source"]["key"] == "berlin").collect();
+    let from_berlin_page: Vec<&Value> = memberships
+        .iter()
+        .filter(|m| m["source"]["key"] == "berlin")
+        .collect();
     assert_eq!(from_berlin_page.len(), 14, "the fourteen on Berlin's page");
     let acronyms: Vec<&str> = from_berlin_page
         .iter()
         .filter_map(|m| m["network"]["acronym"].as_str())
         .collect();
-    assert_eq!(acronyms, ["BaltMet", "ECCAR", "ICORN", "OWHC", "RCN", "UCUE"]);
+    assert_eq!(
+        acronyms,
+        ["BaltMet", "ECCAR", "ICORN", "OWHC", "RCN", "UCUE"]
+    );
     let find = |slug: &str| {
         memberships
             .iter()
@@ -143,10 +173,16 @@ async fn berlin_has_its_fourteen_networks_plus_the_crisis_network() {
     assert_eq!(find("c40")["role"], "FOUNDING_MEMBER");
     assert_eq!(find("eccar")["since"], 2006);
     assert_eq!(find("eccar")["network"]["reportedMemberCount"], 130);
-    assert_eq!(find("climate-alliance")["network"]["reportedMemberCount"], 1500);
+    assert_eq!(
+        find("climate-alliance")["network"]["reportedMemberCount"],
+        1500
+    );
     assert_eq!(find("metropolis")["network"]["reportedMemberCount"], 142);
     assert_eq!(find("owhc")["network"]["reportedMemberCount"], 300);
-    assert_eq!(find("eurocities")["network"]["reportedMemberCount"], Value::Null);
+    assert_eq!(
+        find("eurocities")["network"]["reportedMemberCount"],
+        Value::Null
+    );
     assert_eq!(find(CRISIS_NETWORK)["source"]["key"], "rostock");
     let others: Vec<&Value> = memberships
         .iter()
@@ -197,9 +233,18 @@ async fn every_founding_and_launch_is_both_a_network_fact_and_an_event() {
         )
         .await;
     let networks = data["networks"]["nodes"].as_array().unwrap();
-    let founded: Vec<&Value> = networks.iter().filter(|n| !n["foundedYear"].is_null()).collect();
-    let founded_slugs: Vec<&str> = founded.iter().map(|n| n["slug"].as_str().unwrap()).collect();
-    assert_eq!(founded_slugs, ["ubc", "iapmc", "memory-cities", "fast-track-cities"]);
+    let founded: Vec<&Value> = networks
+        .iter()
+        .filter(|n| !n["foundedYear"].is_null())
+        .collect();
+    let founded_slugs: Vec<&str> = founded
+        .iter()
+        .map(|n| n["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        founded_slugs,
+        ["ubc", "iapmc", "memory-cities", "fast-track-cities"]
+    );
     for network in founded {
         let events = network["events"]["nodes"].as_array().unwrap();
         let founding = events
@@ -209,7 +254,10 @@ async fn every_founding_and_launch_is_both_a_network_fact_and_an_event() {
         assert_eq!(founding["year"], network["foundedYear"]);
         assert_eq!(founding["host"], network["foundedIn"]);
     }
-    let fast_track = networks.iter().find(|n| n["slug"] == "fast-track-cities").unwrap();
+    let fast_track = networks
+        .iter()
+        .find(|n| n["slug"] == "fast-track-cities")
+        .unwrap();
     assert_eq!(fast_track["events"]["nodes"][0]["kind"], "LAUNCH");
     assert_eq!(fast_track["foundedIn"]["slug"], "paris");
 }
@@ -226,10 +274,16 @@ async fn berlin_signed_the_eccar_action_plan_in_2006() {
         )
         .await;
     let events = data["city"]["attendedEvents"]["nodes"].as_array().unwrap();
-    let signing = events.iter().find(|e| e["kind"] == "SIGNING").expect("a signing");
+    let signing = events
+        .iter()
+        .find(|e| e["kind"] == "SIGNING")
+        .expect("a signing");
     assert_eq!(signing["year"], 2006);
     assert_eq!(signing["network"]["slug"], "eccar");
-    assert!(signing["title"].as_str().unwrap().contains("10-point action plan"));
+    assert!(signing["title"]
+        .as_str()
+        .unwrap()
+        .contains("10-point action plan"));
 }
 
 #[tokio::test]

@@ -5,25 +5,47 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{settings_for, spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with, TestDatabase};
 
 const COUNTS: &str = r#"{ cities { totalCount } networks { totalCount } events { totalCount }
     network(slug: "ubc") { memberships { totalCount } } }"#;
 
 #[tokio::test]
 async fn a_restart_on_the_same_database_loads_nothing_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = spawn_app_with(settings_for(dir.path())).await;
+    let database = TestDatabase::new().await;
+    let first = spawn_app_with(database.settings()).await;
     let before = first.data(COUNTS, json!({})).await;
-    let second = spawn_app_with(settings_for(dir.path())).await;
+    let second = spawn_app_with(database.settings()).await;
     let after = second.data(COUNTS, json!({})).await;
     assert_eq!(before, after);
     assert_eq!(after["cities"]["totalCount"], 24);
     assert_eq!(after["network"]["memberships"]["totalCount"], 1);
 
     // And the seed step itself reports that it did nothing.
-    let db = citynet::db::connect(&settings_for(dir.path())).await.unwrap();
+    let db = citynet::db::connect(&database.settings()).await.unwrap();
     assert!(citynet::seed::seed_if_empty(&db).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_answer_identically() {
+    let database = TestDatabase::new().await;
+    let first = spawn_app_with(database.settings()).await;
+    let second = spawn_app_with(database.settings()).await;
+    let queries = [
+        COUNTS,
+        r#"{ city(slug: "berlin") { id memberships(first: 100) { edges { cursor node {
+            id role since network { id slug } } } } } }"#,
+        r#"{ events(last: 3) { edges { cursor node {
+            id title host { id } participants { nodes { id } } } } } }"#,
+    ];
+    for query in queries {
+        let (a, b) = (
+            first.gql(query, json!({})).await,
+            second.gql(query, json!({})).await,
+        );
+        assert!(a.get("errors").is_none(), "{a:#}");
+        assert_eq!(a, b, "{query}");
+    }
 }
 
 #[tokio::test]
@@ -49,7 +71,12 @@ async fn a_browser_gets_the_playground_bound_to_the_endpoint() {
 #[tokio::test]
 async fn health_reports_ok() {
     let app = spawn_app().await;
-    let response = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -58,7 +85,10 @@ async fn health_reports_ok() {
 fn citynet(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_citynet"));
-    command.args(args).current_dir(dir.path()).env_remove("RUST_LOG");
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG");
     for (key, value) in env {
         command.env(key, value);
     }

@@ -76,7 +76,10 @@ async fn a_deep_query_follows_every_relation_back_and_forth() {
     let mut hosted_seen = 0;
     for membership in rostock["memberships"]["nodes"].as_array().unwrap() {
         assert_eq!(membership["city"]["slug"], "rostock");
-        for member in membership["network"]["members"]["nodes"].as_array().unwrap() {
+        for member in membership["network"]["members"]["nodes"]
+            .as_array()
+            .unwrap()
+        {
             for network in member["networks"]["nodes"].as_array().unwrap() {
                 for event in network["events"]["nodes"].as_array().unwrap() {
                     assert_eq!(event["network"]["slug"], network["slug"]);
@@ -96,7 +99,9 @@ async fn a_deep_query_follows_every_relation_back_and_forth() {
                         let back = &twin["twinCities"]["nodes"][0];
                         assert_eq!(back["slug"], "rostock");
                         let hosted = &back["hostedEvents"]["nodes"][0];
-                        let memberships = hosted["network"]["memberships"]["nodes"].as_array().unwrap();
+                        let memberships = hosted["network"]["memberships"]["nodes"]
+                            .as_array()
+                            .unwrap();
                         assert_eq!(memberships.len(), 22);
                         hosted_seen += 1;
                     }
@@ -104,7 +109,10 @@ async fn a_deep_query_follows_every_relation_back_and_forth() {
             }
         }
     }
-    assert!(hosted_seen > 0, "the traversal reached Rostock's conference");
+    assert!(
+        hosted_seen > 0,
+        "the traversal reached Rostock's conference"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +132,13 @@ async fn counts_agree_with_the_lists_they_count() {
         .await;
     let mut per_list: BTreeMap<&str, i64> = BTreeMap::new();
     for city in data["cities"]["nodes"].as_array().unwrap() {
-        for list in ["memberships", "networks", "hostedEvents", "attendedEvents", "twinCities"] {
+        for list in [
+            "memberships",
+            "networks",
+            "hostedEvents",
+            "attendedEvents",
+            "twinCities",
+        ] {
             let connection = &city[list];
             let shown = connection["nodes"].as_array().unwrap().len() as i64;
             assert_eq!(connection["totalCount"], shown, "{} {list}", city["slug"]);
@@ -133,7 +147,13 @@ async fn counts_agree_with_the_lists_they_count() {
     }
     assert_eq!(per_list["memberships"], 40);
     assert_eq!(per_list["networks"], 40);
-    assert_eq!(per_list["hostedEvents"], 3, "Rostock, Gdansk and Paris host one each");
+    assert_eq!(
+        per_list["hostedEvents"], 3,
+        "Rostock, Gdansk and Paris host one each"
+    );
     assert_eq!(per_list["attendedEvents"], 4);
-    assert_eq!(per_list["twinCities"], 2, "one twinning, seen from both sides");
+    assert_eq!(
+        per_list["twinCities"], 2,
+        "one twinning, seen from both sides"
+    );
 }

@@ -52,6 +52,9 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
             crate::config::redact_url(&settings.database_url)
         )
     })?;
+    let lock = db::StartupLock::acquire(settings)
+        .await
+        .context("taking the start-up lock")?;
     db::migrate(&db).await.context("migrating the database")?;
     match seed::seed_if_empty(&db)
         .await
@@ -60,6 +63,9 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         Some(report) => tracing::info!("Seeded an empty database: {report}"),
         None => tracing::info!("The database already holds data; nothing seeded"),
     }
+    lock.release()
+        .await
+        .context("releasing the start-up lock")?;
     Ok(db)
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
-    ConnectOptions, Database, DatabaseConnection, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 
 use crate::config::Settings;
@@ -44,4 +44,50 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 /// Applies every pending migration; a no-op on an up-to-date database.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// Serialises start-up (migrations and seeding) across instances that share one PostgreSQL
+/// database, so that several starting at once do not race: each waits on a session-level
+/// advisory lock held on a connection of its own. SQLite is one process's database, so there it
+/// is a no-op.
+pub struct StartupLock {
+    connection: Option<DatabaseConnection>,
+}
+
+/// An arbitrary constant that names Citynet's start-up lock among advisory locks.
+const STARTUP_LOCK_KEY: i64 = 0x0C17_14E7;
+
+impl StartupLock {
+    pub async fn acquire(settings: &Settings) -> Result<Self, DbErr> {
+        if settings.is_sqlite() {
+            return Ok(Self { connection: None });
+        }
+        let mut options = ConnectOptions::new(settings.database_url.clone());
+        options.max_connections(1).sqlx_logging(false);
+        let connection = Database::connect(options).await?;
+        connection
+            .execute_raw(lock_statement("pg_advisory_lock"))
+            .await?;
+        Ok(Self {
+            connection: Some(connection),
+        })
+    }
+
+    pub async fn release(self) -> Result<(), DbErr> {
+        if let Some(connection) = self.connection {
+            connection
+                .execute_raw(lock_statement("pg_advisory_unlock"))
+                .await?;
+            connection.close().await?;
+        }
+        Ok(())
+    }
+}
+
+fn lock_statement(function: &str) -> Statement {
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT {function}($1)"),
+        [STARTUP_LOCK_KEY.into()],
+    )
 }

@@ -49,6 +49,24 @@ async fn two_instances_on_one_database_answer_identically() {
 }
 
 #[tokio::test]
+async fn instances_starting_together_on_an_empty_postgres_database_seed_it_once() {
+    if std::env::var("CITYNET_TEST_DATABASE_URL").is_err() {
+        return; // SQLite is one process's database; this is about shared PostgreSQL.
+    }
+    let database = TestDatabase::new().await;
+    let (a, b, c) = tokio::join!(
+        spawn_app_with(database.settings()),
+        spawn_app_with(database.settings()),
+        spawn_app_with(database.settings()),
+    );
+    for app in [a, b, c] {
+        let data = app.data(COUNTS, json!({})).await;
+        assert_eq!(data["cities"]["totalCount"], 24);
+        assert_eq!(data["networks"]["totalCount"], 18);
+    }
+}
+
+#[tokio::test]
 async fn a_browser_gets_the_playground_bound_to_the_endpoint() {
     let app = spawn_app().await;
     let response = app

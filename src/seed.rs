@@ -330,6 +330,7 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
         let row = place::ActiveModel {
             slug: Set(p.slug.clone()),
             name: Set(p.name.clone()),
+            name_folded: Set(entity::fold(&p.name)),
             kind: Set(match p.kind {
                 PlaceKindSeed::City => place::PlaceKind::City,
                 PlaceKindSeed::Region => place::PlaceKind::Region,
@@ -357,6 +358,7 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
         let row = network::ActiveModel {
             slug: Set(n.slug.clone()),
             name: Set(n.name.clone()),
+            name_folded: Set(entity::fold(&n.name)),
             acronym: Set(n.acronym.clone()),
             description: Set(n.description.clone()),
             founded_year: Set(n.founded_year),

@@ -2,8 +2,7 @@
 
 /// Turns a name into its slug. Returns an empty string when the name has no letters or digits.
 pub fn slugify(name: &str) -> String {
-    let ascii = deunicode::deunicode(name).to_ascii_lowercase();
-    ascii
+    entity::fold(name)
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()

@@ -9,6 +9,7 @@ pub mod membership;
 pub mod network;
 pub mod network_topic;
 pub mod place;
+pub mod search_entry;
 pub mod source;
 pub mod twinning;
 
@@ -19,6 +20,12 @@ pub mod prelude {
     pub use super::network::Entity as Network;
     pub use super::network_topic::Entity as NetworkTopic;
     pub use super::place::Entity as Place;
+    pub use super::search_entry::Entity as SearchEntry;
     pub use super::source::Entity as Source;
     pub use super::twinning::Entity as Twinning;
+}
+
+/// Text folded for matching: lowercase ASCII, diacritics dropped ("Düsseldorf" -> "dusseldorf").
+pub fn fold(text: &str) -> String {
+    deunicode::deunicode(text).to_lowercase()
 }

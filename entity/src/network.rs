@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
+    /// `name` in lowercase ASCII, diacritics dropped (see [`crate::fold`]); kept in step by the
+    /// application for case- and accent-insensitive matching.
+    pub name_folded: String,
     pub acronym: Option<String>,
     pub description: Option<String>,
     pub founded_year: Option<i32>,

@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
+    /// `name` in lowercase ASCII, diacritics dropped (see [`crate::fold`]); kept in step by the
+    /// application for case- and accent-insensitive matching.
+    pub name_folded: String,
     pub kind: PlaceKind,
     /// ISO 3166-1 alpha-2.
     pub country_code: Option<String>,

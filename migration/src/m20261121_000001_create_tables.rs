@@ -8,8 +8,17 @@
 //!   the row id, so a page "members of network N after cursor C" is one index range scan.
 //! - Enumerations are stored as lowercase text, readable in any SQL shell and portable between
 //!   SQLite and PostgreSQL.
+//! - `name_folded` holds the name in lowercase ASCII (diacritics dropped), written by the
+//!   application, so "dusseldorf" finds Düsseldorf with a plain `LIKE` on both backends.
+//! - `search_entries` holds one text document per place, network and event, written by the
+//!   application; full-text search indexes it with FTS5 on SQLite and a GIN `tsvector` index on
+//!   PostgreSQL. Its `title` weighs more than its `body` in the ranking.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::*,
+    sea_orm::{ConnectionTrait, DbBackend},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -26,17 +35,25 @@ impl MigrationTrait for Migration {
             events(),
             event_participants(),
             twinnings(),
+            search_entries(),
         ] {
             manager.create_table(table).await?;
         }
         for index in indexes() {
             manager.create_index(index).await?;
         }
-        Ok(())
+        create_search_index(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TABLE IF EXISTS search_fts")
+                .await?;
+        }
         for table in [
+            SearchEntries::Table.into_iden(),
             Twinnings::Table.into_iden(),
             EventParticipants::Table.into_iden(),
             Events::Table.into_iden(),
@@ -71,6 +88,7 @@ fn places() -> TableCreateStatement {
         .col(pk_auto(Places::Id))
         .col(string_uniq(Places::Slug))
         .col(string(Places::Name))
+        .col(string(Places::NameFolded))
         .col(string(Places::Kind))
         .col(string_len_null(Places::CountryCode, 2))
         .col(double_null(Places::Latitude))
@@ -86,6 +104,7 @@ fn networks() -> TableCreateStatement {
         .col(pk_auto(Networks::Id))
         .col(string_uniq(Networks::Slug))
         .col(string(Networks::Name))
+        .col(string(Networks::NameFolded))
         .col(string_null(Networks::Acronym))
         .col(text_null(Networks::Description))
         .col(integer_null(Networks::FoundedYear))
@@ -226,6 +245,50 @@ fn twinnings() -> TableCreateStatement {
         .to_owned()
 }
 
+fn search_entries() -> TableCreateStatement {
+    Table::create()
+        .table(SearchEntries::Table)
+        .col(pk_auto(SearchEntries::Id))
+        .col(string(SearchEntries::Kind))
+        .col(integer(SearchEntries::RefId))
+        .col(text(SearchEntries::Title))
+        .col(text(SearchEntries::Body))
+        .to_owned()
+}
+
+/// The full-text index over `search_entries`, in each backend's own form.
+async fn create_search_index(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let statements: &[&str] = match manager.get_database_backend() {
+        DbBackend::Sqlite => &[
+            // An external-content FTS5 table, kept in step with search_entries by triggers.
+            "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, \
+             content='search_entries', content_rowid='id', \
+             tokenize='unicode61 remove_diacritics 2')",
+            "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN \
+             INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+            "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN \
+             INSERT INTO search_fts(search_fts, rowid, title, body) \
+             VALUES ('delete', old.id, old.title, old.body); END",
+            "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN \
+             INSERT INTO search_fts(search_fts, rowid, title, body) \
+             VALUES ('delete', old.id, old.title, old.body); \
+             INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        ],
+        _ => &[
+            "CREATE INDEX ix_search_entries_document ON search_entries USING GIN (\
+             (setweight(to_tsvector('simple', title), 'A') || \
+              setweight(to_tsvector('simple', body), 'B')))",
+        ],
+    };
+    for statement in statements {
+        manager
+            .get_connection()
+            .execute_unprepared(statement)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Unique pairs keep the data free of duplicates; the (parent, id) indexes serve paging.
 fn indexes() -> Vec<IndexCreateStatement> {
     vec![
@@ -278,6 +341,17 @@ fn indexes() -> Vec<IndexCreateStatement> {
             "ix_twinnings_place_id",
             Twinnings::Table,
             [Twinnings::PlaceId, Twinnings::Id],
+        ),
+        unique_index(
+            "ux_search_entries_kind_ref",
+            SearchEntries::Table,
+            [SearchEntries::Kind, SearchEntries::RefId],
+        ),
+        index("ix_places_name_folded", Places::Table, [Places::NameFolded]),
+        index(
+            "ix_networks_name_folded",
+            Networks::Table,
+            [Networks::NameFolded],
         ),
         index(
             "ix_networks_founded_in_id",
@@ -345,6 +419,7 @@ enum Places {
     Id,
     Slug,
     Name,
+    NameFolded,
     Kind,
     CountryCode,
     Latitude,
@@ -358,6 +433,7 @@ enum Networks {
     Id,
     Slug,
     Name,
+    NameFolded,
     Acronym,
     Description,
     FoundedYear,
@@ -416,4 +492,14 @@ enum Twinnings {
     PlaceId,
     TwinId,
     SourceId,
+}
+
+#[derive(DeriveIden)]
+enum SearchEntries {
+    Table,
+    Id,
+    Kind,
+    RefId,
+    Title,
+    Body,
 }

@@ -1,11 +1,14 @@
 //! Lists paged in SQL, per parent, in one statement per batch.
 //!
 //! A nested list such as "the members of each of these 50 networks, 10 after cursor C" becomes
-//! one query: the edge rows of all 50 parents are numbered per parent with
-//! `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY id)`, only the first `size + 1` of each are
-//! kept (the extra row says whether there is a next page), and the target rows are joined in.
-//! Cursors are keyset cursors on the edge row's id, so a page costs an index range scan whatever
-//! the list's length, and stays valid when rows are added elsewhere.
+//! one query: the edge rows of all 50 parents, filtered and joined to their targets, are numbered
+//! per parent with `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort, id)`, only the first
+//! `size + 1` of each are kept (the extra row says whether there is a next page), and the target
+//! rows are joined in. `totalCount` is one grouped `COUNT(*)` for all parents.
+//!
+//! Cursors are keyset cursors: the sort value and the edge row's id. A page costs an index range
+//! scan whatever the list's length, and stays valid when rows are added elsewhere. NULL sort
+//! values come last in both directions; ties are broken by ascending id.
 
 use std::{collections::HashMap, fmt::Debug, hash::Hash};
 
@@ -13,31 +16,120 @@ use async_graphql::dataloader::Loader;
 use entity::{event, event_participant, membership, network, place, twinning};
 use sea_orm::{
     sea_query::{
-        Alias, Asterisk, Expr, ExprTrait, Func, IntoColumnRef, JoinType, Order, Query,
-        SelectStatement, WindowStatement,
+        Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+        WindowStatement,
     },
     ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult,
-    IdenStatic, QueryResult,
+    IdenStatic, QueryResult, Value,
 };
+use serde::{Deserialize, Serialize};
 
 use super::{AppLoader, LoadError};
 
-/// Which slice of a list to fetch, in terms of edge-row ids.
+/// The alias of the listed table in every list query; [`ListSpec`] conditions refer to it.
+pub const T: &str = "t";
+
+/// The column a list is sorted by before the id tie-break.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sort {
+    /// A column of the listed table.
+    pub column: &'static str,
+    pub kind: SortType,
+    pub descending: bool,
+}
+
+/// The SQL type of a sort column, to read its values back for cursors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortType {
+    Int,
+    Float,
+    Text,
+}
+
+/// What to list and in what order. The schema layer implements it for its filter and ordering
+/// inputs; it must be `Hash + Eq` so that identical lists share a batch.
+pub trait ListSpec: Clone + Debug + Eq + Hash + Send + Sync + 'static {
+    /// A condition over the listed rows (table alias [`T`]); `None` lists everything.
+    fn condition(&self) -> Option<Condition>;
+    /// The sort column; `None` keeps the order in which rows were recorded (by id).
+    fn sort(&self) -> Option<Sort>;
+}
+
+/// A sort value as cursors carry it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    #[default]
+    Null,
+    Int(i64),
+    Float(F64),
+    Text(String),
+}
+
+/// An `f64` that can be hashed (by its bits), for sort values of float columns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct F64(pub f64);
+
+impl Eq for F64 {}
+
+impl Hash for F64 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state)
+    }
+}
+
+impl SortValue {
+    /// True when this value can be a value of a column of `kind`.
+    pub fn fits(&self, kind: SortType) -> bool {
+        matches!(
+            (self, kind),
+            (SortValue::Null, _)
+                | (SortValue::Int(_), SortType::Int)
+                | (SortValue::Float(_), SortType::Float)
+                | (SortValue::Text(_), SortType::Text)
+        )
+    }
+
+    fn to_sql(&self) -> Option<Value> {
+        match self {
+            SortValue::Null => None,
+            SortValue::Int(v) => Some((*v).into()),
+            SortValue::Float(v) => Some(v.0.into()),
+            SortValue::Text(v) => Some(v.clone().into()),
+        }
+    }
+}
+
+/// A row's place in its list: its sort value (when sorted) and its key (the edge row's id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Position {
+    pub value: SortValue,
+    pub key: i32,
+}
+
+/// Which slice of a list to fetch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Window {
-    /// Only rows with an id greater than this.
-    pub after: Option<i32>,
-    /// Only rows with an id less than this.
-    pub before: Option<i32>,
+    /// Only rows after this one.
+    pub after: Option<Position>,
+    /// Only rows before this one.
+    pub before: Option<Position>,
     /// How many rows the page shows; one more is fetched to learn whether more exist.
     pub size: u64,
     /// Take the last `size` rows of the range (`last:`) instead of the first (`first:`).
     pub backward: bool,
 }
 
-/// One fetched row: the cursor key (edge-row id) and the target model. A page holds up to
-/// `size + 1` of them, in the direction of the window.
-pub type Rows<M> = Vec<(i32, M)>;
+/// One fetched row with its position in the list.
+#[derive(Clone, Debug)]
+pub struct Row<M> {
+    pub position: Position,
+    pub model: M,
+}
+
+/// A page holds up to `size + 1` rows, in the direction of the window.
+pub type Rows<M> = Vec<Row<M>>;
 
 /// Where a list's edges live: `table` rows whose `parent` column names the owner, and whose
 /// `target` column names the listed row (the row itself when `target` is `id`).
@@ -141,178 +233,329 @@ impl Relation for EventList {
 }
 
 /// One parent's page of one list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PageKey<R> {
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageKey<R, S> {
     pub relation: R,
     pub parent: i32,
+    pub spec: S,
     pub window: Window,
 }
 
-/// The number of edges one parent has in one list (`totalCount`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CountKey {
-    pub edge: EdgeSpec,
+/// The number of items one parent has in one (filtered) list: `totalCount`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CountKey<R, S> {
+    pub relation: R,
     pub parent: i32,
+    pub spec: S,
 }
 
 type Model<R> = <<R as Relation>::Target as EntityTrait>::Model;
 
-impl<R: Relation> Loader<PageKey<R>> for AppLoader {
+impl<R: Relation, S: ListSpec> Loader<PageKey<R, S>> for AppLoader {
     type Value = Rows<Model<R>>;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[PageKey<R>],
-    ) -> Result<HashMap<PageKey<R>, Self::Value>, Self::Error> {
-        // Siblings almost always ask for the same window, so this is usually one group.
-        let mut groups: HashMap<(R, Window), Vec<i32>> = HashMap::new();
+        keys: &[PageKey<R, S>],
+    ) -> Result<HashMap<PageKey<R, S>, Self::Value>, Self::Error> {
+        // Siblings almost always ask for the same list and window: usually one group.
+        let mut groups: HashMap<(R, &S, &Window), Vec<i32>> = HashMap::new();
         for key in keys {
             groups
-                .entry((key.relation, key.window))
+                .entry((key.relation, &key.spec, &key.window))
                 .or_default()
                 .push(key.parent);
         }
-        let mut pages: HashMap<PageKey<R>, Self::Value> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let target_table = R::Target::default().table_name();
-        for ((relation, window), parents) in groups {
-            let statement = edge_page_query(relation.edge(), target_table, &parents, window);
+        let mut pages: HashMap<PageKey<R, S>, Self::Value> =
+            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+        let target = R::Target::default().table_name();
+        for ((relation, spec, window), parents) in groups {
+            let statement = edge_page_query(relation.edge(), target, &parents, spec, window);
             for row in self.db.query_all(&statement).await? {
                 let parent: i32 = row.try_get("", "__parent")?;
-                let (key, model) = parse_row::<Model<R>>(&row)?;
+                let key = PageKey {
+                    relation,
+                    parent,
+                    spec: spec.clone(),
+                    window: window.clone(),
+                };
                 pages
-                    .entry(PageKey {
-                        relation,
-                        parent,
-                        window,
-                    })
+                    .entry(key)
                     .or_default()
-                    .push((key, model));
+                    .push(parse_row(&row, spec.sort())?);
             }
         }
         Ok(pages)
     }
 }
 
-impl Loader<CountKey> for AppLoader {
+impl<R: Relation, S: ListSpec> Loader<CountKey<R, S>> for AppLoader {
     type Value = u64;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, u64>, Self::Error> {
-        let mut groups: HashMap<EdgeSpec, Vec<i32>> = HashMap::new();
+    async fn load(
+        &self,
+        keys: &[CountKey<R, S>],
+    ) -> Result<HashMap<CountKey<R, S>, u64>, Self::Error> {
+        let mut groups: HashMap<(R, &S), Vec<i32>> = HashMap::new();
         for key in keys {
-            groups.entry(key.edge).or_default().push(key.parent);
+            groups
+                .entry((key.relation, &key.spec))
+                .or_default()
+                .push(key.parent);
         }
-        let mut counts: HashMap<CountKey, u64> = keys.iter().map(|key| (*key, 0)).collect();
-        for (edge, parents) in groups {
-            let statement = Query::select()
-                .expr_as(Expr::col((edge.table, edge.parent)), Alias::new("__parent"))
+        let mut counts: HashMap<CountKey<R, S>, u64> =
+            keys.iter().map(|key| (key.clone(), 0)).collect();
+        let target = R::Target::default().table_name();
+        for ((relation, spec), parents) in groups {
+            let edge = relation.edge();
+            let mut statement = Query::select();
+            statement
+                .expr_as(
+                    Expr::col((Alias::new("e"), edge.parent)),
+                    Alias::new("__parent"),
+                )
                 .expr_as(Expr::col(Asterisk).count(), Alias::new("__count"))
-                .from(edge.table)
-                .and_where(Expr::col((edge.table, edge.parent)).is_in(parents))
-                .group_by_col((edge.table, edge.parent))
-                .to_owned();
+                .from_as(edge.table, Alias::new("e"));
+            join_target(&mut statement, edge, target);
+            statement
+                .and_where(Expr::col((Alias::new("e"), edge.parent)).is_in(parents))
+                .group_by_col((Alias::new("e"), edge.parent));
+            if let Some(condition) = spec.condition() {
+                statement.cond_where(condition);
+            }
             for row in self.db.query_all(&statement).await? {
                 let parent: i32 = row.try_get("", "__parent")?;
                 let count: i64 = row.try_get("", "__count")?;
-                counts.insert(CountKey { edge, parent }, u64::try_from(count).unwrap_or(0));
+                let key = CountKey {
+                    relation,
+                    parent,
+                    spec: spec.clone(),
+                };
+                counts.insert(key, u64::try_from(count).unwrap_or(0));
             }
         }
         Ok(counts)
     }
 }
 
-/// The first or last `window.size + 1` rows of a whole table (a root list such as `cities`).
-pub async fn root_page<E: EntityTrait<Model: Sync>>(
+/// The first or last `window.size + 1` rows of a whole (filtered) table, e.g. `cities`.
+pub async fn root_page<E: EntityTrait<Model: Sync>, S: ListSpec>(
     db: &DatabaseConnection,
-    window: Window,
+    spec: &S,
+    window: &Window,
 ) -> Result<Rows<E::Model>, DbErr> {
-    let table = E::default().table_name();
+    let t = Alias::new(T);
+    let sort = spec.sort();
     let mut query = Query::select();
     query
-        .column((Alias::new("t"), Asterisk))
+        .column((t.clone(), Asterisk))
         .expr_as(
-            Expr::col((Alias::new("t"), Alias::new("id"))),
+            Expr::col((t.clone(), Alias::new("id"))),
             Alias::new("__key"),
         )
-        .from_as(table, Alias::new("t"))
-        .order_by((Alias::new("t"), Alias::new("id")), order_of(window))
+        .expr_as(sort_expr(sort), Alias::new("__sort"))
+        .from_as(E::default().table_name(), t.clone())
         .limit(window.size + 1);
-    bound_keys(&mut query, (Alias::new("t"), Alias::new("id")), window);
+    for (expr, order) in ordering(sort, Expr::col((t, Alias::new("id"))), window.backward) {
+        query.order_by_expr(expr, order);
+    }
+    filter(
+        &mut query,
+        spec,
+        window,
+        Expr::col((Alias::new(T), Alias::new("id"))),
+    );
     db.query_all(&query)
         .await?
         .iter()
-        .map(parse_row::<E::Model>)
+        .map(|row| parse_row(row, sort))
         .collect()
 }
 
-/// The number of rows in a whole table (`totalCount` of a root list).
-pub async fn root_count<E: EntityTrait<Model: Sync>>(
+/// The number of rows of a whole (filtered) table: `totalCount` of a root list.
+pub async fn root_count<E: EntityTrait, S: ListSpec>(
     db: &DatabaseConnection,
+    spec: &S,
 ) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
-    E::find().count(db).await
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col(Asterisk).count(), Alias::new("__count"))
+        .from_as(E::default().table_name(), Alias::new(T));
+    if let Some(condition) = spec.condition() {
+        query.cond_where(condition);
+    }
+    let count: i64 = match db.query_one(&query).await? {
+        Some(row) => row.try_get("", "__count")?,
+        None => 0,
+    };
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
-fn edge_page_query(
+fn edge_page_query<S: ListSpec>(
     edge: EdgeSpec,
-    target_table: &'static str,
+    target: &'static str,
     parents: &[i32],
-    window: Window,
+    spec: &S,
+    window: &Window,
 ) -> SelectStatement {
-    let (e, w, t) = (edge.table, Alias::new("w"), Alias::new("t"));
-    let numbering = WindowStatement::partition_by((e, edge.parent))
-        .order_by((e, Alias::new("id")), order_of(window))
-        .to_owned();
+    let (e, w, t) = (Alias::new("e"), Alias::new("w"), Alias::new(T));
+    let sort = spec.sort();
+    let key = Expr::col((e.clone(), Alias::new("id")));
+    let mut numbering = WindowStatement::partition_by((e.clone(), edge.parent));
+    for (expr, order) in ordering(sort, key.clone(), window.backward) {
+        numbering.order_by_expr(expr, order);
+    }
     let mut numbered = Query::select();
     numbered
-        .expr_as(Expr::col((e, edge.parent)), Alias::new("__parent"))
-        .expr_as(Expr::col((e, Alias::new("id"))), Alias::new("__key"))
-        .expr_as(Expr::col((e, edge.target)), Alias::new("__target"))
+        .expr_as(Expr::col((e.clone(), edge.parent)), Alias::new("__parent"))
+        .expr_as(key.clone(), Alias::new("__key"))
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("id"))),
+            Alias::new("__target"),
+        )
+        .expr_as(sort_expr(sort), Alias::new("__sort"))
         .expr_window_as(Func::cust("ROW_NUMBER"), numbering, Alias::new("__rn"))
-        .from(e)
-        .and_where(Expr::col((e, edge.parent)).is_in(parents.iter().copied()));
-    bound_keys(&mut numbered, (e, Alias::new("id")), window);
+        .from_as(edge.table, e.clone());
+    join_target(&mut numbered, edge, target);
+    numbered.and_where(Expr::col((e, edge.parent)).is_in(parents.iter().copied()));
+    filter(&mut numbered, spec, window, key);
 
     Query::select()
-        .column((t.clone(), Asterisk))
+        .column((Alias::new("l"), Asterisk))
         .column((w.clone(), Alias::new("__parent")))
         .column((w.clone(), Alias::new("__key")))
+        .column((w.clone(), Alias::new("__sort")))
         .from_subquery(numbered, w.clone())
         .join_as(
             JoinType::InnerJoin,
-            target_table,
-            t.clone(),
-            Expr::col((t, Alias::new("id"))).equals((w.clone(), Alias::new("__target"))),
+            target,
+            Alias::new("l"),
+            Expr::col((Alias::new("l"), Alias::new("id")))
+                .equals((w.clone(), Alias::new("__target"))),
         )
-        .and_where(Expr::col((w.clone(), Alias::new("__rn"))).lte(page_fetch_size(window)))
+        .and_where(Expr::col((w.clone(), Alias::new("__rn"))).lte(fetch_size(window)))
         .order_by((w.clone(), Alias::new("__parent")), Order::Asc)
         .order_by((w, Alias::new("__rn")), Order::Asc)
         .to_owned()
 }
 
-fn bound_keys(query: &mut SelectStatement, key: impl IntoColumnRef + Clone, window: Window) {
-    if let Some(after) = window.after {
-        query.and_where(Expr::col(key.clone()).gt(after));
+/// Joins the listed table as `t` to the edge table `e`.
+fn join_target(query: &mut SelectStatement, edge: EdgeSpec, target: &'static str) {
+    query.join_as(
+        JoinType::InnerJoin,
+        target,
+        Alias::new(T),
+        Expr::col((Alias::new(T), Alias::new("id"))).equals((Alias::new("e"), edge.target)),
+    );
+}
+
+/// Applies the spec's condition and the window's cursors.
+fn filter<S: ListSpec>(query: &mut SelectStatement, spec: &S, window: &Window, key: Expr) {
+    if let Some(condition) = spec.condition() {
+        query.cond_where(condition);
     }
-    if let Some(before) = window.before {
-        query.and_where(Expr::col(key).lt(before));
+    let sort = spec.sort();
+    if let Some(after) = &window.after {
+        query.cond_where(beyond(sort, key.clone(), after, true));
+    }
+    if let Some(before) = &window.before {
+        query.cond_where(beyond(sort, key, before, false));
     }
 }
 
-fn order_of(window: Window) -> Order {
-    if window.backward {
-        Order::Desc
+/// `ORDER BY` of the list in the window's direction: NULL sort values last (in forward order),
+/// ties by id.
+fn ordering(sort: Option<Sort>, key: Expr, backward: bool) -> Vec<(Expr, Order)> {
+    let flip = |ascending: bool| {
+        if ascending != backward {
+            Order::Asc
+        } else {
+            Order::Desc
+        }
+    };
+    let mut orders = Vec::new();
+    if let Some(sort) = sort {
+        let column = Expr::col((Alias::new(T), Alias::new(sort.column)));
+        orders.push((column.clone().is_null(), flip(true)));
+        orders.push((column, flip(!sort.descending)));
+    }
+    orders.push((key, flip(true)));
+    orders
+}
+
+/// Rows strictly after (`after = true`) or before `position` in the list's forward order.
+fn beyond(sort: Option<Sort>, key: Expr, position: &Position, after: bool) -> Condition {
+    let key_beyond = if after {
+        key.clone().gt(position.key)
     } else {
-        Order::Asc
+        key.clone().lt(position.key)
+    };
+    let Some(sort) = sort else {
+        return Condition::all().add(key_beyond);
+    };
+    let column = Expr::col((Alias::new(T), Alias::new(sort.column)));
+    match position.value.to_sql() {
+        Some(value) => {
+            // Forward order: non-NULL values by `sort`, then NULLs.
+            let value_beyond = if after != sort.descending {
+                column.clone().gt(value.clone())
+            } else {
+                column.clone().lt(value.clone())
+            };
+            let mut condition = Condition::any()
+                .add(
+                    Condition::all()
+                        .add(column.clone().is_not_null())
+                        .add(value_beyond),
+                )
+                .add(
+                    Condition::all()
+                        .add(column.clone().eq(value))
+                        .add(key_beyond),
+                );
+            if after {
+                condition = condition.add(column.is_null());
+            }
+            condition
+        }
+        None if after => Condition::all().add(column.is_null()).add(key_beyond),
+        None => Condition::any()
+            .add(column.clone().is_not_null())
+            .add(Condition::all().add(column.is_null()).add(key_beyond)),
     }
 }
 
-fn page_fetch_size(window: Window) -> i64 {
+fn sort_expr(sort: Option<Sort>) -> Expr {
+    match sort {
+        Some(sort) => Expr::col((Alias::new(T), Alias::new(sort.column))),
+        None => Expr::value(Value::Int(None)),
+    }
+}
+
+fn fetch_size(window: &Window) -> i64 {
     i64::try_from(window.size).unwrap_or(i64::MAX - 1) + 1
 }
 
-fn parse_row<M: FromQueryResult>(row: &QueryResult) -> Result<(i32, M), DbErr> {
-    Ok((row.try_get("", "__key")?, M::from_query_result(row, "")?))
+fn parse_row<M: FromQueryResult>(row: &QueryResult, sort: Option<Sort>) -> Result<Row<M>, DbErr> {
+    let value = match sort.map(|s| s.kind) {
+        None => SortValue::Null,
+        Some(SortType::Int) => row
+            .try_get::<Option<i32>>("", "__sort")?
+            .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
+        Some(SortType::Float) => row
+            .try_get::<Option<f64>>("", "__sort")?
+            .map_or(SortValue::Null, |v| SortValue::Float(F64(v))),
+        Some(SortType::Text) => row
+            .try_get::<Option<String>>("", "__sort")?
+            .map_or(SortValue::Null, SortValue::Text),
+    };
+    Ok(Row {
+        position: Position {
+            value,
+            key: row.try_get("", "__key")?,
+        },
+        model: M::from_query_result(row, "")?,
+    })
 }

@@ -6,9 +6,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
     db,
+    filters::{
+        CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
+        MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
+    },
     ids::{self, NodeType},
     load,
-    pagination::{self, Conn, PageArgs, RootTable},
+    pagination::{self, Conn, PageArgs},
     source::Source,
     Event, Membership, Network,
 };
@@ -21,7 +25,7 @@ use crate::{
 };
 
 /// A member of a network is usually a city, sometimes a region (Masovian Voivodeship).
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PlaceKind {
     City,
     Region,
@@ -32,6 +36,15 @@ impl From<place::PlaceKind> for PlaceKind {
         match kind {
             place::PlaceKind::City => Self::City,
             place::PlaceKind::Region => Self::Region,
+        }
+    }
+}
+
+impl From<PlaceKind> for place::PlaceKind {
+    fn from(kind: PlaceKind) -> Self {
+        match kind {
+            PlaceKind::City => Self::City,
+            PlaceKind::Region => Self::Region,
         }
     }
 }
@@ -71,9 +84,20 @@ impl City {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<MembershipFilter>,
+        order_by: Option<MembershipOrder>,
     ) -> Result<Conn<Membership>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, MembershipList::OfPlace, self.0.id, args, Membership).await
+        let spec = MembershipSpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            MembershipList::OfPlace,
+            self.0.id,
+            spec,
+            args,
+            Membership,
+        )
+        .await
     }
     /// The networks this place belongs to.
     async fn networks(
@@ -83,9 +107,20 @@ impl City {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<NetworkFilter>,
+        order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, NetworkList::NetworksOfPlace, self.0.id, args, Network).await
+        let spec = NetworkSpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            NetworkList::NetworksOfPlace,
+            self.0.id,
+            spec,
+            args,
+            Network,
+        )
+        .await
     }
     /// Events held in this place.
     async fn hosted_events(
@@ -95,9 +130,12 @@ impl City {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<EventFilter>,
+        order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, EventList::HostedByPlace, self.0.id, args, Event).await
+        let spec = EventSpec::new(filter, order_by)?;
+        pagination::related(ctx, EventList::HostedByPlace, self.0.id, spec, args, Event).await
     }
     /// Events this place is named as taking part in.
     async fn attended_events(
@@ -107,9 +145,20 @@ impl City {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<EventFilter>,
+        order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, EventList::AttendedByPlace, self.0.id, args, Event).await
+        let spec = EventSpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            EventList::AttendedByPlace,
+            self.0.id,
+            spec,
+            args,
+            Event,
+        )
+        .await
     }
     /// This place's twin cities; a twinning shows from both sides.
     async fn twin_cities(
@@ -119,9 +168,12 @@ impl City {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<CityFilter>,
+        order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, args, City).await
+        let spec = CitySpec::new(filter, order_by)?;
+        pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, spec, args, City).await
     }
     /// The document this place was taken from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
@@ -159,8 +211,11 @@ impl CityQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<CityFilter>,
+        order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::root::<place::Entity, _>(ctx, RootTable::Places, args, City).await
+        let spec = CitySpec::new(filter, order_by)?;
+        pagination::root::<place::Entity, _, _>(ctx, spec, args, City).await
     }
 }

@@ -5,9 +5,10 @@ use entity::event;
 
 use super::{
     city::source_of,
+    filters::{CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec},
     ids::{self, NodeType},
     load, load_required,
-    pagination::{self, Conn, PageArgs, RootTable},
+    pagination::{self, Conn, PageArgs},
     source::Source,
     City, Network,
 };
@@ -16,7 +17,7 @@ use crate::loaders::{
     page::PlaceList,
 };
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
     Conference,
     Founding,
@@ -32,6 +33,17 @@ impl From<event::EventKind> for EventKind {
             Db::Founding => Self::Founding,
             Db::Launch => Self::Launch,
             Db::Signing => Self::Signing,
+        }
+    }
+}
+
+impl From<EventKind> for event::EventKind {
+    fn from(kind: EventKind) -> Self {
+        match kind {
+            EventKind::Conference => Self::Conference,
+            EventKind::Founding => Self::Founding,
+            EventKind::Launch => Self::Launch,
+            EventKind::Signing => Self::Signing,
         }
     }
 }
@@ -74,9 +86,20 @@ impl Event {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<CityFilter>,
+        order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, PlaceList::ParticipantsOfEvent, self.0.id, args, City).await
+        let spec = CitySpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            PlaceList::ParticipantsOfEvent,
+            self.0.id,
+            spec,
+            args,
+            City,
+        )
+        .await
     }
     /// How many took part, as a source states it, even where not all are named.
     async fn reported_participant_count(&self) -> Option<i32> {
@@ -101,8 +124,11 @@ impl EventQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<EventFilter>,
+        order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::root::<event::Entity, _>(ctx, RootTable::Events, args, Event).await
+        let spec = EventSpec::new(filter, order_by)?;
+        pagination::root::<event::Entity, _, _>(ctx, spec, args, Event).await
     }
 }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::loaders::by_id::{NetworkId, PlaceId};
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MembershipRole {
     Member,
     /// Joined when the network was founded (Berlin in C40).
@@ -31,6 +31,17 @@ impl From<membership::MembershipRole> for MembershipRole {
             Db::FoundingMember => Self::FoundingMember,
             Db::CoFounder => Self::CoFounder,
             Db::Initiator => Self::Initiator,
+        }
+    }
+}
+
+impl From<MembershipRole> for membership::MembershipRole {
+    fn from(role: MembershipRole) -> Self {
+        match role {
+            MembershipRole::Member => Self::Member,
+            MembershipRole::FoundingMember => Self::FoundingMember,
+            MembershipRole::CoFounder => Self::CoFounder,
+            MembershipRole::Initiator => Self::Initiator,
         }
     }
 }

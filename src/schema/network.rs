@@ -7,9 +7,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{
     city::source_of,
     db,
+    filters::{
+        CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
+        MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
+    },
     ids::{self, NodeType},
     load,
-    pagination::{self, Conn, PageArgs, RootTable},
+    pagination::{self, Conn, PageArgs},
     source::Source,
     City, Event, Membership,
 };
@@ -65,9 +69,20 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<MembershipFilter>,
+        order_by: Option<MembershipOrder>,
     ) -> Result<Conn<Membership>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, MembershipList::OfNetwork, self.0.id, args, Membership).await
+        let spec = MembershipSpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            MembershipList::OfNetwork,
+            self.0.id,
+            spec,
+            args,
+            Membership,
+        )
+        .await
     }
     /// The places that are members, in the order their memberships were recorded.
     async fn members(
@@ -77,9 +92,20 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<CityFilter>,
+        order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, PlaceList::MembersOfNetwork, self.0.id, args, City).await
+        let spec = CitySpec::new(filter, order_by)?;
+        pagination::related(
+            ctx,
+            PlaceList::MembersOfNetwork,
+            self.0.id,
+            spec,
+            args,
+            City,
+        )
+        .await
     }
     async fn events(
         &self,
@@ -88,9 +114,12 @@ impl Network {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<EventFilter>,
+        order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::related(ctx, EventList::OfNetwork, self.0.id, args, Event).await
+        let spec = EventSpec::new(filter, order_by)?;
+        pagination::related(ctx, EventList::OfNetwork, self.0.id, spec, args, Event).await
     }
     /// The document this network was taken from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
@@ -120,8 +149,11 @@ impl NetworkQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<NetworkFilter>,
+        order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let args = PageArgs::new(first, after, last, before);
-        pagination::root::<network::Entity, _>(ctx, RootTable::Networks, args, Network).await
+        let spec = NetworkSpec::new(filter, order_by)?;
+        pagination::root::<network::Entity, _, _>(ctx, spec, args, Network).await
     }
 }

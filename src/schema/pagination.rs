@@ -4,32 +4,43 @@
 //! Conventions follow GitHub's API: `first`/`last` at most 100, not both at once, and with
 //! neither given a list returns its first 100 items.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, marker::PhantomData};
 
 use async_graphql::{
     connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
+    futures_util::future::BoxFuture,
     Context, Object, OutputType, Result,
 };
-use entity::{event, network, place};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
 use super::{db, loader};
 use crate::{
     error::{AppError, AppResult},
-    loaders::page::{self, CountKey, PageKey, Relation, Rows, Window},
+    loaders::page::{
+        self, CountKey, ListSpec, PageKey, Position, Relation, Rows, Sort, SortValue, Window,
+    },
 };
 
 /// The most items one page may hold (`first`/`last`).
 pub const MAX_PAGE_SIZE: i32 = 100;
 
-/// What a cursor holds: the list's key space and the edge row's id. Serialized as JSON, then
-/// base64 (async-graphql's `OpaqueCursor`).
+/// What a cursor holds: the list's key space, its ordering, and the row's position in it.
+/// Serialized as JSON, then base64 (async-graphql's `OpaqueCursor`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CursorKey {
     #[serde(rename = "l")]
     list: Cow<'static, str>,
+    #[serde(rename = "o")]
+    order: String,
+    #[serde(rename = "v", default, skip_serializing_if = "is_null")]
+    value: SortValue,
     #[serde(rename = "k")]
     key: i32,
+}
+
+fn is_null(value: &SortValue) -> bool {
+    *value == SortValue::Null
 }
 
 pub type Cursor = OpaqueCursor<CursorKey>;
@@ -61,8 +72,8 @@ impl PageArgs {
         }
     }
 
-    /// Checks the arguments and turns them into a window over `list`'s keys.
-    pub fn window(&self, list: &str) -> AppResult<Window> {
+    /// Checks the arguments and turns them into a window over `list` sorted by `sort`.
+    pub fn window(&self, list: &str, sort: Option<Sort>) -> AppResult<Window> {
         let size =
             match (self.first, self.last) {
                 (Some(_), Some(_)) => return Err(AppError::BadUserInput(
@@ -73,17 +84,15 @@ impl PageArgs {
                 (None, Some(n)) => page_size("last", n)?,
                 (None, None) => MAX_PAGE_SIZE as u64,
             };
+        let position = |argument: &str, cursor: &Option<String>| {
+            cursor
+                .as_deref()
+                .map(|c| decode_cursor(argument, c, list, sort))
+                .transpose()
+        };
         Ok(Window {
-            after: self
-                .after
-                .as_deref()
-                .map(|c| decode_cursor("after", c, list))
-                .transpose()?,
-            before: self
-                .before
-                .as_deref()
-                .map(|c| decode_cursor("before", c, list))
-                .transpose()?,
+            after: position("after", &self.after)?,
+            before: position("before", &self.before)?,
             size,
             backward: self.last.is_some(),
         })
@@ -100,20 +109,46 @@ fn page_size(argument: &str, n: i32) -> AppResult<u64> {
     }
 }
 
-fn decode_cursor(argument: &str, cursor: &str, list: &str) -> AppResult<i32> {
-    match Cursor::decode_cursor(cursor) {
-        Ok(OpaqueCursor(key)) if key.list == list => Ok(key.key),
-        _ => Err(AppError::InvalidCursor(format!(
-            "`{argument}` is not a cursor of this list: {cursor:?}"
-        ))),
+/// A stable name for an ordering, stored in cursors so that a cursor is only used with the
+/// ordering that issued it.
+fn order_name(sort: Option<Sort>) -> String {
+    match sort {
+        None => "id".into(),
+        Some(sort) => format!(
+            "{}:{}",
+            sort.column,
+            if sort.descending { "desc" } else { "asc" }
+        ),
     }
+}
+
+fn decode_cursor(
+    argument: &str,
+    cursor: &str,
+    list: &str,
+    sort: Option<Sort>,
+) -> AppResult<Position> {
+    let invalid = |why: &str| AppError::InvalidCursor(format!("`{argument}` {why}: {cursor:?}"));
+    let OpaqueCursor(key) =
+        Cursor::decode_cursor(cursor).map_err(|_| invalid("is not a cursor"))?;
+    if key.list != list {
+        return Err(invalid("is a cursor of another list"));
+    }
+    if key.order != order_name(sort) || !sort.is_none_or(|s| key.value.fits(s.kind)) {
+        return Err(invalid("was issued for another ordering of this list"));
+    }
+    Ok(Position {
+        value: key.value,
+        key: key.key,
+    })
 }
 
 /// Builds the connection from rows fetched for `window` (up to `size + 1`, in the window's
 /// direction).
 pub fn connection<M, T: OutputType>(
     list: &'static str,
-    window: Window,
+    sort: Option<Sort>,
+    window: &Window,
     mut rows: Rows<M>,
     total: TotalCount,
     to_node: impl Fn(M) -> T,
@@ -129,100 +164,106 @@ pub fn connection<M, T: OutputType>(
     } else {
         (window.after.is_some(), has_more)
     };
+    let order = order_name(sort);
     let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
-    conn.edges.extend(rows.into_iter().map(|(key, model)| {
+    conn.edges.extend(rows.into_iter().map(|row| {
         let cursor = OpaqueCursor(CursorKey {
             list: Cow::Borrowed(list),
-            key,
+            order: order.clone(),
+            value: row.position.value,
+            key: row.position.key,
         });
-        Edge::new(cursor, to_node(model))
+        Edge::new(cursor, to_node(row.model))
     }));
     conn
 }
 
-/// A page of the list `relation` of `parent`, batched with its siblings.
-pub async fn related<R: Relation, T: OutputType>(
+/// A page of the list `relation` of `parent`, filtered and ordered by `spec`, batched with its
+/// siblings.
+pub async fn related<R: Relation, S: ListSpec, T: OutputType>(
     ctx: &Context<'_>,
     relation: R,
     parent: i32,
+    spec: S,
     args: PageArgs,
-    to_node: impl Fn(<R::Target as sea_orm::EntityTrait>::Model) -> T,
+    to_node: impl Fn(<R::Target as EntityTrait>::Model) -> T,
 ) -> Result<Conn<T>> {
-    let edge = relation.edge();
-    let window = args.window(edge.table)?;
+    let list = relation.edge().table;
+    let sort = spec.sort();
+    let window = args.window(list, sort)?;
     let rows = loader(ctx)?
         .load_one(PageKey {
             relation,
             parent,
-            window,
+            spec: spec.clone(),
+            window: window.clone(),
         })
         .await
         .map_err(AppError::from)?
         .unwrap_or_default();
-    Ok(connection(
-        edge.table,
-        window,
-        rows,
-        TotalCount::Edge(CountKey { edge, parent }),
-        to_node,
-    ))
+    let total = TotalCount(Box::new(CountKey {
+        relation,
+        parent,
+        spec,
+    }));
+    Ok(connection(list, sort, &window, rows, total, to_node))
 }
 
-/// A page of a whole table.
-pub async fn root<E: sea_orm::EntityTrait<Model: Sync>, T: OutputType>(
+/// A page of a whole table, filtered and ordered by `spec`.
+pub async fn root<E: EntityTrait<Model: Sync>, S: ListSpec, T: OutputType>(
     ctx: &Context<'_>,
-    table: RootTable,
+    spec: S,
     args: PageArgs,
     to_node: impl Fn(E::Model) -> T,
 ) -> Result<Conn<T>> {
     let list = E::default().table_name();
-    let window = args.window(list)?;
-    let rows = page::root_page::<E>(db(ctx)?, window)
+    let sort = spec.sort();
+    let window = args.window(list, sort)?;
+    let rows = page::root_page::<E, S>(db(ctx)?, &spec, &window)
         .await
         .map_err(AppError::from)?;
-    Ok(connection(
-        list,
-        window,
-        rows,
-        TotalCount::Root(table),
-        to_node,
-    ))
+    let total = TotalCount(Box::new(RootCount::<E, S>(spec, PhantomData)));
+    Ok(connection(list, sort, &window, rows, total, to_node))
 }
 
-/// The tables that are root lists.
-#[derive(Clone, Copy, Debug)]
-pub enum RootTable {
-    Places,
-    Networks,
-    Events,
+/// Counts a list on demand.
+pub trait Counter: Send + Sync {
+    fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>>;
+}
+
+impl<R: Relation, S: ListSpec> Counter for CountKey<R, S> {
+    fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            Ok(loader(ctx)?
+                .load_one(self.clone())
+                .await
+                .map_err(AppError::from)?
+                .unwrap_or(0))
+        })
+    }
+}
+
+/// The count of a root list.
+struct RootCount<E, S>(S, PhantomData<fn() -> E>);
+
+impl<E: EntityTrait, S: ListSpec> Counter for RootCount<E, S> {
+    fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            Ok(page::root_count::<E, S>(db(ctx)?, &self.0)
+                .await
+                .map_err(AppError::from)?)
+        })
+    }
 }
 
 /// `totalCount`, computed only when asked for: one grouped statement for all siblings.
-pub enum TotalCount {
-    Edge(CountKey),
-    Root(RootTable),
-}
+pub struct TotalCount(Box<dyn Counter>);
 
 #[Object]
 impl TotalCount {
-    /// The number of items in the whole list, whatever the page.
+    /// The number of items in the whole list (with its filter), whatever the page.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = match self {
-            TotalCount::Edge(key) => loader(ctx)?
-                .load_one(*key)
-                .await
-                .map_err(AppError::from)?
-                .unwrap_or(0),
-            TotalCount::Root(table) => {
-                let db = db(ctx)?;
-                match table {
-                    RootTable::Places => page::root_count::<place::Entity>(db).await,
-                    RootTable::Networks => page::root_count::<network::Entity>(db).await,
-                    RootTable::Events => page::root_count::<event::Entity>(db).await,
-                }
-                .map_err(AppError::from)?
-            }
-        };
+        let count = self.0.count(ctx).await?;
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
 }

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod contract;
+mod filters;
 mod helpers;
 mod nodes;
 mod pagination;

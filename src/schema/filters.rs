@@ -1,0 +1,549 @@
+//! Filter and ordering inputs of every list, and their translation to SQL conditions over the
+//! listed table (alias [`T`]). Filters compose with `and`, `or` and `not`.
+
+use async_graphql::{Enum, InputObject};
+use entity::{event, event_participant, membership, network, network_topic, place};
+use sea_orm::{
+    sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
+    ActiveEnum, EntityName, IdenStatic,
+};
+
+use super::{city::PlaceKind, event::EventKind, membership::MembershipRole};
+use crate::{
+    error::{AppError, AppResult},
+    loaders::page::{ListSpec, Sort, SortType, T},
+};
+
+/// How deep `and`/`or`/`not` may nest, and how many items a list in a filter may hold.
+const MAX_FILTER_DEPTH: usize = 5;
+const MAX_FILTER_LIST: usize = 100;
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// A list's filter and ordering, as the loaders take them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Spec<F, O> {
+    filter: Option<F>,
+    order: Option<O>,
+}
+
+impl<F: Filter, O: Ordering> Spec<F, O> {
+    /// Checks the inputs (nesting depth, list sizes) and pairs them.
+    pub fn new(filter: Option<F>, order: Option<O>) -> AppResult<Self> {
+        if let Some(filter) = &filter {
+            filter.validate(0)?;
+        }
+        Ok(Self { filter, order })
+    }
+}
+
+impl<F: Filter, O: Ordering> ListSpec for Spec<F, O> {
+    fn condition(&self) -> Option<Condition> {
+        self.filter.as_ref().map(Filter::condition)
+    }
+    fn sort(&self) -> Option<Sort> {
+        self.order.as_ref().map(Ordering::sort)
+    }
+}
+
+/// A filter input.
+pub trait Filter: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync + 'static {
+    /// The condition over the listed table (alias `t`).
+    fn condition(&self) -> Condition;
+    /// Rejects filters nested deeper than allowed or with oversized lists.
+    fn validate(&self, depth: usize) -> AppResult<()>;
+}
+
+/// An ordering input.
+pub trait Ordering: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync + 'static {
+    fn sort(&self) -> Sort;
+}
+
+/// Implements `Filter` for an input with `and`/`or`/`not`, given its own conditions.
+macro_rules! composable_filter {
+    ($filter:ident, $own:ident, $lists:ident) => {
+        impl Filter for $filter {
+            fn condition(&self) -> Condition {
+                let mut all = $own(self);
+                for filter in self.and.iter().flatten() {
+                    all = all.add(filter.condition());
+                }
+                if let Some(any) = &self.or {
+                    all = all.add(
+                        any.iter()
+                            .fold(Condition::any(), |any, filter| any.add(filter.condition())),
+                    );
+                }
+                if let Some(not) = &self.not {
+                    all = all.add(not.condition().not());
+                }
+                all
+            }
+
+            fn validate(&self, depth: usize) -> AppResult<()> {
+                if depth >= MAX_FILTER_DEPTH {
+                    return Err(AppError::BadUserInput(format!(
+                        "Filters may nest `and`/`or`/`not` at most {MAX_FILTER_DEPTH} deep."
+                    )));
+                }
+                let nested = self.and.iter().flatten().chain(self.or.iter().flatten());
+                for filter in nested.chain(self.not.as_deref()) {
+                    filter.validate(depth + 1)?;
+                }
+                let lengths = $lists(self).into_iter().chain([
+                    self.and.as_ref().map_or(0, Vec::len),
+                    self.or.as_ref().map_or(0, Vec::len),
+                ]);
+                for length in lengths {
+                    if length > MAX_FILTER_LIST {
+                        return Err(AppError::BadUserInput(format!(
+                            "A list in a filter may hold at most {MAX_FILTER_LIST} items."
+                        )));
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+fn col(column: impl IdenStatic) -> Expr {
+    Expr::col((Alias::new(T), Alias::new(column.as_str())))
+}
+
+/// `t.<folded column> LIKE '%text%'`, with the text folded like the column and `%`/`_` escaped.
+fn folded_contains(column: impl IdenStatic, text: &str) -> Condition {
+    let escaped = entity::fold(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Condition::all().add(col(column).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+}
+
+/// `t.id IN (SELECT <select> FROM … WHERE …)`.
+fn id_in(subquery: SelectStatement) -> Expr {
+    col(place::Column::Id).in_subquery(subquery)
+}
+
+/// The ids of the places that belong to network `slug` (or, with `place` false, the networks
+/// that place `slug` belongs to).
+fn membership_ids(slug: &str, place_side: bool) -> SelectStatement {
+    let (select, join_on, other) = if place_side {
+        (
+            membership::Column::PlaceId,
+            membership::Column::NetworkId,
+            network::Entity.table_name(),
+        )
+    } else {
+        (
+            membership::Column::NetworkId,
+            membership::Column::PlaceId,
+            place::Entity.table_name(),
+        )
+    };
+    let m = membership::Entity.table_name();
+    Query::select()
+        .column((m, select))
+        .from(m)
+        .inner_join(
+            other,
+            Expr::col((other, Alias::new("id"))).equals((m, join_on)),
+        )
+        .and_where(Expr::col((other, Alias::new("slug"))).eq(slug))
+        .to_owned()
+}
+
+fn count_of_memberships_of_t() -> Expr {
+    let m = membership::Entity.table_name();
+    Expr::expr(Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::col((m, membership::Column::Id)).count())
+                .from(m)
+                .and_where(
+                    Expr::col((m, membership::Column::PlaceId))
+                        .equals((Alias::new(T), Alias::new("id"))),
+                )
+                .to_owned()
+                .into(),
+        ),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Places
+
+/// Which places to list. All given conditions must hold.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CityFilter {
+    /// The name contains this text, ignoring case and diacritics ("dusseldorf" finds Düsseldorf).
+    pub name_contains: Option<String>,
+    /// The ISO 3166-1 alpha-2 country code is one of these.
+    pub country_codes: Option<Vec<String>>,
+    pub kind: Option<PlaceKind>,
+    /// Belongs to the network with this slug.
+    pub member_of: Option<String>,
+    /// Belongs to at least this many networks.
+    pub min_networks: Option<i32>,
+    /// Belongs to at most this many networks.
+    pub max_networks: Option<i32>,
+    pub and: Option<Vec<CityFilter>>,
+    pub or: Option<Vec<CityFilter>>,
+    pub not: Option<Box<CityFilter>>,
+}
+
+fn city_conditions(f: &CityFilter) -> Condition {
+    let mut all = Condition::all();
+    if let Some(text) = &f.name_contains {
+        all = all.add(folded_contains(place::Column::NameFolded, text));
+    }
+    if let Some(codes) = &f.country_codes {
+        let codes = codes.iter().map(|c| c.trim().to_ascii_uppercase());
+        all = all.add(col(place::Column::CountryCode).is_in(codes));
+    }
+    if let Some(kind) = f.kind {
+        all = all.add(col(place::Column::Kind).eq(place::PlaceKind::from(kind).to_value()));
+    }
+    if let Some(slug) = &f.member_of {
+        all = all.add(id_in(membership_ids(slug, true)));
+    }
+    if let Some(min) = f.min_networks {
+        all = all.add(count_of_memberships_of_t().gte(min));
+    }
+    if let Some(max) = f.max_networks {
+        all = all.add(count_of_memberships_of_t().lte(max));
+    }
+    all
+}
+
+fn city_lists(f: &CityFilter) -> Vec<usize> {
+    vec![f.country_codes.as_ref().map_or(0, Vec::len)]
+}
+
+composable_filter!(CityFilter, city_conditions, city_lists);
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CityOrderField {
+    /// Alphabetically, ignoring case and diacritics.
+    Name,
+    Slug,
+    CountryCode,
+    Kind,
+    Latitude,
+    Longitude,
+}
+
+/// How to order places; ties are broken by the order in which they were recorded.
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CityOrder {
+    pub field: CityOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl Ordering for CityOrder {
+    fn sort(&self) -> Sort {
+        use place::Column as C;
+        let (column, kind) = match self.field {
+            CityOrderField::Name => (C::NameFolded.as_str(), SortType::Text),
+            CityOrderField::Slug => (C::Slug.as_str(), SortType::Text),
+            CityOrderField::CountryCode => (C::CountryCode.as_str(), SortType::Text),
+            CityOrderField::Kind => (C::Kind.as_str(), SortType::Text),
+            CityOrderField::Latitude => (C::Latitude.as_str(), SortType::Float),
+            CityOrderField::Longitude => (C::Longitude.as_str(), SortType::Float),
+        };
+        sort(column, kind, self.direction)
+    }
+}
+
+fn sort(column: &'static str, kind: SortType, direction: OrderDirection) -> Sort {
+    Sort {
+        column,
+        kind,
+        descending: direction == OrderDirection::Desc,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networks
+
+/// Which networks to list. All given conditions must hold.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NetworkFilter {
+    /// The name or acronym contains this text, ignoring case and diacritics.
+    pub name_contains: Option<String>,
+    /// Works on at least one of these topics.
+    pub topics: Option<Vec<String>>,
+    /// Founded in or after this year.
+    pub founded_from: Option<i32>,
+    /// Founded in or before this year.
+    pub founded_to: Option<i32>,
+    /// Has the place with this slug as a member.
+    pub has_member: Option<String>,
+    pub reported_member_count_min: Option<i32>,
+    pub reported_member_count_max: Option<i32>,
+    pub and: Option<Vec<NetworkFilter>>,
+    pub or: Option<Vec<NetworkFilter>>,
+    pub not: Option<Box<NetworkFilter>>,
+}
+
+fn network_conditions(f: &NetworkFilter) -> Condition {
+    use network::Column as C;
+    let mut all = Condition::all();
+    if let Some(text) = &f.name_contains {
+        let acronym = Func::lower(col(C::Acronym)).like(LikeExpr::new(format!(
+            "%{}%",
+            entity::fold(text).replace(['%', '_', '\\'], "")
+        )));
+        all = all.add(
+            Condition::any()
+                .add(folded_contains(C::NameFolded, text))
+                .add(acronym),
+        );
+    }
+    if let Some(topics) = &f.topics {
+        let t = network_topic::Entity.table_name();
+        let topics = topics.iter().map(|topic| topic.trim().to_lowercase());
+        let ids = Query::select()
+            .column((t, network_topic::Column::NetworkId))
+            .from(t)
+            .and_where(Expr::col((t, network_topic::Column::Topic)).is_in(topics))
+            .to_owned();
+        all = all.add(col(C::Id).in_subquery(ids));
+    }
+    if let Some(year) = f.founded_from {
+        all = all.add(col(C::FoundedYear).gte(year));
+    }
+    if let Some(year) = f.founded_to {
+        all = all.add(col(C::FoundedYear).lte(year));
+    }
+    if let Some(slug) = &f.has_member {
+        all = all.add(col(C::Id).in_subquery(membership_ids(slug, false)));
+    }
+    if let Some(count) = f.reported_member_count_min {
+        all = all.add(col(C::ReportedMemberCount).gte(count));
+    }
+    if let Some(count) = f.reported_member_count_max {
+        all = all.add(col(C::ReportedMemberCount).lte(count));
+    }
+    all
+}
+
+fn network_lists(f: &NetworkFilter) -> Vec<usize> {
+    vec![f.topics.as_ref().map_or(0, Vec::len)]
+}
+
+composable_filter!(NetworkFilter, network_conditions, network_lists);
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetworkOrderField {
+    /// Alphabetically, ignoring case and diacritics.
+    Name,
+    Slug,
+    Acronym,
+    FoundedYear,
+    ReportedMemberCount,
+}
+
+/// How to order networks; ties are broken by the order in which they were recorded.
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NetworkOrder {
+    pub field: NetworkOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl Ordering for NetworkOrder {
+    fn sort(&self) -> Sort {
+        use network::Column as C;
+        let (column, kind) = match self.field {
+            NetworkOrderField::Name => (C::NameFolded.as_str(), SortType::Text),
+            NetworkOrderField::Slug => (C::Slug.as_str(), SortType::Text),
+            NetworkOrderField::Acronym => (C::Acronym.as_str(), SortType::Text),
+            NetworkOrderField::FoundedYear => (C::FoundedYear.as_str(), SortType::Int),
+            NetworkOrderField::ReportedMemberCount => {
+                (C::ReportedMemberCount.as_str(), SortType::Int)
+            }
+        };
+        sort(column, kind, self.direction)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/// Which events to list. All given conditions must hold.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EventFilter {
+    /// The kind is one of these.
+    pub kinds: Option<Vec<EventKind>>,
+    /// In or after this year.
+    pub year_from: Option<i32>,
+    /// In or before this year.
+    pub year_to: Option<i32>,
+    /// Held by the network with this slug.
+    pub network: Option<String>,
+    /// Hosted by the place with this slug.
+    pub host: Option<String>,
+    /// The place with this slug is named as taking part.
+    pub participant: Option<String>,
+    pub and: Option<Vec<EventFilter>>,
+    pub or: Option<Vec<EventFilter>>,
+    pub not: Option<Box<EventFilter>>,
+}
+
+fn slug_to_id(table: &'static str, slug: &str) -> SelectStatement {
+    Query::select()
+        .column((table, Alias::new("id")))
+        .from(table)
+        .and_where(Expr::col((table, Alias::new("slug"))).eq(slug))
+        .to_owned()
+}
+
+fn event_conditions(f: &EventFilter) -> Condition {
+    use event::Column as C;
+    let mut all = Condition::all();
+    if let Some(kinds) = &f.kinds {
+        let kinds = kinds.iter().map(|k| event::EventKind::from(*k).to_value());
+        all = all.add(col(C::Kind).is_in(kinds));
+    }
+    if let Some(year) = f.year_from {
+        all = all.add(col(C::Year).gte(year));
+    }
+    if let Some(year) = f.year_to {
+        all = all.add(col(C::Year).lte(year));
+    }
+    if let Some(slug) = &f.network {
+        all =
+            all.add(col(C::NetworkId).in_subquery(slug_to_id(network::Entity.table_name(), slug)));
+    }
+    if let Some(slug) = &f.host {
+        all = all.add(col(C::HostId).in_subquery(slug_to_id(place::Entity.table_name(), slug)));
+    }
+    if let Some(slug) = &f.participant {
+        let p = event_participant::Entity.table_name();
+        let places = place::Entity.table_name();
+        let events = Query::select()
+            .column((p, event_participant::Column::EventId))
+            .from(p)
+            .inner_join(
+                places,
+                Expr::col((places, Alias::new("id")))
+                    .equals((p, event_participant::Column::PlaceId)),
+            )
+            .and_where(Expr::col((places, Alias::new("slug"))).eq(slug))
+            .to_owned();
+        all = all.add(col(C::Id).in_subquery(events));
+    }
+    all
+}
+
+fn event_lists(f: &EventFilter) -> Vec<usize> {
+    vec![f.kinds.as_ref().map_or(0, Vec::len)]
+}
+
+composable_filter!(EventFilter, event_conditions, event_lists);
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventOrderField {
+    Title,
+    Year,
+    Kind,
+}
+
+/// How to order events; ties are broken by the order in which they were recorded.
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventOrder {
+    pub field: EventOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl Ordering for EventOrder {
+    fn sort(&self) -> Sort {
+        use event::Column as C;
+        let (column, kind) = match self.field {
+            EventOrderField::Title => (C::Title.as_str(), SortType::Text),
+            EventOrderField::Year => (C::Year.as_str(), SortType::Int),
+            EventOrderField::Kind => (C::Kind.as_str(), SortType::Text),
+        };
+        sort(column, kind, self.direction)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memberships
+
+/// Which memberships to list. All given conditions must hold.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MembershipFilter {
+    /// The role is one of these.
+    pub roles: Option<Vec<MembershipRole>>,
+    /// Began in or after this year.
+    pub since_from: Option<i32>,
+    /// Began in or before this year.
+    pub since_to: Option<i32>,
+    pub and: Option<Vec<MembershipFilter>>,
+    pub or: Option<Vec<MembershipFilter>>,
+    pub not: Option<Box<MembershipFilter>>,
+}
+
+fn membership_conditions(f: &MembershipFilter) -> Condition {
+    use membership::Column as C;
+    let mut all = Condition::all();
+    if let Some(roles) = &f.roles {
+        let roles = roles
+            .iter()
+            .map(|r| membership::MembershipRole::from(*r).to_value());
+        all = all.add(col(C::Role).is_in(roles));
+    }
+    if let Some(year) = f.since_from {
+        all = all.add(col(C::Since).gte(year));
+    }
+    if let Some(year) = f.since_to {
+        all = all.add(col(C::Since).lte(year));
+    }
+    all
+}
+
+fn membership_lists(f: &MembershipFilter) -> Vec<usize> {
+    vec![f.roles.as_ref().map_or(0, Vec::len)]
+}
+
+composable_filter!(MembershipFilter, membership_conditions, membership_lists);
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MembershipOrderField {
+    Since,
+    Role,
+}
+
+/// How to order memberships; ties are broken by the order in which they were recorded.
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembershipOrder {
+    pub field: MembershipOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl Ordering for MembershipOrder {
+    fn sort(&self) -> Sort {
+        use membership::Column as C;
+        let (column, kind) = match self.field {
+            MembershipOrderField::Since => (C::Since.as_str(), SortType::Int),
+            MembershipOrderField::Role => (C::Role.as_str(), SortType::Text),
+        };
+        sort(column, kind, self.direction)
+    }
+}
+
+pub type CitySpec = Spec<CityFilter, CityOrder>;
+pub type NetworkSpec = Spec<NetworkFilter, NetworkOrder>;
+pub type EventSpec = Spec<EventFilter, EventOrder>;
+pub type MembershipSpec = Spec<MembershipFilter, MembershipOrder>;

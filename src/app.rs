@@ -12,13 +12,15 @@ pub struct Application {
     port: u16,
     server: Server,
     db: DatabaseConnection,
+    statements: db::StatementCounter,
 }
 
 impl Application {
     /// Prepares everything and binds the port; the server starts answering on
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = prepare_database(settings).await?;
+        let mut db = prepare_database(settings).await?;
+        let statements = db::StatementCounter::install(&mut db);
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -27,12 +29,22 @@ impl Application {
             "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
             display_address(settings, port)
         );
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            statements,
+        })
     }
 
     /// The port actually bound (useful with `PORT=0`).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Counts the SQL statements the server runs for requests.
+    pub fn statement_counter(&self) -> db::StatementCounter {
+        self.statements.clone()
     }
 
     /// Serves until SIGINT/SIGTERM, letting in-flight requests finish, then closes the pool.

@@ -1,6 +1,12 @@
 //! The database: connect with an explicitly sized pool, tune SQLite, run migrations.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -39,6 +45,28 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         });
     }
     Database::connect(options).await
+}
+
+/// Counts the SQL statements a connection executes (cheap: one atomic increment each). The
+/// tests use it to prove that a nested query costs a fixed number of statements.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Installs a counter on `db`, replacing any earlier metric callback.
+    pub fn install(db: &mut DatabaseConnection) -> Self {
+        let counter = Self::default();
+        let count = counter.0.clone();
+        db.set_metric_callback(move |_| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        counter
+    }
+
+    /// Statements executed so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// Applies every pending migration; a no-op on an up-to-date database.

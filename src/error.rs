@@ -15,6 +15,8 @@ pub enum AppError {
     InvalidCursor(String),
     /// A global `ID` that does not decode to one of this server's node ids.
     InvalidId(String),
+    /// A record the request names (by slug) does not exist.
+    NotFound(String),
     /// Anything the client cannot fix; details go to the log only.
     Database(Arc<sea_orm::DbErr>),
 }
@@ -26,6 +28,7 @@ impl AppError {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::InvalidCursor(_) => "INVALID_CURSOR",
             AppError::InvalidId(_) => "INVALID_ID",
+            AppError::NotFound(_) => "NOT_FOUND",
             AppError::Database(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -35,7 +38,8 @@ impl AppError {
         match self {
             AppError::BadUserInput(msg)
             | AppError::InvalidCursor(msg)
-            | AppError::InvalidId(msg) => msg,
+            | AppError::InvalidId(msg)
+            | AppError::NotFound(msg) => msg,
             AppError::Database(_) => "Internal server error",
         }
     }

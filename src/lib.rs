@@ -4,7 +4,8 @@
 //! - [`config`]: `Settings` from the environment, with embedded defaults.
 //! - [`telemetry`]: the log subscriber.
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
-//! - [`seed`] → `entity`: the embedded seed data and its one-transaction loader.
+//! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
+//! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
 //! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
 //! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
@@ -17,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod loaders;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod slug;
 pub mod telemetry;

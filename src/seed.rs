@@ -455,6 +455,7 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
         }
         report.twinnings += 1;
     }
+    crate::search::reindex_all(txn).await?;
     Ok(report)
 }
 

@@ -10,6 +10,7 @@ use super::{
         CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
         MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
     },
+    graph::{self, Partner},
     ids::{self, NodeType},
     load,
     pagination::{self, Conn, PageArgs},
@@ -20,9 +21,15 @@ use crate::{
     error::AppError,
     loaders::{
         by_id::SourceId,
-        page::{EventList, MembershipList, NetworkList, PlaceList},
+        graph::EventCountOf,
+        page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
     },
 };
+
+/// Counts are `Int` in GraphQL.
+pub(super) fn to_i32(count: u64) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
 
 /// A member of a network is usually a city, sometimes a region (Masovian Voivodeship).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,6 +181,33 @@ impl City {
         let args = PageArgs::new(first, after, last, before);
         let spec = CitySpec::new(filter, order_by)?;
         pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, spec, args, City).await
+    }
+    /// Places that share at least one network with this one, most shared networks first.
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Partner>> {
+        let args = PageArgs::new(first, after, last, before);
+        graph::partners(ctx, self.0.id, args).await
+    }
+    /// How many networks this place belongs to.
+    async fn network_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let key = CountKey {
+            relation: NetworkList::NetworksOfPlace,
+            parent: self.0.id,
+            spec: NetworkSpec::new(None, None)?,
+        };
+        Ok(to_i32(load(ctx, key).await?.unwrap_or(0)))
+    }
+    /// How many distinct events this place hosted or is named as taking part in.
+    async fn event_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(to_i32(
+            load(ctx, EventCountOf(self.0.id)).await?.unwrap_or(0),
+        ))
     }
     /// The document this place was taken from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {

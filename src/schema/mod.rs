@@ -8,11 +8,13 @@
 mod city;
 mod event;
 pub mod filters;
+mod graph;
 pub mod ids;
 mod membership;
 mod network;
 mod node;
 pub mod pagination;
+mod search;
 mod source;
 
 use async_graphql::{
@@ -36,6 +38,8 @@ pub struct Query(
     city::CityQuery,
     network::NetworkQuery,
     event::EventQuery,
+    search::SearchQuery,
+    graph::GraphQuery,
 );
 
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;

@@ -5,12 +5,13 @@ use entity::network;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    city::source_of,
+    city::{source_of, to_i32, PlaceKind},
     db,
     filters::{
         CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
         MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
     },
+    graph::{CountryCount, KindCount},
     ids::{self, NodeType},
     load,
     pagination::{self, Conn, PageArgs},
@@ -21,10 +22,21 @@ use crate::{
     error::AppError,
     loaders::{
         by_id::PlaceId,
+        graph::{MemberCountsBy, PlaceAttribute},
         page::{EventList, MembershipList, PlaceList},
         topics::TopicsOf,
     },
 };
+
+async fn member_counts(
+    ctx: &Context<'_>,
+    network: i32,
+    attribute: PlaceAttribute,
+) -> Result<Vec<(Option<String>, u64)>> {
+    Ok(load(ctx, MemberCountsBy { network, attribute })
+        .await?
+        .unwrap_or_default())
+}
 
 pub struct Network(pub network::Model);
 
@@ -120,6 +132,35 @@ impl Network {
         let args = PageArgs::new(first, after, last, before);
         let spec = EventSpec::new(filter, order_by)?;
         pagination::related(ctx, EventList::OfNetwork, self.0.id, spec, args, Event).await
+    }
+    /// The members counted per country, most first.
+    async fn member_count_by_country(&self, ctx: &Context<'_>) -> Result<Vec<CountryCount>> {
+        let counts = member_counts(ctx, self.0.id, PlaceAttribute::CountryCode).await?;
+        Ok(counts
+            .into_iter()
+            .map(|(country_code, count)| CountryCount {
+                country_code,
+                count: to_i32(count),
+            })
+            .collect())
+    }
+    /// The members counted per kind (cities, regions), most first.
+    async fn member_count_by_kind(&self, ctx: &Context<'_>) -> Result<Vec<KindCount>> {
+        let counts = member_counts(ctx, self.0.id, PlaceAttribute::Kind).await?;
+        Ok(counts
+            .into_iter()
+            .filter_map(|(kind, count)| {
+                let kind = match kind.as_deref() {
+                    Some("city") => PlaceKind::City,
+                    Some("region") => PlaceKind::Region,
+                    _ => return None,
+                };
+                Some(KindCount {
+                    kind,
+                    count: to_i32(count),
+                })
+            })
+            .collect())
     }
     /// The document this network was taken from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {

@@ -259,6 +259,12 @@ impl<E: EntityTrait, S: ListSpec> Counter for RootCount<E, S> {
 /// `totalCount`, computed only when asked for: one grouped statement for all siblings.
 pub struct TotalCount(Box<dyn Counter>);
 
+impl TotalCount {
+    pub fn new(counter: impl Counter + 'static) -> Self {
+        Self(Box::new(counter))
+    }
+}
+
 #[Object]
 impl TotalCount {
     /// The number of items in the whole list (with its filter), whatever the page.

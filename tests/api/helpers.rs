@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Keeps the test database alive for the test's duration.
     pub database: Option<TestDatabase>,
+    /// The SQL statements the server has run.
+    pub statements: citynet::db::StatementCounter,
 }
 
 /// A fresh, empty database for one test: a SQLite file in a temporary directory, or, when
@@ -104,11 +106,13 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let statements = application.statement_counter();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
         database: None,
+        statements,
     }
 }
 

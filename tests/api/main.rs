@@ -3,6 +3,7 @@
 //! All modules compile into one test binary (one link step).
 
 mod bad_input;
+mod batching;
 mod contract;
 mod filters;
 mod helpers;

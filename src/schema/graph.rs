@@ -1,0 +1,276 @@
+//! Graph questions: partners of a place, the networks two places share, the shortest chain of
+//! shared networks between two places, and aggregates.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use entity::place;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{
+    city::PlaceKind,
+    db,
+    filters::{NetworkFilter, NetworkOrder, NetworkSpec},
+    load, load_required,
+    pagination::{self, Conn, Counter, PageArgs, TotalCount},
+    City, Network,
+};
+use crate::{
+    error::AppError,
+    loaders::{
+        by_id::{NetworkId, PlaceId},
+        graph::{self, PartnerCountOf, PartnersOf, SharedNetworks},
+        page::{Sort, SortType},
+    },
+};
+
+/// The longest chain `connection` looks for, and how many places it may visit on the way.
+const MAX_PATH_LENGTH: usize = 6;
+const MAX_PATH_VISITS: usize = 100_000;
+
+/// Partners are ordered by the number of shared networks, most first.
+const PARTNER_SORT: Sort = Sort {
+    column: "shared",
+    kind: SortType::Int,
+    descending: true,
+};
+
+/// A place that shares at least one network with another place.
+pub struct Partner {
+    place: i32,
+    partner: i32,
+    shared: i64,
+}
+
+#[Object]
+impl Partner {
+    async fn city(&self, ctx: &Context<'_>) -> Result<City> {
+        Ok(City(load_required(ctx, PlaceId(self.partner)).await?))
+    }
+    /// How many networks the two places share.
+    async fn shared_network_count(&self) -> i32 {
+        i32::try_from(self.shared).unwrap_or(i32::MAX)
+    }
+    /// The networks the two places share, in the order the memberships were recorded.
+    async fn shared_networks(&self, ctx: &Context<'_>) -> Result<Vec<Network>> {
+        shared_networks(ctx, self.place, self.partner).await
+    }
+}
+
+async fn shared_networks(ctx: &Context<'_>, a: i32, b: i32) -> Result<Vec<Network>> {
+    let ids = load(ctx, SharedNetworks { a, b })
+        .await?
+        .unwrap_or_default();
+    let mut networks = Vec::with_capacity(ids.len());
+    for id in ids {
+        networks.push(Network(load_required(ctx, NetworkId(id)).await?));
+    }
+    Ok(networks)
+}
+
+/// `City.partners`: a page of the places sharing networks with `place`.
+pub async fn partners(ctx: &Context<'_>, place: i32, args: PageArgs) -> Result<Conn<Partner>> {
+    let window = args.window("partners", Some(PARTNER_SORT))?;
+    let rows = load(
+        ctx,
+        PartnersOf {
+            place,
+            window: window.clone(),
+        },
+    )
+    .await?
+    .unwrap_or_default();
+    let total = TotalCount::new(PartnerCountOf(place));
+    Ok(pagination::connection(
+        "partners",
+        Some(PARTNER_SORT),
+        &window,
+        rows,
+        total,
+        |row| Partner {
+            place,
+            partner: row.partner,
+            shared: row.shared,
+        },
+    ))
+}
+
+impl Counter for PartnerCountOf {
+    fn count<'a>(
+        &'a self,
+        ctx: &'a Context<'_>,
+    ) -> async_graphql::futures_util::future::BoxFuture<'a, Result<u64>> {
+        Box::pin(async move { Ok(load(ctx, *self).await?.unwrap_or(0)) })
+    }
+}
+
+/// A number of members sharing a country.
+#[derive(SimpleObject)]
+pub struct CountryCount {
+    /// ISO 3166-1 alpha-2; null for members without a country.
+    pub country_code: Option<String>,
+    pub count: i32,
+}
+
+/// A number of members of one kind.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    pub kind: PlaceKind,
+    pub count: i32,
+}
+
+/// One link of a chain: `from` and `to` both belong to `network`.
+#[derive(SimpleObject)]
+pub struct PathStep {
+    pub from: City,
+    pub network: Network,
+    pub to: City,
+}
+
+/// The shortest chain of shared networks linking two places.
+#[derive(SimpleObject)]
+pub struct Path {
+    /// The number of networks crossed (0 when both ends are the same place).
+    pub length: i32,
+    /// The places along the chain, from the first to the last.
+    pub places: Vec<City>,
+    /// The networks crossed, one per step.
+    pub networks: Vec<Network>,
+    pub steps: Vec<PathStep>,
+}
+
+#[derive(Default)]
+pub struct GraphQuery;
+
+#[Object]
+impl GraphQuery {
+    /// The networks that both places (by slug) belong to.
+    async fn shared_networks(
+        &self,
+        ctx: &Context<'_>,
+        a: String,
+        b: String,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<NetworkFilter>,
+        order_by: Option<NetworkOrder>,
+    ) -> Result<Conn<Network>> {
+        let both = NetworkFilter {
+            and: Some(
+                [a, b]
+                    .into_iter()
+                    .map(|slug| NetworkFilter {
+                        has_member: Some(slug),
+                        ..Default::default()
+                    })
+                    .chain(filter)
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        let spec = NetworkSpec::new(Some(both), order_by)?;
+        let args = PageArgs::new(first, after, last, before);
+        pagination::root::<entity::network::Entity, _, _>(ctx, spec, args, Network).await
+    }
+
+    /// The shortest chain place → network → place … linking `from` to `to` (slugs), or null when
+    /// none of at most 6 networks exists. Unknown slugs are a `NOT_FOUND` error.
+    async fn connection(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+    ) -> Result<Option<Path>> {
+        let (start, goal) = (
+            place_by_slug(ctx, &from).await?,
+            place_by_slug(ctx, &to).await?,
+        );
+        let Some(chain) = shortest_chain(ctx, start.id, goal.id).await? else {
+            return Ok(None);
+        };
+        let mut places = vec![City(start)];
+        let mut networks = Vec::new();
+        let mut steps = Vec::new();
+        for (network, place) in chain {
+            let network = load_required(ctx, NetworkId(network)).await?;
+            let place = load_required(ctx, PlaceId(place)).await?;
+            if let Some(City(previous)) = places.last() {
+                steps.push(PathStep {
+                    from: City(previous.clone()),
+                    network: Network(network.clone()),
+                    to: City(place.clone()),
+                });
+            }
+            networks.push(Network(network));
+            places.push(City(place));
+        }
+        Ok(Some(Path {
+            length: i32::try_from(steps.len()).unwrap_or(i32::MAX),
+            places,
+            networks,
+            steps,
+        }))
+    }
+}
+
+async fn place_by_slug(ctx: &Context<'_>, slug: &str) -> Result<place::Model> {
+    place::Entity::find()
+        .filter(place::Column::Slug.eq(slug))
+        .one(db(ctx)?)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::NotFound(format!("No place has the slug {slug:?}.")).into())
+}
+
+/// Breadth-first search over shared memberships, one SQL statement per step. Returns the
+/// (network, place) links after `start`, or None when `goal` is out of reach.
+async fn shortest_chain(
+    ctx: &Context<'_>,
+    start: i32,
+    goal: i32,
+) -> Result<Option<Vec<(i32, i32)>>> {
+    if start == goal {
+        return Ok(Some(Vec::new()));
+    }
+    let db = db(ctx)?;
+    // place -> (the place it was reached from, through which network)
+    let mut reached: HashMap<i32, (i32, i32)> = HashMap::new();
+    let mut frontier = vec![start];
+    for _ in 0..MAX_PATH_LENGTH {
+        let mut next = Vec::new();
+        for (place, network, neighbour) in graph::neighbours(db, &frontier)
+            .await
+            .map_err(AppError::from)?
+        {
+            if neighbour == start || reached.contains_key(&neighbour) {
+                continue;
+            }
+            reached.insert(neighbour, (place, network));
+            if neighbour == goal {
+                return Ok(Some(walk_back(&reached, start, goal)));
+            }
+            next.push(neighbour);
+        }
+        if next.is_empty() || reached.len() > MAX_PATH_VISITS {
+            break;
+        }
+        frontier = next;
+    }
+    Ok(None)
+}
+
+fn walk_back(reached: &HashMap<i32, (i32, i32)>, start: i32, goal: i32) -> Vec<(i32, i32)> {
+    let mut chain = Vec::new();
+    let mut place = goal;
+    while place != start {
+        let Some(&(previous, network)) = reached.get(&place) else {
+            break;
+        };
+        chain.push((network, place));
+        place = previous;
+    }
+    chain.reverse();
+    chain
+}

@@ -1,0 +1,77 @@
+//! `search(query:)`: one box over places, networks and events, ranked.
+
+use async_graphql::{Context, Object, Result, Union};
+
+use super::{db, loader, City, Event, Network};
+use crate::{
+    error::AppError,
+    loaders::by_id::{EventId, NetworkId, PlaceId},
+    search::{self, Kind},
+};
+
+/// What a search can find.
+#[derive(Union)]
+pub enum SearchResult {
+    City(City),
+    Network(Network),
+    Event(Event),
+}
+
+const MAX_RESULTS: i32 = 100;
+
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Places, networks and events whose names, acronyms, descriptions, topics or titles contain
+    /// every word of `query` (as a word prefix, ignoring case and diacritics), best match first.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<SearchResult>> {
+        if !(0..=MAX_RESULTS).contains(&first) {
+            return Err(AppError::BadUserInput(format!(
+                "`first` must be between 0 and {MAX_RESULTS}, got {first}."
+            ))
+            .into());
+        }
+        let words = search::query_words(&query);
+        if words.is_empty() {
+            return Err(AppError::BadUserInput(
+                "`query` needs at least one letter or digit.".into(),
+            )
+            .into());
+        }
+        let hits = search::search(db(ctx)?, &words, first as u64)
+            .await
+            .map_err(AppError::from)?;
+        let ids = |kind: Kind| hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
+        let loader = loader(ctx)?;
+        let (places, networks, events) = futures_util::try_join!(
+            loader.load_many(ids(Kind::Place).map(PlaceId)),
+            loader.load_many(ids(Kind::Network).map(NetworkId)),
+            loader.load_many(ids(Kind::Event).map(EventId)),
+        )
+        .map_err(AppError::from)?;
+        Ok(hits
+            .iter()
+            .filter_map(|hit| match hit.kind {
+                Kind::Place => places
+                    .get(&PlaceId(hit.id))
+                    .cloned()
+                    .map(|m| SearchResult::City(City(m))),
+                Kind::Network => networks
+                    .get(&NetworkId(hit.id))
+                    .cloned()
+                    .map(|m| SearchResult::Network(Network(m))),
+                Kind::Event => events
+                    .get(&EventId(hit.id))
+                    .cloned()
+                    .map(|m| SearchResult::Event(Event(m))),
+            })
+            .collect())
+    }
+}

@@ -17,6 +17,7 @@ pub enum SearchResult {
     Event(Event),
 }
 
+const DEFAULT_RESULTS: i32 = 10;
 const MAX_RESULTS: i32 = 100;
 
 #[derive(Default)]
@@ -30,8 +31,9 @@ impl SearchQuery {
         &self,
         ctx: &Context<'_>,
         query: String,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(desc = "How many results, at most 100 (default 10).")] first: Option<i32>,
     ) -> Result<Vec<SearchResult>> {
+        let first = first.unwrap_or(DEFAULT_RESULTS);
         if !(0..=MAX_RESULTS).contains(&first) {
             return Err(AppError::BadUserInput(format!(
                 "`first` must be between 0 and {MAX_RESULTS}, got {first}."

@@ -6,6 +6,7 @@ mod bad_input;
 mod batching;
 mod contract;
 mod filters;
+mod graph;
 mod helpers;
 mod nodes;
 mod pagination;

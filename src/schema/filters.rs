@@ -455,6 +455,8 @@ pub enum EventOrderField {
     Title,
     Year,
     Kind,
+    Topic,
+    ReportedParticipantCount,
 }
 
 /// How to order events; ties are broken by the order in which they were recorded.
@@ -472,6 +474,10 @@ impl Ordering for EventOrder {
             EventOrderField::Title => (C::Title.as_str(), SortType::Text),
             EventOrderField::Year => (C::Year.as_str(), SortType::Int),
             EventOrderField::Kind => (C::Kind.as_str(), SortType::Text),
+            EventOrderField::Topic => (C::Topic.as_str(), SortType::Text),
+            EventOrderField::ReportedParticipantCount => {
+                (C::ReportedParticipantCount.as_str(), SortType::Int)
+            }
         };
         sort(column, kind, self.direction)
     }
@@ -522,6 +528,7 @@ composable_filter!(MembershipFilter, membership_conditions, membership_lists);
 pub enum MembershipOrderField {
     Since,
     Role,
+    RepresentedBy,
 }
 
 /// How to order memberships; ties are broken by the order in which they were recorded.
@@ -538,6 +545,7 @@ impl Ordering for MembershipOrder {
         let (column, kind) = match self.field {
             MembershipOrderField::Since => (C::Since.as_str(), SortType::Int),
             MembershipOrderField::Role => (C::Role.as_str(), SortType::Text),
+            MembershipOrderField::RepresentedBy => (C::RepresentedBy.as_str(), SortType::Text),
         };
         sort(column, kind, self.direction)
     }

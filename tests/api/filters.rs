@@ -24,6 +24,16 @@ const NETWORKS: &str = r#"query($filter: NetworkFilter, $orderBy: NetworkOrder, 
     }
 }"#;
 
+/// Events have no slug: their title stands in for it in the page walker.
+const EVENT_SLUGS: &str = r#"query($orderBy: EventOrder, $first: Int, $after: String, $last: Int,
+        $before: String) {
+    events(orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        nodes { slug: title }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+}"#;
+
 const EVENTS: &str = r#"query($filter: EventFilter, $orderBy: EventOrder) {
     events(filter: $filter, orderBy: $orderBy) { totalCount nodes { title year kind } }
 }"#;

@@ -343,6 +343,16 @@ async fn cursors_stay_valid_under_filters_and_orderings() {
             "networks",
             json!({ "orderBy": { "field": "ACRONYM" }, "filter": { "hasMember": "berlin" } }),
         ),
+        (
+            EVENT_SLUGS,
+            "events",
+            json!({ "orderBy": { "field": "REPORTED_PARTICIPANT_COUNT", "direction": "DESC" } }),
+        ),
+        (
+            EVENT_SLUGS,
+            "events",
+            json!({ "orderBy": { "field": "TOPIC" } }),
+        ),
     ];
     for (query, root, base) in cases {
         let everything = app.data(query, with_first_100(&base)).await;

@@ -24,7 +24,8 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let server = http::server(listener, schema::build(db.clone()), db.clone())?;
+        let schema = schema::build(db.clone(), settings);
+        let server = http::server(listener, schema, db.clone(), settings)?;
         tracing::info!(
             "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
             display_address(settings, port)

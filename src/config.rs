@@ -1,7 +1,7 @@
 //! Configuration: one typed `Settings`, read once from the environment (after `.env`), with
 //! embedded defaults so that a fresh clone runs with no setup at all.
 
-use std::{env, fmt::Display, net::IpAddr, str::FromStr};
+use std::{env, fmt::Display, net::IpAddr, str::FromStr, time::Duration};
 
 /// Every setting the server reads. `.env.example` documents each one with its default.
 #[derive(Clone, Debug)]
@@ -16,6 +16,73 @@ pub struct Settings {
     pub port: u16,
     /// `RUST_LOG`: log filter, e.g. `info` or `info,sqlx::query=debug`.
     pub log_filter: String,
+    /// `CITYNET_ENV`: `development` (default) or `production`, which changes the defaults of
+    /// the switches below to the safe side.
+    pub environment: Environment,
+    /// `INTROSPECTION`: whether the schema can be introspected (default: on in development).
+    pub introspection: bool,
+    /// `PLAYGROUND`: whether `GET /graphql` serves GraphiQL to browsers (default: on in
+    /// development).
+    pub playground: bool,
+    /// `CORS_ALLOWED_ORIGINS`: `*`, or a comma-separated list of origins (default: `*` in
+    /// development, none in production).
+    pub cors_allowed_origins: AllowedOrigins,
+    /// Limits on what one request may ask for.
+    pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Which browser origins may call the API (CORS).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+/// What one request may ask for. Each is a setting; the defaults are safe for a public endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `MAX_QUERY_DEPTH`: how deeply fields may nest.
+    pub max_depth: usize,
+    /// `MAX_QUERY_COMPLEXITY`: the cost limit, where a list's cost is its page size (`first` or
+    /// `last`, 100 when neither is given) times the cost of what is selected in it, like
+    /// GitHub's node limit.
+    pub max_complexity: usize,
+    /// `MAX_QUERY_ALIASES`: how many aliased fields a document may hold.
+    pub max_aliases: usize,
+    /// `MAX_ROOT_FIELDS`: how many fields an operation may select at its root.
+    pub max_root_fields: usize,
+    /// `MAX_QUERY_LENGTH`: the longest query text, in characters.
+    pub max_query_length: usize,
+    /// `MAX_BATCH_OPERATIONS`: how many operations one batched request may hold.
+    pub max_batch_operations: usize,
+    /// `MAX_VARIABLES_BYTES`: the largest `variables` object, as JSON.
+    pub max_variables_bytes: usize,
+    /// `MAX_BODY_BYTES`: the largest request body (larger ones get 413).
+    pub max_body_bytes: usize,
+    /// `REQUEST_TIMEOUT_MS`: how long one request may run.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 32,
+            max_complexity: 500_000,
+            max_aliases: 100,
+            max_root_fields: 30,
+            max_query_length: 20_000,
+            max_batch_operations: 10,
+            max_variables_bytes: 64 * 1024,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://citynet.db?mode=rwc";
@@ -43,6 +110,17 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = string_or(&lookup, "DATABASE_URL", DEFAULT_DATABASE_URL);
         validate_database_url(&database_url)?;
+        let environment = match string_or(&lookup, "CITYNET_ENV", "development").as_str() {
+            "development" => Environment::Development,
+            "production" => Environment::Production,
+            other => {
+                return Err(ConfigError {
+                    variable: "CITYNET_ENV",
+                    problem: format!("expected development or production, got {other:?}"),
+                })
+            }
+        };
+        let development = Flag(environment == Environment::Development);
         Ok(Self {
             database_url,
             database_max_connections: parse_or(
@@ -65,6 +143,12 @@ impl Settings {
                 "a port number from 0 to 65535",
             )?,
             log_filter: string_or(&lookup, "RUST_LOG", DEFAULT_LOG_FILTER),
+            environment,
+            introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
+                .map(|Flag(on)| on)?,
+            playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
+            cors_allowed_origins: allowed_origins(&lookup, environment)?,
+            limits: limits(&lookup)?,
         })
     }
 
@@ -72,6 +156,76 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+const BOOLEAN: &str = "true or false";
+
+/// A boolean setting: true/false, 1/0, yes/no, on/off.
+#[derive(Clone, Copy)]
+struct Flag(bool);
+
+impl FromStr for Flag {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Flag(true)),
+            "false" | "0" | "no" | "off" => Ok(Flag(false)),
+            _ => Err(()),
+        }
+    }
+}
+
+fn allowed_origins(
+    lookup: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<AllowedOrigins, ConfigError> {
+    let Some(value) = lookup("CORS_ALLOWED_ORIGINS") else {
+        return Ok(match environment {
+            Environment::Development => AllowedOrigins::Any,
+            Environment::Production => AllowedOrigins::List(Vec::new()),
+        });
+    };
+    if value.trim() == "*" {
+        return Ok(AllowedOrigins::Any);
+    }
+    let origins: Vec<String> = value
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    for origin in &origins {
+        if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+            return Err(ConfigError {
+                variable: "CORS_ALLOWED_ORIGINS",
+                problem: format!(
+                    "expected * or origins such as https://example.org, got {origin:?}"
+                ),
+            });
+        }
+    }
+    Ok(AllowedOrigins::List(origins))
+}
+
+fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
+    let defaults = Limits::default();
+    let count = |name: &'static str, default: usize| {
+        parse_or(lookup, name, default, "a whole number greater than 0")
+            .and_then(|n| in_range(name, n, 1..=usize::MAX))
+    };
+    Ok(Limits {
+        max_depth: count("MAX_QUERY_DEPTH", defaults.max_depth)?,
+        max_complexity: count("MAX_QUERY_COMPLEXITY", defaults.max_complexity)?,
+        max_aliases: count("MAX_QUERY_ALIASES", defaults.max_aliases)?,
+        max_root_fields: count("MAX_ROOT_FIELDS", defaults.max_root_fields)?,
+        max_query_length: count("MAX_QUERY_LENGTH", defaults.max_query_length)?,
+        max_batch_operations: count("MAX_BATCH_OPERATIONS", defaults.max_batch_operations)?,
+        max_variables_bytes: count("MAX_VARIABLES_BYTES", defaults.max_variables_bytes)?,
+        max_body_bytes: count("MAX_BODY_BYTES", defaults.max_body_bytes)?,
+        request_timeout: Duration::from_millis(count(
+            "REQUEST_TIMEOUT_MS",
+            defaults.request_timeout.as_millis() as usize,
+        )? as u64),
+    })
 }
 
 fn string_or(lookup: &impl Fn(&str) -> Option<String>, name: &str, default: &str) -> String {
@@ -198,6 +352,50 @@ mod tests {
                 .variable,
             "DATABASE_MAX_CONNECTIONS"
         );
+    }
+
+    #[test]
+    fn production_switches_off_introspection_playground_and_cors() {
+        let dev = settings(&[]).unwrap();
+        assert!(dev.introspection && dev.playground);
+        assert_eq!(dev.cors_allowed_origins, AllowedOrigins::Any);
+        let prod = settings(&[("CITYNET_ENV", "production")]).unwrap();
+        assert!(!prod.introspection && !prod.playground);
+        assert_eq!(prod.cors_allowed_origins, AllowedOrigins::List(vec![]));
+        let explicit = settings(&[
+            ("CITYNET_ENV", "production"),
+            ("PLAYGROUND", "on"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example/",
+            ),
+        ])
+        .unwrap();
+        assert!(explicit.playground && !explicit.introspection);
+        assert_eq!(
+            explicit.cors_allowed_origins,
+            AllowedOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+        );
+    }
+
+    #[test]
+    fn limits_have_safe_defaults_and_reject_nonsense() {
+        let s = settings(&[("MAX_QUERY_DEPTH", "12"), ("REQUEST_TIMEOUT_MS", "250")]).unwrap();
+        assert_eq!(s.limits.max_depth, 12);
+        assert_eq!(s.limits.request_timeout, Duration::from_millis(250));
+        assert_eq!(s.limits.max_complexity, Limits::default().max_complexity);
+        for (variable, value) in [
+            ("MAX_QUERY_DEPTH", "0"),
+            ("MAX_QUERY_COMPLEXITY", "-5"),
+            ("INTROSPECTION", "maybe"),
+            ("CITYNET_ENV", "staging"),
+            ("CORS_ALLOWED_ORIGINS", "example.org"),
+        ] {
+            assert_eq!(
+                settings(&[(variable, value)]).unwrap_err().variable,
+                variable
+            );
+        }
     }
 
     #[test]

@@ -1,22 +1,34 @@
 //! HTTP: `POST /graphql` (JSON), `GET /graphql` (a query in the URL, or the playground for a
-//! browser), `GET /health`. Everything a client can get wrong is answered with a JSON error body
-//! carrying a stable `extensions.code`.
+//! browser), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client can
+//! get wrong is answered with a JSON error body carrying a stable `extensions.code`.
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::{
     dev::Server,
-    http::{header, StatusCode},
+    http::{header, Method, StatusCode},
     middleware, web, App, HttpRequest, HttpResponse, HttpServer,
 };
-use async_graphql::http::GraphiQLSource;
+use async_graphql::{
+    http::GraphiQLSource,
+    parser::types::{DocumentOperations, OperationType},
+    BatchRequest, BatchResponse,
+};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::schema::AppSchema;
+use crate::{
+    config::{AllowedOrigins, Limits, Settings},
+    schema::AppSchema,
+};
 
-/// Bodies larger than this are refused with 413 before they are parsed.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// What the handlers share.
+struct State {
+    schema: AppSchema,
+    limits: Limits,
+    playground: bool,
+}
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -25,17 +37,23 @@ pub fn server(
     listener: TcpListener,
     schema: AppSchema,
     db: DatabaseConnection,
+    settings: &Settings,
 ) -> std::io::Result<Server> {
-    let schema = web::Data::new(schema);
+    let state = web::Data::new(State {
+        schema,
+        limits: settings.limits.clone(),
+        playground: settings.playground,
+    });
     let db = web::Data::new(db);
+    let body_limit = settings.limits.max_body_bytes;
+    let origins = settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(cors(&origins))
             .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
-            .app_data(schema.clone())
+            .app_data(state.clone())
             .app_data(db.clone())
-            .app_data(
-                web::PayloadConfig::new(MAX_BODY_BYTES), // for `web::Bytes`
-            )
+            .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")
                     .route(web::post().to(graphql_post))
@@ -46,13 +64,28 @@ pub fn server(
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    .shutdown_timeout(10)
     .run();
     Ok(server)
 }
 
+/// CORS from `CORS_ALLOWED_ORIGINS`: browsers on other origins may POST and GET GraphQL.
+fn cors(origins: &AllowedOrigins) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST])
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .max_age(3600);
+    match origins {
+        AllowedOrigins::Any => cors.allow_any_origin(),
+        AllowedOrigins::List(list) => list
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin)),
+    }
+}
+
 /// `POST /graphql`: a JSON body holding one request or a batch (an array).
 async fn graphql_post(
-    schema: web::Data<AppSchema>,
+    state: web::Data<State>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> HttpResponse {
@@ -70,7 +103,10 @@ async fn graphql_post(
             let (code, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 (
                     "PAYLOAD_TOO_LARGE",
-                    format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
+                    format!(
+                        "The request body exceeds {} bytes.",
+                        state.limits.max_body_bytes
+                    ),
                 )
             } else {
                 (
@@ -81,7 +117,7 @@ async fn graphql_post(
             return request_error(status, code, &message);
         }
     };
-    let request: async_graphql::BatchRequest = match serde_json::from_slice(&body) {
+    let request: BatchRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return request_error(
@@ -91,13 +127,59 @@ async fn graphql_post(
             )
         }
     };
-    let response = schema.execute_batch(request).await;
-    graphql_response(&req, response)
+    if let Err(response) = check_batch(&request, &state.limits) {
+        return response;
+    }
+    execute(&state, &req, request).await
 }
 
-/// `GET /graphql`: the playground for a browser, otherwise a query in the URL.
-async fn graphql_get(schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResponse {
-    if accepts_html(&req) {
+/// Refuses batches over the limit and requests without a query, before anything runs.
+fn check_batch(request: &BatchRequest, limits: &Limits) -> Result<(), HttpResponse> {
+    let operations: Vec<&async_graphql::Request> = match request {
+        BatchRequest::Single(single) => vec![single],
+        BatchRequest::Batch(batch) => batch.iter().collect(),
+    };
+    if operations.is_empty() || operations.len() > limits.max_batch_operations {
+        return Err(request_error(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            &format!(
+                "A batch holds 1 to {} operations; this one holds {}.",
+                limits.max_batch_operations,
+                operations.len()
+            ),
+        ));
+    }
+    if operations.iter().any(|op| op.query.trim().is_empty()) {
+        return Err(request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Every request needs a non-empty `query`.",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a request under the time limit.
+async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
+    let limit = state.limits.request_timeout;
+    match tokio::time::timeout(limit, state.schema.execute_batch(request)).await {
+        Ok(response) => graphql_response(req, response),
+        Err(_) => request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "REQUEST_TIMEOUT",
+            &format!(
+                "The request took longer than {} ms and was stopped.",
+                limit.as_millis()
+            ),
+        ),
+    }
+}
+
+/// `GET /graphql`: the playground for a browser, otherwise a query in the URL. Only queries
+/// run over GET (GraphQL-over-HTTP): a mutation or subscription gets 405.
+async fn graphql_get(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
+    if state.playground && accepts_html(&req) {
         return playground();
     }
     let request = match async_graphql::http::parse_query_string(req.query_string()) {
@@ -115,15 +197,42 @@ async fn graphql_get(schema: web::Data<AppSchema>, req: HttpRequest) -> HttpResp
             )
         }
     };
-    let response = schema.execute(request).await;
-    graphql_response(&req, response.into())
+    if !is_query_only(&request) {
+        let mut response = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "Only queries may be sent with GET; send mutations with POST.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, &req, request.into()).await
+}
+
+/// False when the operation to run is a mutation or subscription. A document that does not
+/// parse counts as a query here; execution reports the parse error.
+fn is_query_only(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return true;
+    };
+    let operation = match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_none_or(|op| op.node.ty == OperationType::Query)
 }
 
 /// Serialises a GraphQL response. Clients that ask for `application/graphql-response+json`
 /// get it, with 400 for requests that never executed (parse or validation errors), as the
 /// GraphQL-over-HTTP specification says; others get `application/json` and 200.
-fn graphql_response(req: &HttpRequest, response: async_graphql::BatchResponse) -> HttpResponse {
-    let body = match serde_json::to_vec(&response) {
+fn graphql_response(req: &HttpRequest, response: BatchResponse) -> HttpResponse {
+    let body = match response_body(&response) {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(error = %err, "could not serialise a GraphQL response");
@@ -136,10 +245,8 @@ fn graphql_response(req: &HttpRequest, response: async_graphql::BatchResponse) -
     };
     let wants_graphql_json = header_contains(req, header::ACCEPT, GRAPHQL_RESPONSE_JSON);
     let never_executed = match &response {
-        async_graphql::BatchResponse::Single(single) => {
-            single.data == async_graphql::Value::Null && !single.errors.is_empty()
-        }
-        async_graphql::BatchResponse::Batch(_) => false,
+        BatchResponse::Single(single) => never_ran(single),
+        BatchResponse::Batch(_) => false,
     };
     let (status, content_type) = match (wants_graphql_json, never_executed) {
         (true, true) => (StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE_JSON),
@@ -152,6 +259,36 @@ fn graphql_response(req: &HttpRequest, response: async_graphql::BatchResponse) -
         builder.insert_header((header::CACHE_CONTROL, cache_control));
     }
     builder.body(body)
+}
+
+/// True for a response to a request that failed before execution (parse, validation, limits).
+fn never_ran(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null && !response.errors.is_empty()
+}
+
+/// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
+/// specification), rather than `"data": null`.
+fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
+    let strip = |single: &async_graphql::Response| -> serde_json::Result<serde_json::Value> {
+        let mut value = serde_json::to_value(single)?;
+        if never_ran(single) {
+            if let Some(object) = value.as_object_mut() {
+                object.remove("data");
+            }
+        }
+        Ok(value)
+    };
+    match response {
+        BatchResponse::Single(single) if never_ran(single) => serde_json::to_vec(&strip(single)?),
+        BatchResponse::Batch(batch) if batch.iter().any(never_ran) => {
+            let values = batch
+                .iter()
+                .map(strip)
+                .collect::<serde_json::Result<Vec<_>>>()?;
+            serde_json::to_vec(&values)
+        }
+        _ => serde_json::to_vec(response),
+    }
 }
 
 /// GraphiQL bound to this server's `/graphql`.

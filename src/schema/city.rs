@@ -84,6 +84,7 @@ impl City {
         self.0.longitude
     }
     /// This place's memberships, oldest record first.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,
@@ -107,6 +108,7 @@ impl City {
         .await
     }
     /// The networks this place belongs to.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn networks(
         &self,
         ctx: &Context<'_>,
@@ -130,6 +132,7 @@ impl City {
         .await
     }
     /// Events held in this place.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn hosted_events(
         &self,
         ctx: &Context<'_>,
@@ -145,6 +148,7 @@ impl City {
         pagination::related(ctx, EventList::HostedByPlace, self.0.id, spec, args, Event).await
     }
     /// Events this place is named as taking part in.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn attended_events(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +172,7 @@ impl City {
         .await
     }
     /// This place's twin cities; a twinning shows from both sides.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn twin_cities(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +188,7 @@ impl City {
         pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, spec, args, City).await
     }
     /// Places that share at least one network with this one, most shared networks first.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,
@@ -238,6 +244,7 @@ impl CityQuery {
         Ok(found.map(City))
     }
     /// All places (cities and regions).
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn cities(
         &self,
         ctx: &Context<'_>,

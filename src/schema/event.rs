@@ -79,6 +79,7 @@ impl Event {
         }
     }
     /// The places a source names as taking part (possibly fewer than took part).
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn participants(
         &self,
         ctx: &Context<'_>,
@@ -117,6 +118,7 @@ pub struct EventQuery;
 #[Object]
 impl EventQuery {
     /// All events.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

@@ -145,6 +145,7 @@ pub struct GraphQuery;
 #[Object]
 impl GraphQuery {
     /// The networks that both places (by slug) belong to.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn shared_networks(
         &self,
         ctx: &Context<'_>,

@@ -10,6 +10,7 @@ mod event;
 pub mod filters;
 mod graph;
 pub mod ids;
+pub mod limits;
 mod membership;
 mod network;
 mod node;
@@ -23,7 +24,10 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::loaders::{self, AppLoader};
+use crate::{
+    config::Settings,
+    loaders::{self, AppLoader},
+};
 
 pub use city::City;
 pub use event::Event;
@@ -49,12 +53,21 @@ pub fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
 }
 
-/// The executable schema over `db`.
-pub fn build(db: DatabaseConnection) -> AppSchema {
-    builder()
+/// The executable schema over `db`, with the request limits and introspection switch of
+/// `settings`.
+pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
+    let limits = &settings.limits;
+    let mut builder = builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_depth.saturating_mul(2))
+        .extension(limits::QueryLimits(limits.clone()))
         .data(loaders::data_loader(db.clone()))
-        .data(db)
-        .finish()
+        .data(db);
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The schema in GraphQL SDL, as committed in `schema.graphql`.

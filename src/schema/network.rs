@@ -74,6 +74,7 @@ impl Network {
     async fn reported_member_count(&self) -> Option<i32> {
         self.0.reported_member_count
     }
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,
@@ -97,6 +98,7 @@ impl Network {
         .await
     }
     /// The places that are members, in the order their memberships were recorded.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -119,6 +121,7 @@ impl Network {
         )
         .await
     }
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +186,7 @@ impl NetworkQuery {
         Ok(found.map(Network))
     }
     /// All networks.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn networks(
         &self,
         ctx: &Context<'_>,

@@ -50,6 +50,7 @@ impl NodeQuery {
         fetch(ctx, &id).await
     }
     /// Fetches up to 100 objects by global id, in the order given (null where one does not exist).
+    #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(AppError::BadUserInput(format!(

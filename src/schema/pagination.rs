@@ -25,6 +25,16 @@ use crate::{
 /// The most items one page may hold (`first`/`last`).
 pub const MAX_PAGE_SIZE: i32 = 100;
 
+/// The complexity of a list field for the query cost limit: its page size (`first` or `last`,
+/// 100 when neither is given, as sent: `first: 1000000` costs a million) times the cost of what
+/// is selected in each item — the way GitHub counts nodes.
+pub fn list_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(MAX_PAGE_SIZE as usize, |n| usize::try_from(n).unwrap_or(0));
+    size.max(1).saturating_mul(child_complexity.max(1))
+}
+
 /// What a cursor holds: the list's key space, its ordering, and the row's position in it.
 /// Serialized as JSON, then base64 (async-graphql's `OpaqueCursor`).
 #[derive(Clone, Debug, Serialize, Deserialize)]

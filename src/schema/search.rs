@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, Result, Union};
 
-use super::{db, loader, City, Event, Network};
+use super::{db, loader, pagination, City, Event, Network};
 use crate::{
     error::AppError,
     loaders::by_id::{EventId, NetworkId, PlaceId},
@@ -27,6 +27,7 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Places, networks and events whose names, acronyms, descriptions, topics or titles contain
     /// every word of `query` (as a word prefix, ignoring case and diacritics), best match first.
+    #[graphql(complexity = "pagination::list_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

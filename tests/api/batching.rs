@@ -103,8 +103,8 @@ async fn every_relation_is_batched() {
     // Each level below is one statement however many parents it has: cities (1), memberships
     // (1), their networks by id (1), the networks' events (1), the events' hosts by id (1), the
     // hosts' twins (1), and the twins' sources by id (1).
-    let query = r#"{ cities(first: 100) { nodes { memberships { nodes { network {
-        events { nodes { host { twinCities { nodes { source { key } } } } } }
+    let query = r#"{ cities(first: 100) { nodes { memberships(first: 20) { nodes { network {
+        events(first: 5) { nodes { host { twinCities(first: 5) { nodes { source { key } } } } } }
     } } } } } }"#;
     let (statements, _) = statements_for(&app, query).await;
     assert_eq!(statements, 7);

@@ -1,7 +1,6 @@
 //! `spawn_app`: the real application on port 0 with a fresh database, plus request helpers.
 
 use std::{
-    net::IpAddr,
     sync::atomic::{AtomicU32, Ordering},
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -77,16 +76,37 @@ impl TestDatabase {
         }
     }
 
-    /// Settings that point the application at this database.
+    /// Settings that point the application at this database (defaults otherwise).
     pub fn settings(&self) -> Settings {
-        Settings {
-            database_url: self.url.clone(),
-            database_max_connections: 4,
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 0,
-            log_filter: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
-        }
+        self.settings_with(&[])
     }
+
+    /// Like [`settings`](Self::settings), with some variables set as in the environment.
+    pub fn settings_with(&self, variables: &[(&str, &str)]) -> Settings {
+        let log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+        let base = [
+            ("DATABASE_URL", self.url.as_str()),
+            ("DATABASE_MAX_CONNECTIONS", "4"),
+            ("PORT", "0"),
+            ("RUST_LOG", log.as_str()),
+        ];
+        Settings::from_lookup(|name| {
+            variables
+                .iter()
+                .chain(base.iter())
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+        .expect("valid test settings")
+    }
+}
+
+/// Starts the application on a fresh database with some settings changed.
+pub async fn spawn_app_configured(variables: &[(&str, &str)]) -> TestApp {
+    let database = TestDatabase::new().await;
+    let mut app = spawn_app_with(database.settings_with(variables)).await;
+    app.database = Some(database);
+    app
 }
 
 /// Starts the application on a fresh, empty test database.

@@ -12,10 +12,10 @@ async fn memberships_read_the_same_from_networks_and_from_places() {
     let data = app
         .data(
             r#"{
-                networks(first: 100) { nodes { slug members(first: 100) { totalCount nodes {
-                    slug networks(first: 100) { totalCount nodes { slug } }
+                networks(first: 30) { nodes { slug members(first: 30) { totalCount nodes {
+                    slug networks(first: 20) { totalCount nodes { slug } }
                 } } } }
-                cities(first: 100) { nodes { slug networks(first: 100) { nodes { slug } } } }
+                cities(first: 30) { nodes { slug networks(first: 20) { nodes { slug } } } }
             }"#,
             json!({}),
         )
@@ -51,19 +51,20 @@ async fn a_deep_query_follows_every_relation_back_and_forth() {
     let data = app
         .data(
             r#"{ city(slug: "rostock") { slug
-                memberships { nodes { city { slug } network { slug
-                    members(first: 100) { nodes { slug
-                        networks(first: 100) { nodes { slug
-                            events { nodes { title
+                memberships(first: 4) { nodes { city { slug } network { slug
+                    members(first: 25) { nodes { slug
+                        networks(first: 20) { nodes { slug
+                            events(first: 2) { nodes { title
                                 network { slug }
-                                host { slug twinCities { nodes { slug
-                                    twinCities { nodes { slug
-                                        hostedEvents { nodes { network { memberships(first: 100) {
-                                            nodes { network { slug } }
-                                        } } } }
+                                host { slug twinCities(first: 1) { nodes { slug
+                                    twinCities(first: 1) { nodes { slug
+                                        hostedEvents(first: 1) { nodes { network {
+                                            memberships(first: 25) { nodes { network { slug } } }
+                                        } } }
                                     } }
                                 } } }
-                                participants { nodes { attendedEvents { nodes { title } } } }
+                                participants(first: 2) { nodes {
+                                    attendedEvents(first: 3) { nodes { title } } } }
                             } }
                         } }
                     } }
@@ -120,12 +121,12 @@ async fn counts_agree_with_the_lists_they_count() {
     let app = spawn_app().await;
     let data = app
         .data(
-            r#"{ cities(first: 100) { nodes { slug
-                memberships { totalCount nodes { id } }
-                networks { totalCount nodes { id } }
-                hostedEvents { totalCount nodes { id } }
-                attendedEvents { totalCount nodes { id } }
-                twinCities { totalCount nodes { id } }
+            r#"{ cities(first: 30) { nodes { slug
+                memberships(first: 20) { totalCount nodes { id } }
+                networks(first: 20) { totalCount nodes { id } }
+                hostedEvents(first: 5) { totalCount nodes { id } }
+                attendedEvents(first: 5) { totalCount nodes { id } }
+                twinCities(first: 5) { totalCount nodes { id } }
             } } }"#,
             json!({}),
         )

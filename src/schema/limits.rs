@@ -1,0 +1,292 @@
+//! Abuse limits, enforced before anything runs: query length and nesting (before parsing),
+//! variables size, aliases and root fields (after parsing), depth and complexity (async-graphql's
+//! validation, configured in `build`). Every error this module sees gets a stable
+//! `extensions.code`.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        NextRequest, NextValidation,
+    },
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
+
+use crate::config::Limits;
+
+/// Installs the limits as an async-graphql extension.
+pub struct QueryLimits(pub Limits);
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsExtension(self.0.clone()))
+    }
+}
+
+struct LimitsExtension(Limits);
+
+/// A request error with `extensions.code`.
+pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    set_code(&mut error, code);
+    error
+}
+
+fn set_code(error: &mut ServerError, code: &str) {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some())
+}
+
+/// The deepest nesting of `{`/`(`/`[` in a query text (strings and comments skipped), found
+/// without parsing: deeply nested text must be refused before a recursive parser sees it.
+fn nesting_depth(query: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut chars = query.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' | '(' | '[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            '}' | ')' | ']' => depth = depth.saturating_sub(1),
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match (escaped, c) {
+                        (true, _) => escaped = false,
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Counts aliased fields in every operation and fragment of `document`.
+fn count_aliases(document: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| in_set(&op.node.selection_set.node))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|fragment| in_set(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+/// The most root fields any operation of `document` selects (fragments at the root expanded,
+/// each fragment once).
+fn count_root_fields(document: &ExecutableDocument) -> usize {
+    fn in_set(
+        document: &ExecutableDocument,
+        set: &Positioned<SelectionSet>,
+        seen: &mut Vec<String>,
+    ) -> usize {
+        set.node
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(fragment) => {
+                    in_set(document, &fragment.node.selection_set, seen)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.to_string();
+                    if seen.contains(&name) {
+                        return 0;
+                    }
+                    seen.push(name);
+                    document
+                        .fragments
+                        .get(&spread.node.fragment_name.node)
+                        .map_or(0, |fragment| {
+                            in_set(document, &fragment.node.selection_set, seen)
+                        })
+                }
+            })
+            .sum()
+    }
+    document
+        .operations
+        .iter()
+        .map(|(_, op)| in_set(document, &op.node.selection_set, &mut Vec::new()))
+        .max()
+        .unwrap_or(0)
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for LimitsExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        // What is left without a code is async-graphql's own input checking (a variable of the
+        // wrong type, an unknown operation name): the client's to fix.
+        for error in &mut response.errors {
+            if !has_code(error) {
+                set_code(error, "BAD_USER_INPUT");
+            }
+        }
+        response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.0;
+        let length = request.query.chars().count();
+        if length > limits.max_query_length {
+            return Err(coded_error(
+                "QUERY_TOO_LONG",
+                format!(
+                    "The query has {length} characters; at most {} are allowed.",
+                    limits.max_query_length
+                ),
+            ));
+        }
+        // Nesting counts braces, parentheses and brackets, so allow for arguments and lists.
+        if nesting_depth(&request.query) > limits.max_depth * 2 {
+            return Err(too_deep(limits.max_depth));
+        }
+        let variables = serde_json::to_vec(&request.variables).map_or(0, |json| json.len());
+        if variables > limits.max_variables_bytes {
+            return Err(coded_error(
+                "VARIABLES_TOO_LARGE",
+                format!(
+                    "The variables take {variables} bytes; at most {} are allowed.",
+                    limits.max_variables_bytes
+                ),
+            ));
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await.map_err(|mut error| {
+            if error.message.contains("recursion depth") {
+                too_deep(self.0.max_depth)
+            } else {
+                set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+                error
+            }
+        })?;
+        let aliases = count_aliases(&document);
+        if aliases > self.0.max_aliases {
+            return Err(coded_error(
+                "TOO_MANY_ALIASES",
+                format!(
+                    "The query has {aliases} aliases; at most {} are allowed.",
+                    self.0.max_aliases
+                ),
+            ));
+        }
+        let root_fields = count_root_fields(&document);
+        if root_fields > self.0.max_root_fields {
+            return Err(coded_error(
+                "TOO_MANY_ROOT_FIELDS",
+                format!(
+                    "An operation selects {root_fields} root fields; at most {} are allowed.",
+                    self.0.max_root_fields
+                ),
+            ));
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut error| {
+                    let code = if error.message == "Query is too complex." {
+                        "QUERY_TOO_COMPLEX"
+                    } else if error.message == "Query is nested too deep." {
+                        "QUERY_TOO_DEEP"
+                    } else {
+                        "GRAPHQL_VALIDATION_FAILED"
+                    };
+                    set_code(&mut error, code);
+                    error
+                })
+                .collect()
+        })
+    }
+}
+
+fn too_deep(max_depth: usize) -> ServerError {
+    coded_error(
+        "QUERY_TOO_DEEP",
+        format!("The query nests deeper than {max_depth} levels."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_ignores_strings_and_comments() {
+        assert_eq!(nesting_depth("{ a { b } }"), 2);
+        assert_eq!(nesting_depth(r#"{ a(x: "{{{{\"{{") { b } }"#), 2);
+        assert_eq!(nesting_depth("# {{{{{{\n{ a }"), 1);
+        assert_eq!(nesting_depth(&"{".repeat(10_000)), 10_000);
+    }
+
+    #[test]
+    fn counts_aliases_and_root_fields() {
+        let document = async_graphql::parser::parse_query(
+            "query { a: cities { x: totalCount } ...F } fragment F on Query { b: networks { totalCount } events { totalCount } }",
+        )
+        .unwrap();
+        assert_eq!(count_aliases(&document), 3);
+        assert_eq!(count_root_fields(&document), 3);
+    }
+}

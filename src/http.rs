@@ -127,20 +127,21 @@ async fn graphql_post(
             )
         }
     };
-    if let Err(response) = check_batch(&request, &state.limits) {
-        return response;
+    if let Some(refusal) = refuse_batch(&request, &state.limits) {
+        return refusal;
     }
     execute(&state, &req, request).await
 }
 
-/// Refuses batches over the limit and requests without a query, before anything runs.
-fn check_batch(request: &BatchRequest, limits: &Limits) -> Result<(), HttpResponse> {
+/// The answer refusing a batch over the limit or a request without a query, if the request
+/// must be refused; checked before anything runs.
+fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse> {
     let operations: Vec<&async_graphql::Request> = match request {
         BatchRequest::Single(single) => vec![single],
         BatchRequest::Batch(batch) => batch.iter().collect(),
     };
     if operations.is_empty() || operations.len() > limits.max_batch_operations {
-        return Err(request_error(
+        return Some(request_error(
             StatusCode::BAD_REQUEST,
             "BATCH_TOO_LARGE",
             &format!(
@@ -151,13 +152,13 @@ fn check_batch(request: &BatchRequest, limits: &Limits) -> Result<(), HttpRespon
         ));
     }
     if operations.iter().any(|op| op.query.trim().is_empty()) {
-        return Err(request_error(
+        return Some(request_error(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
             "Every request needs a non-empty `query`.",
         ));
     }
-    Ok(())
+    None
 }
 
 /// Runs a request under the time limit.

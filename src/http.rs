@@ -2,7 +2,7 @@
 //! browser), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client can
 //! get wrong is answered with a JSON error body carrying a stable `extensions.code`.
 
-use std::net::TcpListener;
+use std::{net::TcpListener, panic::AssertUnwindSafe};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -15,6 +15,7 @@ use async_graphql::{
     parser::types::{DocumentOperations, OperationType},
     BatchRequest, BatchResponse,
 };
+use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
@@ -161,11 +162,21 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
     None
 }
 
-/// Runs a request under the time limit.
+/// Runs a request under the time limit. A panic anywhere below (a bug) becomes a 500 for this
+/// request instead of taking the worker down with the other requests it serves.
 async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
     let limit = state.limits.request_timeout;
-    match tokio::time::timeout(limit, state.schema.execute_batch(request)).await {
-        Ok(response) => graphql_response(req, response),
+    let run = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
+    match tokio::time::timeout(limit, run).await {
+        Ok(Ok(response)) => graphql_response(req, response),
+        Ok(Err(_panic)) => {
+            tracing::error!("a request panicked; answered 500");
+            request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Internal server error",
+            )
+        }
         Err(_) => request_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "REQUEST_TIMEOUT",

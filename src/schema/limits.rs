@@ -17,15 +17,19 @@ use async_graphql::{
 use crate::config::Limits;
 
 /// Installs the limits as an async-graphql extension.
-pub struct QueryLimits(pub Limits);
+pub struct QueryLimits {
+    pub limits: Limits,
+    /// When false, `__schema` and `__type` are refused with `INTROSPECTION_DISABLED`.
+    pub introspection: bool,
+}
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension(self.0.clone()))
+        Arc::new(LimitsExtension(self.limits.clone(), self.introspection))
     }
 }
 
-struct LimitsExtension(Limits);
+struct LimitsExtension(Limits, bool);
 
 /// A request error with `extensions.code`.
 pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
@@ -111,44 +115,49 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
     operations + fragments
 }
 
-/// The most root fields any operation of `document` selects (fragments at the root expanded,
-/// each fragment once).
-fn count_root_fields(document: &ExecutableDocument) -> usize {
+/// The names of the fields each operation of `document` selects at its root (fragments at the
+/// root expanded, each fragment once).
+fn root_fields(document: &ExecutableDocument) -> Vec<Vec<String>> {
     fn in_set(
         document: &ExecutableDocument,
         set: &Positioned<SelectionSet>,
         seen: &mut Vec<String>,
-    ) -> usize {
-        set.node
-            .items
-            .iter()
-            .map(|selection| match &selection.node {
-                Selection::Field(_) => 1,
+        names: &mut Vec<String>,
+    ) {
+        for selection in &set.node.items {
+            match &selection.node {
+                Selection::Field(field) => names.push(field.node.name.node.to_string()),
                 Selection::InlineFragment(fragment) => {
-                    in_set(document, &fragment.node.selection_set, seen)
+                    in_set(document, &fragment.node.selection_set, seen, names)
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.to_string();
                     if seen.contains(&name) {
-                        return 0;
+                        continue;
                     }
                     seen.push(name);
-                    document
-                        .fragments
-                        .get(&spread.node.fragment_name.node)
-                        .map_or(0, |fragment| {
-                            in_set(document, &fragment.node.selection_set, seen)
-                        })
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        in_set(document, &fragment.node.selection_set, seen, names);
+                    }
                 }
-            })
-            .sum()
+            }
+        }
     }
     document
         .operations
         .iter()
-        .map(|(_, op)| in_set(document, &op.node.selection_set, &mut Vec::new()))
-        .max()
-        .unwrap_or(0)
+        .map(|(_, op)| {
+            let mut names = Vec::new();
+            in_set(
+                document,
+                &op.node.selection_set,
+                &mut Vec::new(),
+                &mut names,
+            );
+            names
+        })
+        .collect()
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -224,7 +233,19 @@ impl Extension for LimitsExtension {
                 ),
             ));
         }
-        let root_fields = count_root_fields(&document);
+        let roots = root_fields(&document);
+        if !self.1
+            && roots
+                .iter()
+                .flatten()
+                .any(|name| name == "__schema" || name == "__type")
+        {
+            return Err(coded_error(
+                "INTROSPECTION_DISABLED",
+                "Introspection is switched off on this server.",
+            ));
+        }
+        let root_fields = roots.iter().map(Vec::len).max().unwrap_or(0);
         if root_fields > self.0.max_root_fields {
             return Err(coded_error(
                 "TOO_MANY_ROOT_FIELDS",
@@ -287,6 +308,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count_aliases(&document), 3);
-        assert_eq!(count_root_fields(&document), 3);
+        assert_eq!(root_fields(&document), [["cities", "networks", "events"]]);
     }
 }

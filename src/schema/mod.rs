@@ -61,7 +61,10 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.saturating_mul(2))
-        .extension(limits::QueryLimits(limits.clone()))
+        .extension(limits::QueryLimits {
+            limits: limits.clone(),
+            introspection: settings.introspection,
+        })
         .data(loaders::data_loader(db.clone()))
         .data(db);
     if !settings.introspection {

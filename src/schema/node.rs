@@ -4,7 +4,7 @@ use async_graphql::{Context, Interface, Object, Result, ID};
 
 use super::{
     ids::{self, NodeType},
-    load, City, Event, Membership, Network,
+    load, pagination, City, Event, Membership, Network,
 };
 use crate::{
     error::AppError,
@@ -50,7 +50,9 @@ impl NodeQuery {
         fetch(ctx, &id).await
     }
     /// Fetches up to 100 objects by global id, in the order given (null where one does not exist).
-    #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
+    #[graphql(
+        complexity = "pagination::list_cost(Some(ids.len().min(1_000_000) as i32), None, child_complexity)"
+    )]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(AppError::BadUserInput(format!(

@@ -32,8 +32,15 @@ pub fn list_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize)
     let size = first
         .or(last)
         .map_or(MAX_PAGE_SIZE as usize, |n| usize::try_from(n).unwrap_or(0));
-    size.max(1).saturating_mul(child_complexity.max(1))
+    size.max(1)
+        .saturating_mul(child_complexity.max(1))
+        .min(COST_CEILING)
 }
+
+/// The highest cost one field reports. async-graphql adds the costs of sibling fields without
+/// overflow checks, so a field must never report anything near `usize::MAX`; any cost this high
+/// is far over every sensible limit anyway.
+const COST_CEILING: usize = 1 << 40;
 
 /// What a cursor holds: the list's key space, its ordering, and the row's position in it.
 /// Serialized as JSON, then base64 (async-graphql's `OpaqueCursor`).

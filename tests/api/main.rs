@@ -2,6 +2,7 @@
 //! temporary SQLite database and speaks HTTP to it, asserting on what a client sees.
 //! All modules compile into one test binary (one link step).
 
+mod abuse;
 mod bad_input;
 mod batching;
 mod contract;

@@ -7,6 +7,7 @@ mod bad_input;
 mod batching;
 mod contract;
 mod filters;
+mod fuzz;
 mod graph;
 mod helpers;
 mod nodes;

@@ -13,12 +13,14 @@ pub struct Application {
     server: Server,
     db: DatabaseConnection,
     statements: db::StatementCounter,
+    shutdown: Shutdown,
 }
 
 impl Application {
     /// Prepares everything and binds the port; the server starts answering on
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let shutdown = Shutdown::listen()?;
         let mut db = prepare_database(settings).await?;
         let statements = db::StatementCounter::install(&mut db);
         let listener = TcpListener::bind((settings.host, settings.port))
@@ -35,6 +37,7 @@ impl Application {
             server,
             db,
             statements,
+            shutdown,
         })
     }
 
@@ -48,12 +51,63 @@ impl Application {
         self.statements.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, letting in-flight requests finish, then closes the pool.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.await?;
+    /// Serves until SIGINT/SIGTERM, then stops accepting connections, lets in-flight requests
+    /// finish (up to 10 s), and closes the pool.
+    pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => result?,
+            signal = self.shutdown.received() => {
+                tracing::info!("{signal} received: finishing in-flight requests");
+                // The stop completes only while the server future is polled: drive both.
+                let ((), result) = tokio::join!(handle.stop(true), &mut server);
+                result?;
+            }
+        }
         self.db.close().await?;
         tracing::info!("Citynet stopped");
         Ok(())
+    }
+}
+
+/// SIGINT and SIGTERM listeners, registered as soon as the application is built so that a
+/// signal arriving at any moment after start-up leads to a graceful stop.
+struct Shutdown {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    #[cfg(unix)]
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {})
+    }
+
+    #[cfg(unix)]
+    async fn received(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn received(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }
 

@@ -65,6 +65,9 @@ pub fn server(
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    // The application handles SIGINT/SIGTERM itself (see `app::Shutdown`), from the moment it
+    // is built rather than from the server's first poll.
+    .disable_signals()
     .shutdown_timeout(10)
     .run();
     Ok(server)

@@ -15,15 +15,80 @@ const CASES: u32 = 400;
 
 fn tokens() -> impl Strategy<Value = String> {
     let words = prop::sample::select(vec![
-        "{", "}", "(", ")", "[", "]", ":", "$x", "!", "...", "=", "query", "mutation",
-        "subscription", "fragment F on Query", "on", "...F", "cities", "networks", "events",
-        "city", "network", "node", "nodes", "search", "connection", "sharedNetworks", "slug",
-        "\"rostock\"", "\"berlin\"", "first", "after", "last", "before", "filter", "orderBy",
-        "0", "1", "-1", "100", "101", "2147483648", "99999999999999999999", "1.5", "null",
-        "true", "\"\"", "\"\\u0000\"", "\"é\"", "edges", "node", "cursor", "pageInfo",
-        "totalCount", "name", "members", "memberships", "twinCities", "partners", "__schema",
-        "__typename", "__type", "@skip(if: true)", "@include(if: $x)", "# comment\n",
-        "a:", "b:", "kind", "CITY", "NAME", "DESC", "field", "direction", "{ nameContains: \"d\" }",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        ":",
+        "$x",
+        "!",
+        "...",
+        "=",
+        "query",
+        "mutation",
+        "subscription",
+        "fragment F on Query",
+        "on",
+        "...F",
+        "cities",
+        "networks",
+        "events",
+        "city",
+        "network",
+        "node",
+        "nodes",
+        "search",
+        "connection",
+        "sharedNetworks",
+        "slug",
+        "\"rostock\"",
+        "\"berlin\"",
+        "first",
+        "after",
+        "last",
+        "before",
+        "filter",
+        "orderBy",
+        "0",
+        "1",
+        "-1",
+        "100",
+        "101",
+        "2147483648",
+        "99999999999999999999",
+        "1.5",
+        "null",
+        "true",
+        "\"\"",
+        "\"\\u0000\"",
+        "\"é\"",
+        "edges",
+        "node",
+        "cursor",
+        "pageInfo",
+        "totalCount",
+        "name",
+        "members",
+        "memberships",
+        "twinCities",
+        "partners",
+        "__schema",
+        "__typename",
+        "__type",
+        "@skip(if: true)",
+        "@include(if: $x)",
+        "# comment\n",
+        "a:",
+        "b:",
+        "kind",
+        "CITY",
+        "NAME",
+        "DESC",
+        "field",
+        "direction",
+        "{ nameContains: \"d\" }",
     ]);
     prop::collection::vec(words, 0..48).prop_map(|words| words.join(" "))
 }
@@ -47,7 +112,11 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 #[derive(Debug, Clone)]
 enum Input {
-    Graphql { query: String, variables: Value, operation: Option<String> },
+    Graphql {
+        query: String,
+        variables: Value,
+        operation: Option<String>,
+    },
     Raw(Vec<u8>),
     Get(String),
 }
@@ -63,9 +132,14 @@ fn input() -> impl Strategy<Value = Input> {
 
 async fn send(app: &TestApp, input: &Input) -> Result<(u16, Value), String> {
     let request = match input {
-        Input::Graphql { query, variables, operation } => app.client.post(app.graphql_url()).json(
-            &json!({ "query": query, "variables": variables, "operationName": operation }),
-        ),
+        Input::Graphql {
+            query,
+            variables,
+            operation,
+        } => app
+            .client
+            .post(app.graphql_url())
+            .json(&json!({ "query": query, "variables": variables, "operationName": operation })),
         Input::Raw(bytes) => app
             .client
             .post(app.graphql_url())
@@ -73,9 +147,15 @@ async fn send(app: &TestApp, input: &Input) -> Result<(u16, Value), String> {
             .body(bytes.clone()),
         Input::Get(query) => app.client.get(app.graphql_url()).query(&[("query", query)]),
     };
-    let response = request.send().await.map_err(|err| format!("no answer: {err}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|err| format!("no answer: {err}"))?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(|err| format!("no body: {err}"))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|err| format!("no body: {err}"))?;
     let body = serde_json::from_str(&text).map_err(|err| format!("not JSON ({err}): {text}"))?;
     Ok((status, body))
 }
@@ -99,16 +179,22 @@ fn random_requests_always_get_a_well_formed_answer() {
     };
     let mut runner = TestRunner::new(config);
     let outcome = runner.run(&input(), |input| {
-        let (status, body) = runtime.block_on(send(&app, &input)).map_err(TestCaseError::fail)?;
+        let (status, body) = runtime
+            .block_on(send(&app, &input))
+            .map_err(TestCaseError::fail)?;
         prop_assert!(
             [200, 400, 405, 413].contains(&status),
             "status {status} for {input:?}: {body}"
         );
-        let well_formed = body.get("data").is_some() || body.get("errors").is_some() || body.is_array();
+        let well_formed =
+            body.get("data").is_some() || body.get("errors").is_some() || body.is_array();
         prop_assert!(well_formed, "{body}");
         if let Some(errors) = body.get("errors").and_then(Value::as_array) {
             for error in errors {
-                prop_assert!(error["extensions"]["code"].is_string(), "an error without a code: {error}");
+                prop_assert!(
+                    error["extensions"]["code"].is_string(),
+                    "an error without a code: {error}"
+                );
             }
         }
         Ok(())

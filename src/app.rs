@@ -27,7 +27,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let schema = schema::build(db.clone(), settings);
-        let server = http::server(listener, schema, db.clone(), settings)?;
+        let server = http::server(listener, schema, db.clone(), statements.clone(), settings)?;
         tracing::info!(
             "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
             display_address(settings, port)

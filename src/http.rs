@@ -21,6 +21,7 @@ use serde_json::json;
 
 use crate::{
     config::{AllowedOrigins, Limits, Settings},
+    db::StatementCounter,
     schema::AppSchema,
 };
 
@@ -38,6 +39,7 @@ pub fn server(
     listener: TcpListener,
     schema: AppSchema,
     db: DatabaseConnection,
+    statements: StatementCounter,
     settings: &Settings,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(State {
@@ -46,6 +48,7 @@ pub fn server(
         playground: settings.playground,
     });
     let db = web::Data::new(db);
+    let statements = web::Data::new(statements);
     let body_limit = settings.limits.max_body_bytes;
     let origins = settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
@@ -54,6 +57,7 @@ pub fn server(
             .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
             .app_data(state.clone())
             .app_data(db.clone())
+            .app_data(statements.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")
@@ -62,6 +66,7 @@ pub fn server(
                     .default_service(web::to(method_not_allowed)),
             )
             .route("/health", web::get().to(health))
+            .route("/metrics", web::get().to(metrics))
             .default_service(web::to(not_found))
     })
     .listen(listener)?
@@ -327,6 +332,19 @@ async fn health(db: web::Data<DatabaseConnection>) -> HttpResponse {
             HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
         }
     }
+}
+
+/// `GET /metrics`: counters in the Prometheus text format (the benchmark reads the number of
+/// SQL statements per request from it).
+async fn metrics(statements: web::Data<StatementCounter>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(format!(
+            "# HELP citynet_sql_statements_total SQL statements run since the server started.\n\
+             # TYPE citynet_sql_statements_total counter\n\
+             citynet_sql_statements_total {}\n",
+            statements.get()
+        ))
 }
 
 async fn method_not_allowed() -> HttpResponse {

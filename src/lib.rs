@@ -15,6 +15,7 @@ pub mod app;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod loaders;
 pub mod schema;

@@ -3,12 +3,15 @@
 //! - `citynet` (or `citynet serve`): migrate, seed when empty, serve.
 //! - `citynet schema`: print the GraphQL schema (SDL).
 //! - `citynet seed`: migrate and seed an empty database, then exit.
+//! - `citynet generate [--places N --networks M --memberships K --events E --seed S]`: migrate
+//!   and fill an empty database with a synthetic world for benchmarks.
 
 use std::process::ExitCode;
 
 use citynet::{app, config::Settings, schema, telemetry};
 
-const USAGE: &str = "usage: citynet [serve | schema | seed]";
+const USAGE: &str = "usage: citynet [serve | schema | seed | generate [--places N] [--networks M] \
+[--memberships K] [--events E] [--seed S]]";
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -16,6 +19,16 @@ async fn main() -> ExitCode {
     match command.as_deref() {
         None | Some("serve") => run(serve).await,
         Some("seed") => run(seed).await,
+        Some("generate") => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            match citynet::generate::Plan::from_args(&args) {
+                Ok(plan) => run(|settings| generate(settings, plan)).await,
+                Err(err) => {
+                    eprintln!("error: {err}\n{USAGE}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Some("schema") => {
             print!("{}", schema::sdl());
             ExitCode::SUCCESS
@@ -73,5 +86,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 async fn seed(settings: Settings) -> anyhow::Result<()> {
     app::prepare_database(&settings).await?.close().await?;
+    Ok(())
+}
+
+async fn generate(settings: Settings, plan: citynet::generate::Plan) -> anyhow::Result<()> {
+    let db = citynet::db::connect(&settings).await?;
+    citynet::db::migrate(&db).await?;
+    citynet::generate::generate(&db, &plan).await?;
+    db.close().await?;
     Ok(())
 }

@@ -193,3 +193,30 @@ fn sigterm_stops_the_server_gracefully() {
         "{rest:?}"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_sql_statements() {
+    let app = spawn_app().await;
+    let read = || async {
+        let text = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix("citynet_sql_statements_total "))
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("the counter is there")
+    };
+    let before = read().await;
+    app.data(
+        "{ cities(first: 3) { nodes { networks(first: 2) { nodes { name } } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(read().await - before, 2, "one statement per level");
+}

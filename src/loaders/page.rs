@@ -17,7 +17,7 @@ use entity::{event, event_participant, membership, network, place, twinning};
 use sea_orm::{
     sea_query::{
         Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
-        WindowStatement,
+        UnionType, WindowStatement,
     },
     ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult,
     IdenStatic, QueryResult, Value,
@@ -271,19 +271,21 @@ impl<R: Relation, S: ListSpec> Loader<PageKey<R, S>> for AppLoader {
             keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         let target = R::Target::default().table_name();
         for ((relation, spec, window), parents) in groups {
-            let statement = edge_page_query(relation.edge(), target, &parents, spec, window);
-            for row in self.db.query_all(&statement).await? {
-                let parent: i32 = row.try_get("", "__parent")?;
-                let key = PageKey {
-                    relation,
-                    parent,
-                    spec: spec.clone(),
-                    window: window.clone(),
-                };
-                pages
-                    .entry(key)
-                    .or_default()
-                    .push(parse_row(&row, spec.sort())?);
+            for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
+                let statement = edge_page_query(relation.edge(), target, chunk, spec, window);
+                for row in self.db.query_all(&statement).await? {
+                    let parent: i32 = row.try_get("", "__parent")?;
+                    let key = PageKey {
+                        relation,
+                        parent,
+                        spec: spec.clone(),
+                        window: window.clone(),
+                    };
+                    pages
+                        .entry(key)
+                        .or_default()
+                        .push(parse_row(&row, spec.sort())?);
+                }
             }
         }
         Ok(pages)
@@ -358,7 +360,11 @@ pub async fn root_page<E: EntityTrait<Model: Sync>, S: ListSpec>(
         .expr_as(sort_expr(sort), Alias::new("__sort"))
         .from_as(E::default().table_name(), t.clone())
         .limit(window.size + 1);
-    for (expr, order) in ordering(sort, Expr::col((t, Alias::new("id"))), window.backward) {
+    for (expr, order) in ordering(
+        sort_column(sort),
+        Expr::col((t, Alias::new("id"))),
+        window.backward,
+    ) {
         query.order_by_expr(expr, order);
     }
     filter(
@@ -393,6 +399,13 @@ pub async fn root_count<E: EntityTrait, S: ListSpec>(
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
+/// Parents per statement: SQLite allows at most 500 members in a compound `SELECT`.
+const PARENTS_PER_STATEMENT: usize = 500;
+
+/// The page of every parent in `parents` (at most [`PARENTS_PER_STATEMENT`]): one `LIMIT`ed
+/// subquery per parent, so each is an index range scan of `size + 1` rows however many
+/// children the parent has, joined by `UNION ALL` into one statement. Each subquery numbers its
+/// rows (`__rn`) so that the outer query can keep the database's own ordering.
 fn edge_page_query<S: ListSpec>(
     edge: EdgeSpec,
     target: &'static str,
@@ -400,34 +413,20 @@ fn edge_page_query<S: ListSpec>(
     spec: &S,
     window: &Window,
 ) -> SelectStatement {
-    let (e, w, t) = (Alias::new("e"), Alias::new("w"), Alias::new(T));
-    let sort = spec.sort();
-    let key = Expr::col((e.clone(), Alias::new("id")));
-    let mut numbering = WindowStatement::partition_by((e.clone(), edge.parent));
-    for (expr, order) in ordering(sort, key.clone(), window.backward) {
-        numbering.order_by_expr(expr, order);
+    let w = Alias::new("w");
+    let mut pages = parents
+        .iter()
+        .map(|&parent| parent_page(edge, target, parent, spec, window));
+    let mut union = pages.next().unwrap_or_else(Query::select);
+    for page in pages {
+        union.union(UnionType::All, page);
     }
-    let mut numbered = Query::select();
-    numbered
-        .expr_as(Expr::col((e.clone(), edge.parent)), Alias::new("__parent"))
-        .expr_as(key.clone(), Alias::new("__key"))
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("id"))),
-            Alias::new("__target"),
-        )
-        .expr_as(sort_expr(sort), Alias::new("__sort"))
-        .expr_window_as(Func::cust("ROW_NUMBER"), numbering, Alias::new("__rn"))
-        .from_as(edge.table, e.clone());
-    join_target(&mut numbered, edge, target);
-    numbered.and_where(Expr::col((e, edge.parent)).is_in(parents.iter().copied()));
-    filter(&mut numbered, spec, window, key);
-
     Query::select()
         .column((Alias::new("l"), Asterisk))
         .column((w.clone(), Alias::new("__parent")))
         .column((w.clone(), Alias::new("__key")))
         .column((w.clone(), Alias::new("__sort")))
-        .from_subquery(numbered, w.clone())
+        .from_subquery(union, w.clone())
         .join_as(
             JoinType::InnerJoin,
             target,
@@ -435,9 +434,46 @@ fn edge_page_query<S: ListSpec>(
             Expr::col((Alias::new("l"), Alias::new("id")))
                 .equals((w.clone(), Alias::new("__target"))),
         )
-        .and_where(Expr::col((w.clone(), Alias::new("__rn"))).lte(fetch_size(window)))
         .order_by((w.clone(), Alias::new("__parent")), Order::Asc)
         .order_by((w, Alias::new("__rn")), Order::Asc)
+        .to_owned()
+}
+
+/// One parent's `size + 1` rows in the window's order, numbered 1, 2, ….
+fn parent_page<S: ListSpec>(
+    edge: EdgeSpec,
+    target: &'static str,
+    parent: i32,
+    spec: &S,
+    window: &Window,
+) -> SelectStatement {
+    let (e, t) = (Alias::new("e"), Alias::new(T));
+    let sort = spec.sort();
+    let key = Expr::col((e.clone(), Alias::new("id")));
+    let mut rows = Query::select();
+    rows.expr_as(Expr::col((e.clone(), edge.parent)), Alias::new("__parent"))
+        .expr_as(key.clone(), Alias::new("__key"))
+        .expr_as(Expr::col((t, Alias::new("id"))), Alias::new("__target"))
+        .expr_as(sort_expr(sort), Alias::new("__sort"))
+        .from_as(edge.table, e.clone());
+    join_target(&mut rows, edge, target);
+    rows.and_where(Expr::col((e, edge.parent)).eq(parent));
+    filter(&mut rows, spec, window, key.clone());
+    for (expr, order) in ordering(sort_column(sort), key, window.backward) {
+        rows.order_by_expr(expr, order);
+    }
+    rows.limit(window.size + 1);
+
+    // Number the rows by the same ordering, on the subquery's output columns.
+    let mut numbering = WindowStatement::new();
+    let sorted_by = sort.map(|sort| (Expr::col(Alias::new("__sort")), sort.descending));
+    for (expr, order) in ordering(sorted_by, Expr::col(Alias::new("__key")), window.backward) {
+        numbering.order_by_expr(expr, order);
+    }
+    Query::select()
+        .column(Asterisk)
+        .expr_window_as(Func::cust("ROW_NUMBER"), numbering, Alias::new("__rn"))
+        .from_subquery(rows, Alias::new("p"))
         .to_owned()
 }
 
@@ -466,8 +502,9 @@ fn filter<S: ListSpec>(query: &mut SelectStatement, spec: &S, window: &Window, k
 }
 
 /// `ORDER BY` of the list in the window's direction: NULL sort values last (in forward order),
-/// ties by id.
-fn ordering(sort: Option<Sort>, key: Expr, backward: bool) -> Vec<(Expr, Order)> {
+/// ties by id. `sorted_by` is the sort column and whether it is descending, if the list is
+/// sorted by a column.
+fn ordering(sorted_by: Option<(Expr, bool)>, key: Expr, backward: bool) -> Vec<(Expr, Order)> {
     let flip = |ascending: bool| {
         if ascending != backward {
             Order::Asc
@@ -476,13 +513,22 @@ fn ordering(sort: Option<Sort>, key: Expr, backward: bool) -> Vec<(Expr, Order)>
         }
     };
     let mut orders = Vec::new();
-    if let Some(sort) = sort {
-        let column = Expr::col((Alias::new(T), Alias::new(sort.column)));
+    if let Some((column, descending)) = sorted_by {
         orders.push((column.clone().is_null(), flip(true)));
-        orders.push((column, flip(!sort.descending)));
+        orders.push((column, flip(!descending)));
     }
     orders.push((key, flip(true)));
     orders
+}
+
+/// The sort column of the listed table (alias [`T`]) and its direction.
+fn sort_column(sort: Option<Sort>) -> Option<(Expr, bool)> {
+    sort.map(|sort| {
+        (
+            Expr::col((Alias::new(T), Alias::new(sort.column))),
+            sort.descending,
+        )
+    })
 }
 
 /// Rows strictly after (`after = true`) or before `position` in the list's forward order.
@@ -532,10 +578,6 @@ fn sort_expr(sort: Option<Sort>) -> Expr {
         Some(sort) => Expr::col((Alias::new(T), Alias::new(sort.column))),
         None => Expr::value(Value::Int(None)),
     }
-}
-
-fn fetch_size(window: &Window) -> i64 {
-    i64::try_from(window.size).unwrap_or(i64::MAX - 1) + 1
 }
 
 fn parse_row<M: FromQueryResult>(row: &QueryResult, sort: Option<Sort>) -> Result<Row<M>, DbErr> {

@@ -1,10 +1,11 @@
 //! Lists paged in SQL, per parent, in one statement per batch.
 //!
 //! A nested list such as "the members of each of these 50 networks, 10 after cursor C" becomes
-//! one query: the edge rows of all 50 parents, filtered and joined to their targets, are numbered
-//! per parent with `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort, id)`, only the first
-//! `size + 1` of each are kept (the extra row says whether there is a next page), and the target
-//! rows are joined in. `totalCount` is one grouped `COUNT(*)` for all parents.
+//! one query: for each parent, a subquery takes the parent's filtered edge rows in the list's
+//! order with `LIMIT size + 1` (an index range scan however many children the parent has; the
+//! extra row says whether there is a next page) and numbers them; the subqueries are joined by
+//! `UNION ALL` (500 parents per statement, SQLite's limit on a compound select) and the target
+//! rows joined in. `totalCount` is one grouped `COUNT(*)` for all parents.
 //!
 //! Cursors are keyset cursors: the sort value and the edge row's id. A page costs an index range
 //! scan whatever the list's length, and stays valid when rows are added elsewhere. NULL sort

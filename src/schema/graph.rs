@@ -11,7 +11,7 @@ use super::{
     city::PlaceKind,
     db,
     filters::{NetworkFilter, NetworkOrder, NetworkSpec},
-    load, load_required,
+    load, load_all_required, load_required,
     pagination::{self, Conn, Counter, PageArgs, TotalCount},
     City, Network,
 };
@@ -61,11 +61,8 @@ async fn shared_networks(ctx: &Context<'_>, a: i32, b: i32) -> Result<Vec<Networ
     let ids = load(ctx, SharedNetworks { a, b })
         .await?
         .unwrap_or_default();
-    let mut networks = Vec::with_capacity(ids.len());
-    for id in ids {
-        networks.push(Network(load_required(ctx, NetworkId(id)).await?));
-    }
-    Ok(networks)
+    let networks = load_all_required(ctx, ids.into_iter().map(NetworkId).collect()).await?;
+    Ok(networks.into_iter().map(Network).collect())
 }
 
 /// `City.partners`: a page of the places sharing networks with `place`.
@@ -191,12 +188,18 @@ impl GraphQuery {
         let Some(chain) = shortest_chain(ctx, start.id, goal.id).await? else {
             return Ok(None);
         };
+        let (network_ids, place_ids): (Vec<_>, Vec<_>) = chain
+            .into_iter()
+            .map(|(network, place)| (NetworkId(network), PlaceId(place)))
+            .unzip();
+        let (chain_networks, chain_places) = futures_util::try_join!(
+            load_all_required(ctx, network_ids),
+            load_all_required(ctx, place_ids),
+        )?;
         let mut places = vec![City(start)];
         let mut networks = Vec::new();
         let mut steps = Vec::new();
-        for (network, place) in chain {
-            let network = load_required(ctx, NetworkId(network)).await?;
-            let place = load_required(ctx, PlaceId(place)).await?;
+        for (network, place) in chain_networks.into_iter().zip(chain_places) {
             if let Some(City(previous)) = places.last() {
                 steps.push(PathStep {
                     from: City(previous.clone()),

@@ -112,14 +112,32 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
     AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
 {
-    match load(ctx, key.clone()).await? {
-        Some(value) => Ok(value),
-        None => {
-            tracing::error!(?key, "a referenced row is missing");
-            Err(crate::error::AppError::Database(std::sync::Arc::new(
-                sea_orm::DbErr::RecordNotFound(format!("{key:?}")),
-            ))
-            .into())
-        }
-    }
+    Ok(load_all_required(ctx, vec![key]).await?.remove(0))
+}
+
+/// Loads rows that foreign keys guarantee, in one batch, in the order of `keys`.
+async fn load_all_required<K>(
+    ctx: &Context<'_>,
+    keys: Vec<K>,
+) -> async_graphql::Result<Vec<<AppLoader as async_graphql::dataloader::Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
+{
+    let found = loader(ctx)?
+        .load_many(keys.iter().cloned())
+        .await
+        .map_err(crate::error::AppError::from)?;
+    keys.into_iter()
+        .map(|key| match found.get(&key) {
+            Some(value) => Ok(value.clone()),
+            None => {
+                tracing::error!(?key, "a referenced row is missing");
+                Err(crate::error::AppError::Database(std::sync::Arc::new(
+                    sea_orm::DbErr::RecordNotFound(format!("{key:?}")),
+                ))
+                .into())
+            }
+        })
+        .collect()
 }

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use super::{
+    grouped_counts,
     page::{Position, Row, Rows, SortValue, Window},
     AppLoader, LoadError,
 };
@@ -219,13 +220,11 @@ impl Loader<PartnerCountOf> for AppLoader {
             .from_subquery(partner_pairs(&places), Alias::new("p"))
             .group_by_col(Alias::new("place"))
             .to_owned();
-        let mut counts: HashMap<PartnerCountOf, u64> = keys.iter().map(|key| (*key, 0)).collect();
-        for row in self.db.query_all(&statement).await? {
-            let place: i32 = row.try_get("", "place")?;
-            let partners: i64 = row.try_get("", "partners")?;
-            counts.insert(PartnerCountOf(place), u64::try_from(partners).unwrap_or(0));
-        }
-        Ok(counts)
+        let counts = grouped_counts(&self.db, &statement, "place", "partners").await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, counts.get(&key.0).copied().unwrap_or(0)))
+            .collect())
     }
 }
 
@@ -325,13 +324,11 @@ impl Loader<EventCountOf> for AppLoader {
             .from_subquery(both, Alias::new("u"))
             .group_by_col(Alias::new("place"))
             .to_owned();
-        let mut counts: HashMap<EventCountOf, u64> = keys.iter().map(|key| (*key, 0)).collect();
-        for row in self.db.query_all(&statement).await? {
-            let place: i32 = row.try_get("", "place")?;
-            let events: i64 = row.try_get("", "events")?;
-            counts.insert(EventCountOf(place), u64::try_from(events).unwrap_or(0));
-        }
-        Ok(counts)
+        let counts = grouped_counts(&self.db, &statement, "place", "events").await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, counts.get(&key.0).copied().unwrap_or(0)))
+            .collect())
     }
 }
 

@@ -54,3 +54,20 @@ const IDLE_YIELDS: usize = 2;
 /// The most keys one statement takes: two nested pages of 100 give 10 000 parents, which must
 /// still be one statement (both SQLite and PostgreSQL accept that many bound values).
 const MAX_BATCH: usize = 10_000;
+
+/// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` and returns the counts by parent; the
+/// count loaders all read their rows this way.
+async fn grouped_counts(
+    db: &DatabaseConnection,
+    statement: &sea_orm::sea_query::SelectStatement,
+    parent: &str,
+    count: &str,
+) -> Result<std::collections::HashMap<i32, u64>, DbErr> {
+    use sea_orm::ConnectionTrait;
+    let mut counts = std::collections::HashMap::new();
+    for row in db.query_all(statement).await? {
+        let value: i64 = row.try_get("", count)?;
+        counts.insert(row.try_get("", parent)?, u64::try_from(value).unwrap_or(0));
+    }
+    Ok(counts)
+}

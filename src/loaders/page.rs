@@ -25,7 +25,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{AppLoader, LoadError};
+use super::{grouped_counts, AppLoader, LoadError};
 
 /// The alias of the listed table in every list query; [`ListSpec`] conditions refer to it.
 pub const T: &str = "t";
@@ -328,15 +328,15 @@ impl<R: Relation, S: ListSpec> Loader<CountKey<R, S>> for AppLoader {
             if let Some(condition) = spec.condition() {
                 statement.cond_where(condition);
             }
-            for row in self.db.query_all(&statement).await? {
-                let parent: i32 = row.try_get("", "__parent")?;
-                let count: i64 = row.try_get("", "__count")?;
+            for (parent, count) in
+                grouped_counts(&self.db, &statement, "__parent", "__count").await?
+            {
                 let key = CountKey {
                     relation,
                     parent,
                     spec: spec.clone(),
                 };
-                counts.insert(key, u64::try_from(count).unwrap_or(0));
+                counts.insert(key, count);
             }
         }
         Ok(counts)

@@ -3,6 +3,8 @@
 
 use std::{env, fmt::Display, net::IpAddr, str::FromStr, time::Duration};
 
+use crate::auth::ApiTokens;
+
 /// Every setting the server reads. `.env.example` documents each one with its default.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -27,6 +29,9 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: `*`, or a comma-separated list of origins (default: `*` in
     /// development, none in production).
     pub cors_allowed_origins: AllowedOrigins,
+    /// `API_TOKENS`: comma-separated bearer tokens that may write; none (the default) means
+    /// the server accepts no writes.
+    pub api_tokens: ApiTokens,
     /// Limits on what one request may ask for.
     pub limits: Limits,
 }
@@ -148,6 +153,12 @@ impl Settings {
                 .map(|Flag(on)| on)?,
             playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
             cors_allowed_origins: allowed_origins(&lookup, environment)?,
+            api_tokens: ApiTokens::parse(&lookup("API_TOKENS").unwrap_or_default()).map_err(
+                |problem| ConfigError {
+                    variable: "API_TOKENS",
+                    problem,
+                },
+            )?,
             limits: limits(&lookup)?,
         })
     }
@@ -324,6 +335,10 @@ mod tests {
         assert_eq!(s.port, 8000);
         assert_eq!(s.log_filter, "info");
         assert!(s.is_sqlite());
+        assert!(
+            s.api_tokens.is_empty(),
+            "writes are off unless tokens are set"
+        );
     }
 
     #[test]
@@ -390,6 +405,7 @@ mod tests {
             ("INTROSPECTION", "maybe"),
             ("CITYNET_ENV", "staging"),
             ("CORS_ALLOWED_ORIGINS", "example.org"),
+            ("API_TOKENS", "too-short"),
         ] {
             assert_eq!(
                 settings(&[(variable, value)]).unwrap_err().variable,

@@ -17,6 +17,16 @@ pub enum AppError {
     InvalidId(String),
     /// A record the request names (by slug) does not exist.
     NotFound(String),
+    /// A write that contradicts what is stored: a duplicate, or a delete of something still
+    /// referenced.
+    Conflict(String),
+    /// A write without valid credentials.
+    Unauthenticated(String),
+    /// A write the server does not allow at all (no API tokens configured).
+    Forbidden(String),
+    /// An error about one input field; `field` is its path in the arguments, such as
+    /// `input.countryCode` or `input.participantIds[2]`, sent as `extensions.field`.
+    InField { field: String, error: Box<AppError> },
     /// Anything the client cannot fix; details go to the log only.
     Database(Arc<sea_orm::DbErr>),
 }
@@ -29,7 +39,27 @@ impl AppError {
             AppError::InvalidCursor(_) => "INVALID_CURSOR",
             AppError::InvalidId(_) => "INVALID_ID",
             AppError::NotFound(_) => "NOT_FOUND",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::InField { error, .. } => error.code(),
             AppError::Database(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// This error, about the input field at `field`.
+    pub fn at(self, field: impl Into<String>) -> Self {
+        AppError::InField {
+            field: field.into(),
+            error: Box::new(self),
+        }
+    }
+
+    /// The input field this error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::InField { field, .. } => Some(field),
+            _ => None,
         }
     }
 
@@ -39,15 +69,26 @@ impl AppError {
             AppError::BadUserInput(msg)
             | AppError::InvalidCursor(msg)
             | AppError::InvalidId(msg)
-            | AppError::NotFound(msg) => msg,
+            | AppError::NotFound(msg)
+            | AppError::Conflict(msg)
+            | AppError::Unauthenticated(msg)
+            | AppError::Forbidden(msg) => msg,
+            AppError::InField { error, .. } => error.message(),
             AppError::Database(_) => "Internal server error",
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// A unique index refusing a write means the client asked for a duplicate (a race the
+    /// mutation's own checks could not see, e.g. between two server instances): `CONFLICT`.
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Database(Arc::new(err))
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict("A record with these values already exists.".into())
+            }
+            _ => AppError::Database(Arc::new(err)),
+        }
     }
 }
 
@@ -63,8 +104,14 @@ impl From<AppError> for async_graphql::Error {
             tracing::error!(error = %db_err, "database error while resolving a request");
         }
         let code = err.code();
+        let field = err.field().map(str::to_owned);
         use async_graphql::ErrorExtensions;
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
     }
 }
 

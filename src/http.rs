@@ -1,6 +1,10 @@
-//! HTTP: `POST /graphql` (JSON), `GET /graphql` (a query in the URL, or the playground for a
-//! browser), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client can
-//! get wrong is answered with a JSON error body carrying a stable `extensions.code`.
+//! HTTP: `POST /graphql` (JSON), `GET /graphql` (a query in the URL, the playground for a
+//! browser, or a WebSocket upgrade for subscriptions: `graphql-transport-ws`, and the older
+//! `graphql-ws`), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client
+//! can get wrong is answered with a JSON error body carrying a stable `extensions.code`.
+//!
+//! Every request gets the [`Access`] its `Authorization` header grants (a WebSocket may instead
+//! send `{"Authorization": "Bearer …"}` as its `connection_init` payload); mutations check it.
 
 use std::{net::TcpListener, panic::AssertUnwindSafe};
 
@@ -13,13 +17,15 @@ use actix_web::{
 use async_graphql::{
     http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
-    BatchRequest, BatchResponse,
+    BatchRequest, BatchResponse, Data,
 };
+use async_graphql_actix_web::GraphQLSubscription;
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::{
+    auth::{Access, ApiTokens},
     config::{AllowedOrigins, Limits, Settings},
     db::StatementCounter,
     schema::AppSchema,
@@ -30,6 +36,7 @@ struct State {
     schema: AppSchema,
     limits: Limits,
     playground: bool,
+    tokens: ApiTokens,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -46,6 +53,7 @@ pub fn server(
         schema,
         limits: settings.limits.clone(),
         playground: settings.playground,
+        tokens: settings.api_tokens.clone(),
     });
     let db = web::Data::new(db);
     let statements = web::Data::new(statements);
@@ -139,7 +147,17 @@ async fn graphql_post(
     if let Some(refusal) = refuse_batch(&request, &state.limits) {
         return refusal;
     }
+    let request = request.data(access(&state, &req));
     execute(&state, &req, request).await
+}
+
+/// What the request's `Authorization` header grants.
+fn access(state: &State, req: &HttpRequest) -> Access {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    state.tokens.access(header)
 }
 
 /// The answer refusing a batch over the limit or a request without a query, if the request
@@ -196,9 +214,17 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
     }
 }
 
-/// `GET /graphql`: the playground for a browser, otherwise a query in the URL. Only queries
-/// run over GET (GraphQL-over-HTTP): a mutation or subscription gets 405.
-async fn graphql_get(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, the playground for a browser,
+/// otherwise a query in the URL. Only queries run over plain GET (GraphQL-over-HTTP): a
+/// mutation or subscription gets 405.
+async fn graphql_get(
+    state: web::Data<State>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if is_websocket_upgrade(&req) {
+        return subscriptions(&state, &req, payload);
+    }
     if state.playground && accepts_html(&req) {
         return playground();
     }
@@ -229,6 +255,43 @@ async fn graphql_get(state: web::Data<State>, req: HttpRequest) -> HttpResponse 
         return response;
     }
     execute(&state, &req, request.into()).await
+}
+
+/// Starts a GraphQL WebSocket session (async-graphql's actix integration). Credentials come
+/// from the upgrade request's `Authorization` header, or from the `Authorization` entry of the
+/// `connection_init` payload, which browsers (unable to set headers on a WebSocket) use.
+fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
+    let mut data = Data::default();
+    data.insert(access(state, req));
+    let tokens = state.tokens.clone();
+    let on_init = move |init: serde_json::Value| async move {
+        let mut data = Data::default();
+        let authorization = ["Authorization", "authorization"]
+            .iter()
+            .find_map(|key| init.get(key).and_then(|value| value.as_str()));
+        if let Some(authorization) = authorization {
+            data.insert(tokens.access(Some(authorization)));
+        }
+        Ok(data)
+    };
+    match GraphQLSubscription::new(state.schema.clone())
+        .with_data(data)
+        .on_connection_init(on_init)
+        .start(req, payload)
+    {
+        Ok(response) => response,
+        Err(err) => request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!(
+                "The WebSocket handshake failed ({err}); use the graphql-transport-ws protocol."
+            ),
+        ),
+    }
+}
+
+fn is_websocket_upgrade(req: &HttpRequest) -> bool {
+    header_contains(req, header::UPGRADE, "websocket")
 }
 
 /// False when the operation to run is a mutation or subscription. A document that does not
@@ -281,9 +344,12 @@ fn graphql_response(req: &HttpRequest, response: BatchResponse) -> HttpResponse 
     builder.body(body)
 }
 
-/// True for a response to a request that failed before execution (parse, validation, limits).
+/// True for a response to a request that failed before execution (parse, validation, limits):
+/// no data, and no error that happened at a field (those carry a `path`).
 fn never_ran(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null && !response.errors.is_empty()
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
@@ -318,6 +384,7 @@ fn playground() -> HttpResponse {
         .body(
             GraphiQLSource::build()
                 .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
                 .title("Citynet playground")
                 .finish(),
         )

@@ -2,6 +2,8 @@
 //!
 //! Map of the crate (arrows: "uses"):
 //! - [`config`]: `Settings` from the environment, with embedded defaults.
+//! - [`auth`]: API tokens and the guard every mutation passes.
+//! - [`changes`]: committed writes, broadcast to subscriptions.
 //! - [`telemetry`]: the log subscriber.
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
@@ -12,6 +14,8 @@
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.
 
 pub mod app;
+pub mod auth;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;

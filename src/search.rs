@@ -171,6 +171,16 @@ pub async fn reindex_one<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Removes the index entry of a deleted record.
+pub async fn remove<C: ConnectionTrait>(db: &C, kind: Kind, id: i32) -> Result<(), DbErr> {
+    search_entry::Entity::delete_many()
+        .filter(search_entry::Column::Kind.eq(kind.as_str()))
+        .filter(search_entry::Column::RefId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn entry(kind: Kind, id: i32, title: &str, body: &str) -> search_entry::ActiveModel {
     search_entry::ActiveModel {
         kind: Set(kind.as_str().to_owned()),

@@ -1,5 +1,6 @@
-//! The GraphQL schema: one module per type, each with its query root; this module merges them.
-//! Nothing here knows about HTTP.
+//! The GraphQL schema: one module per type, each with its query root; this module merges them,
+//! with the mutation root ([`mutation`]) and the subscription root ([`subscription`]). Nothing
+//! here knows about HTTP.
 
 // A list field takes the four Relay arguments plus `filter` and `orderBy`: GraphQL arguments, not
 // a Rust API, so their number is the schema's business.
@@ -12,19 +13,19 @@ mod graph;
 pub mod ids;
 pub mod limits;
 mod membership;
+pub mod mutation;
 mod network;
 mod node;
 pub mod pagination;
 mod search;
 mod source;
+mod subscription;
 
-use async_graphql::{
-    dataloader::DataLoader, Context, EmptyMutation, EmptySubscription, MergedObject, Schema,
-    SchemaBuilder,
-};
+use async_graphql::{dataloader::DataLoader, Context, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    changes::Changes,
     config::Settings,
     loaders::{self, AppLoader},
 };
@@ -32,8 +33,10 @@ use crate::{
 pub use city::City;
 pub use event::Event;
 pub use membership::Membership;
+pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
+pub use subscription::Subscription;
 
 /// The query root: each domain contributes its own fields.
 #[derive(MergedObject, Default)]
@@ -46,11 +49,11 @@ pub struct Query(
     graph::GraphQuery,
 );
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema's shape, without any state attached (enough for `sdl()`).
-pub fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
 /// The executable schema over `db`, with the request limits and introspection switch of
@@ -66,6 +69,8 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
             introspection: settings.introspection,
         })
         .data(loaders::data_loader(db.clone()))
+        .data(mutation::WriteLock::default())
+        .data(Changes::default())
         .data(db);
     if !settings.introspection {
         builder = builder.disable_introspection();

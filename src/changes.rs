@@ -1,0 +1,68 @@
+//! Committed writes, broadcast to whoever subscribed. A mutation collects the changes it makes
+//! and publishes them only after its transaction commits, so a subscriber never hears of a write
+//! that was rolled back.
+
+use std::sync::Arc;
+
+use entity::{event, membership, network, place};
+use tokio::sync::broadcast;
+
+/// What happened to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// One committed change, with the record as it was committed (as it was before, for a delete).
+#[derive(Clone, Debug)]
+pub enum Change {
+    Place {
+        action: Action,
+        place: place::Model,
+    },
+    Network {
+        action: Action,
+        network: network::Model,
+    },
+    Membership {
+        action: Action,
+        membership: membership::Model,
+    },
+    Event {
+        action: Action,
+        event: event::Model,
+        /// The host and the named participants, so that subscribers can filter by place.
+        place_ids: Vec<i32>,
+    },
+}
+
+/// How many changes a slow subscriber may fall behind before its subscription ends with an
+/// error (it should then re-read and subscribe again).
+const BACKLOG: usize = 1024;
+
+/// The broadcast channel between mutations and subscriptions; cheap to clone.
+#[derive(Clone)]
+pub struct Changes(broadcast::Sender<Arc<Change>>);
+
+impl Default for Changes {
+    fn default() -> Self {
+        Self(broadcast::channel(BACKLOG).0)
+    }
+}
+
+impl Changes {
+    /// Announces committed changes; without subscribers they go nowhere.
+    pub fn publish(&self, changes: Vec<Change>) {
+        for change in changes {
+            // An error only means that nobody is listening.
+            let _ = self.0.send(Arc::new(change));
+        }
+    }
+
+    /// A receiver of every change published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.0.subscribe()
+    }
+}

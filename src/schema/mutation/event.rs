@@ -1,0 +1,445 @@
+//! `createEvent`, `updateEvent`, `deleteEvent`, `addEventParticipant`,
+//! `removeEventParticipant`.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use entity::{event, event_participant, network, place};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet,
+    QueryFilter, QueryOrder,
+};
+
+use super::{
+    input::{self, existing},
+    updated_with, Write,
+};
+use crate::{
+    auth::WriteAccess,
+    changes::{Action, Change},
+    error::{AppError, AppResult},
+    schema::{
+        event::EventKind,
+        ids::{self, NodeType},
+        Event,
+    },
+    search,
+};
+
+const MAX_TITLE: usize = 300;
+const MAX_TOPIC: usize = 200;
+const MAX_PARTICIPANTS: usize = 500;
+
+#[derive(InputObject)]
+pub struct CreateEventInput {
+    /// The network that held the event.
+    network_id: ID,
+    kind: EventKind,
+    title: String,
+    year: Option<i32>,
+    topic: Option<String>,
+    /// The `City` the event took place in.
+    host_id: Option<ID>,
+    reported_participant_count: Option<i32>,
+    /// The `City` ids named as taking part, each once (at most 500).
+    #[graphql(default)]
+    participant_ids: Vec<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateEventPayload {
+    event: Event,
+}
+
+/// Fields left out stay as they are; `null` clears a nullable field; `participantIds` replaces
+/// the whole list when given.
+#[derive(InputObject)]
+pub struct UpdateEventInput {
+    id: ID,
+    network_id: Option<ID>,
+    kind: Option<EventKind>,
+    title: Option<String>,
+    year: MaybeUndefined<i32>,
+    topic: MaybeUndefined<String>,
+    host_id: MaybeUndefined<ID>,
+    reported_participant_count: MaybeUndefined<i32>,
+    participant_ids: Option<Vec<ID>>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateEventPayload {
+    event: Event,
+}
+
+#[derive(InputObject)]
+pub struct DeleteEventInput {
+    /// The event; its participant records are deleted with it.
+    id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteEventPayload {
+    deleted_event_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct EventParticipantInput {
+    event_id: ID,
+    city_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct EventParticipantPayload {
+    event: Event,
+}
+
+#[derive(Default)]
+pub struct EventMutation;
+
+#[Object]
+impl EventMutation {
+    /// Adds an event of a network, with the places named as taking part.
+    #[graphql(guard = "WriteAccess")]
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEventInput,
+    ) -> Result<Option<CreateEventPayload>> {
+        let values = EventValues {
+            network_id: input::row_id("input.networkId", &input.network_id, NodeType::Network)?,
+            kind: input.kind,
+            title: input::text("input.title", &input.title, MAX_TITLE)?,
+            year: input::year("input.year", input.year)?,
+            topic: input::optional_text("input.topic", input.topic.as_deref(), MAX_TOPIC)?,
+            host_id: input
+                .host_id
+                .as_ref()
+                .map(|id| input::row_id("input.hostId", id, NodeType::City))
+                .transpose()?,
+            reported_participant_count: input::count(
+                "input.reportedParticipantCount",
+                input.reported_participant_count,
+            )?,
+        };
+        let participants = participant_ids(&input.participant_ids)?;
+        let mut write = Write::begin(ctx).await?;
+        values.check_references(write.db()).await?;
+        check_places_exist(write.db(), &participants).await?;
+        let event = values
+            .into_active(NotSet, None)
+            .insert(write.db())
+            .await
+            .map_err(AppError::from)?;
+        replace_participants(write.db(), event.id, &participants).await?;
+        search::reindex_one(write.db(), search::event_entry(&event))
+            .await
+            .map_err(AppError::from)?;
+        let change = event_change(write.db(), Action::Created, event.clone()).await?;
+        write.record(change);
+        write.commit(ctx).await?;
+        Ok(Some(CreateEventPayload {
+            event: Event(event),
+        }))
+    }
+
+    /// Changes an event's attributes or its participants.
+    #[graphql(guard = "WriteAccess")]
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEventInput,
+    ) -> Result<Option<UpdateEventPayload>> {
+        let id = input::row_id("input.id", &input.id, NodeType::Event)?;
+        let participants = input
+            .participant_ids
+            .as_deref()
+            .map(participant_ids)
+            .transpose()?;
+        let mut write = Write::begin(ctx).await?;
+        let current = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
+        let values = EventValues {
+            network_id: match &input.network_id {
+                Some(network) => input::row_id("input.networkId", network, NodeType::Network)?,
+                None => current.network_id,
+            },
+            kind: input.kind.unwrap_or(current.kind.into()),
+            title: match &input.title {
+                Some(title) => input::text("input.title", title, MAX_TITLE)?,
+                None => current.title.clone(),
+            },
+            year: updated_with(input.year, current.year, |year| {
+                input::year("input.year", Some(year))
+            })?,
+            topic: updated_with(input.topic, current.topic.clone(), |text| {
+                input::optional_text("input.topic", Some(&text), MAX_TOPIC)
+            })?,
+            host_id: updated_with(input.host_id, current.host_id, |host| {
+                input::row_id("input.hostId", &host, NodeType::City).map(Some)
+            })?,
+            reported_participant_count: updated_with(
+                input.reported_participant_count,
+                current.reported_participant_count,
+                |n| input::count("input.reportedParticipantCount", Some(n)),
+            )?,
+        };
+        values.check_references(write.db()).await?;
+        let event = values
+            .into_active(Set(id), current.source_id)
+            .update(write.db())
+            .await
+            .map_err(AppError::from)?;
+        if let Some(participants) = participants {
+            check_places_exist(write.db(), &participants).await?;
+            replace_participants(write.db(), id, &participants).await?;
+        }
+        search::reindex_one(write.db(), search::event_entry(&event))
+            .await
+            .map_err(AppError::from)?;
+        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+        write.record(change);
+        write.commit(ctx).await?;
+        Ok(Some(UpdateEventPayload {
+            event: Event(event),
+        }))
+    }
+
+    /// Deletes an event and its participant records.
+    #[graphql(guard = "WriteAccess")]
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteEventInput,
+    ) -> Result<Option<DeleteEventPayload>> {
+        let id = input::row_id("input.id", &input.id, NodeType::Event)?;
+        let mut write = Write::begin(ctx).await?;
+        let event = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
+        let change = event_change(write.db(), Action::Deleted, event).await?;
+        event::Entity::delete_by_id(id)
+            .exec(write.db())
+            .await
+            .map_err(AppError::from)?;
+        search::remove(write.db(), search::Kind::Event, id)
+            .await
+            .map_err(AppError::from)?;
+        write.record(change);
+        write.commit(ctx).await?;
+        Ok(Some(DeleteEventPayload {
+            deleted_event_id: ids::encode(NodeType::Event, id),
+        }))
+    }
+
+    /// Names a place as taking part in an event (`CONFLICT` if it already is).
+    #[graphql(guard = "WriteAccess")]
+    async fn add_event_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: EventParticipantInput,
+    ) -> Result<Option<EventParticipantPayload>> {
+        let (event_id, place_id) = participant_key(&input)?;
+        let mut write = Write::begin(ctx).await?;
+        let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+        let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
+        if find_participant(write.db(), event_id, place_id)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "{} is already a participant of {:?}.",
+                place.name, event.title
+            ))
+            .at("input.cityId")
+            .into());
+        }
+        add_participant(write.db(), event_id, place_id).await?;
+        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+        write.record(change);
+        write.commit(ctx).await?;
+        Ok(Some(EventParticipantPayload {
+            event: Event(event),
+        }))
+    }
+
+    /// Removes a place from an event's participants (`NOT_FOUND` if it is not one).
+    #[graphql(guard = "WriteAccess")]
+    async fn remove_event_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: EventParticipantInput,
+    ) -> Result<Option<EventParticipantPayload>> {
+        let (event_id, place_id) = participant_key(&input)?;
+        let mut write = Write::begin(ctx).await?;
+        let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+        let Some(row) = find_participant(write.db(), event_id, place_id).await? else {
+            return Err(AppError::NotFound(
+                "That place is not a participant of that event.".into(),
+            )
+            .at("input.cityId")
+            .into());
+        };
+        event_participant::Entity::delete_by_id(row.id)
+            .exec(write.db())
+            .await
+            .map_err(AppError::from)?;
+        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+        write.record(change);
+        write.commit(ctx).await?;
+        Ok(Some(EventParticipantPayload {
+            event: Event(event),
+        }))
+    }
+}
+
+/// An event's checked attributes, as written by create and update.
+struct EventValues {
+    network_id: i32,
+    kind: EventKind,
+    title: String,
+    year: Option<i32>,
+    topic: Option<String>,
+    host_id: Option<i32>,
+    reported_participant_count: Option<i32>,
+}
+
+impl EventValues {
+    /// The network and the host must exist.
+    async fn check_references<C: ConnectionTrait>(&self, db: &C) -> AppResult<()> {
+        existing::<network::Entity, _>(db, "input.networkId", self.network_id).await?;
+        if let Some(host) = self.host_id {
+            existing::<place::Entity, _>(db, "input.hostId", host).await?;
+        }
+        Ok(())
+    }
+
+    fn into_active(
+        self,
+        id: sea_orm::ActiveValue<i32>,
+        source_id: Option<i32>,
+    ) -> event::ActiveModel {
+        event::ActiveModel {
+            id,
+            kind: Set(self.kind.into()),
+            title: Set(self.title),
+            year: Set(self.year),
+            topic: Set(self.topic),
+            network_id: Set(self.network_id),
+            host_id: Set(self.host_id),
+            reported_participant_count: Set(self.reported_participant_count),
+            source_id: Set(source_id),
+        }
+    }
+}
+
+/// The row ids of `participantIds`: each a `City` id, none twice, at most [`MAX_PARTICIPANTS`].
+fn participant_ids(ids: &[ID]) -> AppResult<Vec<i32>> {
+    if ids.len() > MAX_PARTICIPANTS {
+        return Err(AppError::BadUserInput(format!(
+            "`input.participantIds` may hold at most {MAX_PARTICIPANTS} ids."
+        ))
+        .at("input.participantIds"));
+    }
+    let mut rows: Vec<i32> = Vec::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        let field = format!("input.participantIds[{index}]");
+        let row = input::row_id(&field, id, NodeType::City)?;
+        if rows.contains(&row) {
+            return Err(AppError::BadUserInput(
+                "This place is listed as a participant twice.".into(),
+            )
+            .at(field));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// `NOT_FOUND` naming the first participant that does not exist.
+async fn check_places_exist<C: ConnectionTrait>(db: &C, places: &[i32]) -> AppResult<()> {
+    if places.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<i32> = place::Entity::find()
+        .filter(place::Column::Id.is_in(places.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|place| place.id)
+        .collect();
+    match places.iter().position(|id| !found.contains(id)) {
+        Some(index) => {
+            let field = format!("input.participantIds[{index}]");
+            Err(AppError::NotFound(format!("`{field}` names nothing that exists.")).at(field))
+        }
+        None => Ok(()),
+    }
+}
+
+async fn replace_participants<C: ConnectionTrait>(
+    db: &C,
+    event_id: i32,
+    places: &[i32],
+) -> AppResult<()> {
+    event_participant::Entity::delete_many()
+        .filter(event_participant::Column::EventId.eq(event_id))
+        .exec(db)
+        .await?;
+    for place_id in places {
+        add_participant(db, event_id, *place_id).await?;
+    }
+    Ok(())
+}
+
+async fn add_participant<C: ConnectionTrait>(
+    db: &C,
+    event_id: i32,
+    place_id: i32,
+) -> AppResult<()> {
+    event_participant::ActiveModel {
+        id: NotSet,
+        event_id: Set(event_id),
+        place_id: Set(place_id),
+        source_id: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn participant_key(input: &EventParticipantInput) -> AppResult<(i32, i32)> {
+    Ok((
+        input::row_id("input.eventId", &input.event_id, NodeType::Event)?,
+        input::row_id("input.cityId", &input.city_id, NodeType::City)?,
+    ))
+}
+
+async fn find_participant<C: ConnectionTrait>(
+    db: &C,
+    event_id: i32,
+    place_id: i32,
+) -> AppResult<Option<event_participant::Model>> {
+    Ok(event_participant::Entity::find()
+        .filter(event_participant::Column::EventId.eq(event_id))
+        .filter(event_participant::Column::PlaceId.eq(place_id))
+        .one(db)
+        .await?)
+}
+
+/// The change announcing `event`, with its host and participants (read inside the
+/// transaction, so they are the committed ones) for subscribers filtering by place.
+pub(super) async fn event_change<C: ConnectionTrait>(
+    db: &C,
+    action: Action,
+    event: event::Model,
+) -> AppResult<Change> {
+    let mut place_ids: Vec<i32> = event_participant::Entity::find()
+        .filter(event_participant::Column::EventId.eq(event.id))
+        .order_by_asc(event_participant::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.place_id)
+        .collect();
+    place_ids.extend(event.host_id);
+    Ok(Change::Event {
+        action,
+        event,
+        place_ids,
+    })
+}

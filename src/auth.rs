@@ -6,7 +6,6 @@
 //! digest, so neither the content nor the length of a token leaks through timing). They are
 //! never logged: `ApiTokens`'s `Debug` prints how many there are, nothing else.
 
-use async_graphql::{Context, Guard};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -126,20 +125,6 @@ impl Access {
                 "The bearer token is not valid.".into(),
             )),
         }
-    }
-}
-
-/// The guard on every mutation: only a [`Access::Writer`] passes. A request without an attached
-/// `Access` (the schema used directly, not over HTTP) counts as anonymous.
-pub struct WriteAccess;
-
-impl Guard for WriteAccess {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        let access = ctx
-            .data_opt::<Access>()
-            .copied()
-            .unwrap_or(Access::Anonymous);
-        Ok(access.require_writer()?)
     }
 }
 

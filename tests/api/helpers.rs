@@ -199,3 +199,93 @@ pub fn strings(connection: &Value, field: &str) -> Vec<String> {
         .map(|node| node[field].as_str().expect("a string field").to_owned())
         .collect()
 }
+
+/// The API token the writable test servers accept.
+pub const TEST_TOKEN: &str = "test-token-0123456789abcdef";
+
+/// Starts the application on a fresh database, accepting writes with [`TEST_TOKEN`].
+pub async fn spawn_writable_app() -> TestApp {
+    spawn_app_configured(&[("API_TOKENS", TEST_TOKEN)]).await
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request with an `Authorization` header (none when `authorization` is
+    /// `None`) and returns the whole JSON body.
+    pub async fn gql_with_authorization(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Runs a mutation as a writer ([`TEST_TOKEN`]); returns the whole JSON body.
+    pub async fn write(&self, query: &str, variables: Value) -> Value {
+        self.gql_with_authorization(Some(&format!("Bearer {TEST_TOKEN}")), query, variables)
+            .await
+    }
+
+    /// Like [`write`](Self::write), but asserts there were no errors and returns `data`.
+    pub async fn write_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.write(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Everything a client can read about the stored data, for "nothing changed" checks.
+    pub async fn snapshot(&self) -> Value {
+        self.data(
+            "{ cities(first: 100) { totalCount nodes { id slug name kind countryCode latitude \
+             longitude twinCities(first: 10) { nodes { slug } } } }
+               networks(first: 100) { totalCount nodes { id slug name acronym description topics \
+             foundedYear foundedIn { slug } reportedMemberCount
+                 memberships(first: 100) { totalCount nodes { id role since representedBy city { slug } } } } }
+               events(first: 100) { totalCount nodes { id kind title year topic host { slug } \
+             network { slug } reportedParticipantCount participants(first: 50) { nodes { slug } } } }
+               search(query: \"e\", first: 100) { __typename ... on City { slug } \
+             ... on Network { slug } ... on Event { title } } }",
+            json!({}),
+        )
+        .await
+    }
+
+    /// The global id of the place with `slug`.
+    pub async fn city_id(&self, slug: &str) -> String {
+        self.id_of("city", slug).await
+    }
+
+    /// The global id of the network with `slug`.
+    pub async fn network_id(&self, slug: &str) -> String {
+        self.id_of("network", slug).await
+    }
+
+    async fn id_of(&self, field: &str, slug: &str) -> String {
+        let data = self
+            .data(
+                &format!("query($slug: String!) {{ {field}(slug: $slug) {{ id }} }}"),
+                json!({ "slug": slug }),
+            )
+            .await;
+        data[field]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} {slug:?}"))
+            .to_owned()
+    }
+}
+
+/// The `extensions.field` of the first error.
+pub fn first_error_field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error field in {body:#}"))
+}

@@ -15,3 +15,4 @@ mod pagination;
 mod seed_facts;
 mod server;
 mod traversal;
+mod writes;

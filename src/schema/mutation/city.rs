@@ -8,12 +8,12 @@ use sea_orm::{
 };
 
 use super::{
+    authorize,
     event::event_change,
     input::{self, existing, free_slug, slug_taken},
     still_referenced, updated_with, Write,
 };
 use crate::{
-    auth::WriteAccess,
     changes::{Action, Change},
     error::{AppError, AppResult},
     schema::{
@@ -85,160 +85,172 @@ pub struct CityMutation;
 #[Object]
 impl CityMutation {
     /// Adds a place (a city or a region).
-    #[graphql(guard = "WriteAccess")]
     async fn create_city(
         &self,
         ctx: &Context<'_>,
         input: CreateCityInput,
-    ) -> Result<Option<CreateCityPayload>> {
-        let values = PlaceValues {
-            name: input::text("input.name", &input.name, MAX_NAME)?,
-            kind: input.kind,
-            country_code: input::country_code("input.countryCode", input.country_code.as_deref())?,
-            latitude: input::coordinate("input.latitude", input.latitude, 90.0)?,
-            longitude: input::coordinate("input.longitude", input.longitude, 180.0)?,
-        };
-        let mut write = Write::begin(ctx).await?;
-        let slug = free_slug::<place::Entity, _>(
-            write.db(),
-            place::Column::Slug,
-            input.slug.as_deref(),
-            &values.name,
-        )
-        .await?;
-        let place = values
-            .into_active(NotSet, slug)
-            .insert(write.db())
-            .await
-            .map_err(AppError::from)?;
-        search::reindex_one(write.db(), search::place_entry(&place))
-            .await
-            .map_err(AppError::from)?;
-        write.record(Change::Place {
-            action: Action::Created,
-            place: place.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(CreateCityPayload { city: City(place) }))
+    ) -> Option<Result<CreateCityPayload>> {
+        Some(create_city(ctx, input).await)
     }
 
     /// Changes a place's name, slug, kind, country or coordinates.
-    #[graphql(guard = "WriteAccess")]
     async fn update_city(
         &self,
         ctx: &Context<'_>,
         input: UpdateCityInput,
-    ) -> Result<Option<UpdateCityPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::City)?;
-        let mut write = Write::begin(ctx).await?;
-        let current = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
-        let slug = match &input.slug {
-            Some(requested) if *requested != current.slug => {
-                let slug = input::slug("input.slug", requested)?;
-                if slug_taken::<place::Entity, _>(write.db(), place::Column::Slug, &slug).await? {
-                    return Err(
-                        AppError::Conflict(format!("The slug {slug:?} is already taken."))
-                            .at("input.slug")
-                            .into(),
-                    );
-                }
-                slug
-            }
-            _ => current.slug.clone(),
-        };
-        let values = PlaceValues {
-            name: match &input.name {
-                Some(name) => input::text("input.name", name, MAX_NAME)?,
-                None => current.name.clone(),
-            },
-            kind: input.kind.unwrap_or(current.kind.into()),
-            country_code: updated_with(input.country_code, current.country_code, |code| {
-                input::country_code("input.countryCode", Some(&code))
-            })?,
-            latitude: updated_with(input.latitude, current.latitude, |degrees| {
-                input::coordinate("input.latitude", Some(degrees), 90.0)
-            })?,
-            longitude: updated_with(input.longitude, current.longitude, |degrees| {
-                input::coordinate("input.longitude", Some(degrees), 180.0)
-            })?,
-        };
-        let mut active = values.into_active(Set(id), slug);
-        active.source_id = Set(current.source_id);
-        let place = active.update(write.db()).await.map_err(AppError::from)?;
-        search::reindex_one(write.db(), search::place_entry(&place))
-            .await
-            .map_err(AppError::from)?;
-        write.record(Change::Place {
-            action: Action::Updated,
-            place: place.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(UpdateCityPayload { city: City(place) }))
+    ) -> Option<Result<UpdateCityPayload>> {
+        Some(update_city(ctx, input).await)
     }
 
     /// Deletes a place; see `DeleteCityInput.cascade` for what happens to what refers to it.
-    #[graphql(guard = "WriteAccess")]
     async fn delete_city(
         &self,
         ctx: &Context<'_>,
         input: DeleteCityInput,
-    ) -> Result<Option<DeleteCityPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::City)?;
-        let mut write = Write::begin(ctx).await?;
-        let place = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
-        let references = References::of(write.db(), id).await?;
-        if !input.cascade {
-            if let Some(refusal) = references.refusal(&place.name) {
-                return Err(refusal.into());
-            }
-        }
-        let memberships = membership::Entity::find()
-            .filter(membership::Column::PlaceId.eq(id))
-            .all(write.db())
-            .await
-            .map_err(AppError::from)?;
-        let touched_events = events_of_place(write.db(), id).await?;
-        let founded = network::Entity::find()
-            .filter(network::Column::FoundedInId.eq(id))
-            .all(write.db())
-            .await
-            .map_err(AppError::from)?;
-        place::Entity::delete_by_id(id)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        search::remove(write.db(), search::Kind::Place, id)
-            .await
-            .map_err(AppError::from)?;
-        for membership in memberships {
-            write.record(Change::Membership {
-                action: Action::Deleted,
-                membership,
-            });
-        }
-        for event_id in touched_events {
-            let event = existing::<event::Entity, _>(write.db(), "input.id", event_id).await?;
-            let change = event_change(write.db(), Action::Updated, event).await?;
-            write.record(change);
-        }
-        for network in founded {
-            write.record(Change::Network {
-                action: Action::Updated,
-                network: network::Model {
-                    founded_in_id: None,
-                    ..network
-                },
-            });
-        }
-        write.record(Change::Place {
-            action: Action::Deleted,
-            place,
-        });
-        write.commit(ctx).await?;
-        Ok(Some(DeleteCityPayload {
-            deleted_city_id: ids::encode(NodeType::City, id),
-        }))
+    ) -> Option<Result<DeleteCityPayload>> {
+        Some(delete_city(ctx, input).await)
     }
+}
+
+async fn create_city(ctx: &Context<'_>, input: CreateCityInput) -> Result<CreateCityPayload> {
+    authorize(ctx)?;
+    let values = PlaceValues {
+        name: input::text("input.name", &input.name, MAX_NAME)?,
+        kind: input.kind,
+        country_code: input::country_code("input.countryCode", input.country_code.as_deref())?,
+        latitude: input::coordinate("input.latitude", input.latitude, 90.0)?,
+        longitude: input::coordinate("input.longitude", input.longitude, 180.0)?,
+    };
+    let mut write = Write::begin(ctx).await?;
+    let slug = free_slug::<place::Entity, _>(
+        write.db(),
+        place::Column::Slug,
+        input.slug.as_deref(),
+        &values.name,
+    )
+    .await?;
+    let place = values
+        .into_active(NotSet, slug)
+        .insert(write.db())
+        .await
+        .map_err(AppError::from)?;
+    search::reindex_one(write.db(), search::place_entry(&place))
+        .await
+        .map_err(AppError::from)?;
+    write.record(Change::Place {
+        action: Action::Created,
+        place: place.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(CreateCityPayload { city: City(place) })
+}
+
+async fn update_city(ctx: &Context<'_>, input: UpdateCityInput) -> Result<UpdateCityPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::City)?;
+    let mut write = Write::begin(ctx).await?;
+    let current = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
+    let slug = match &input.slug {
+        Some(requested) if *requested != current.slug => {
+            let slug = input::slug("input.slug", requested)?;
+            if slug_taken::<place::Entity, _>(write.db(), place::Column::Slug, &slug).await? {
+                return Err(
+                    AppError::Conflict(format!("The slug {slug:?} is already taken."))
+                        .at("input.slug")
+                        .into(),
+                );
+            }
+            slug
+        }
+        _ => current.slug.clone(),
+    };
+    let values = PlaceValues {
+        name: match &input.name {
+            Some(name) => input::text("input.name", name, MAX_NAME)?,
+            None => current.name.clone(),
+        },
+        kind: input.kind.unwrap_or(current.kind.into()),
+        country_code: updated_with(input.country_code, current.country_code, |code| {
+            input::country_code("input.countryCode", Some(&code))
+        })?,
+        latitude: updated_with(input.latitude, current.latitude, |degrees| {
+            input::coordinate("input.latitude", Some(degrees), 90.0)
+        })?,
+        longitude: updated_with(input.longitude, current.longitude, |degrees| {
+            input::coordinate("input.longitude", Some(degrees), 180.0)
+        })?,
+    };
+    let mut active = values.into_active(Set(id), slug);
+    active.source_id = Set(current.source_id);
+    let place = active.update(write.db()).await.map_err(AppError::from)?;
+    search::reindex_one(write.db(), search::place_entry(&place))
+        .await
+        .map_err(AppError::from)?;
+    write.record(Change::Place {
+        action: Action::Updated,
+        place: place.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(UpdateCityPayload { city: City(place) })
+}
+
+async fn delete_city(ctx: &Context<'_>, input: DeleteCityInput) -> Result<DeleteCityPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::City)?;
+    let mut write = Write::begin(ctx).await?;
+    let place = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
+    let references = References::of(write.db(), id).await?;
+    if !input.cascade {
+        if let Some(refusal) = references.refusal(&place.name) {
+            return Err(refusal.into());
+        }
+    }
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::PlaceId.eq(id))
+        .all(write.db())
+        .await
+        .map_err(AppError::from)?;
+    let touched_events = events_of_place(write.db(), id).await?;
+    let founded = network::Entity::find()
+        .filter(network::Column::FoundedInId.eq(id))
+        .all(write.db())
+        .await
+        .map_err(AppError::from)?;
+    place::Entity::delete_by_id(id)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    search::remove(write.db(), search::Kind::Place, id)
+        .await
+        .map_err(AppError::from)?;
+    for membership in memberships {
+        write.record(Change::Membership {
+            action: Action::Deleted,
+            membership,
+        });
+    }
+    for event_id in touched_events {
+        let event = existing::<event::Entity, _>(write.db(), "input.id", event_id).await?;
+        let change = event_change(write.db(), Action::Updated, event).await?;
+        write.record(change);
+    }
+    for network in founded {
+        write.record(Change::Network {
+            action: Action::Updated,
+            network: network::Model {
+                founded_in_id: None,
+                ..network
+            },
+        });
+    }
+    write.record(Change::Place {
+        action: Action::Deleted,
+        place,
+    });
+    write.commit(ctx).await?;
+    Ok(DeleteCityPayload {
+        deleted_city_id: ids::encode(NodeType::City, id),
+    })
 }
 
 /// A place's checked attributes, as written by create and update.

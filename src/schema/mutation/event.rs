@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::{
+    authorize,
     input::{self, existing},
     updated_with, Write,
 };
 use crate::{
-    auth::WriteAccess,
     changes::{Action, Change},
     error::{AppError, AppResult},
     schema::{
@@ -97,194 +97,220 @@ pub struct EventMutation;
 #[Object]
 impl EventMutation {
     /// Adds an event of a network, with the places named as taking part.
-    #[graphql(guard = "WriteAccess")]
     async fn create_event(
         &self,
         ctx: &Context<'_>,
         input: CreateEventInput,
-    ) -> Result<Option<CreateEventPayload>> {
-        let values = EventValues {
-            network_id: input::row_id("input.networkId", &input.network_id, NodeType::Network)?,
-            kind: input.kind,
-            title: input::text("input.title", &input.title, MAX_TITLE)?,
-            year: input::year("input.year", input.year)?,
-            topic: input::optional_text("input.topic", input.topic.as_deref(), MAX_TOPIC)?,
-            host_id: input
-                .host_id
-                .as_ref()
-                .map(|id| input::row_id("input.hostId", id, NodeType::City))
-                .transpose()?,
-            reported_participant_count: input::count(
-                "input.reportedParticipantCount",
-                input.reported_participant_count,
-            )?,
-        };
-        let participants = participant_ids(&input.participant_ids)?;
-        let mut write = Write::begin(ctx).await?;
-        values.check_references(write.db()).await?;
-        check_places_exist(write.db(), &participants).await?;
-        let event = values
-            .into_active(NotSet, None)
-            .insert(write.db())
-            .await
-            .map_err(AppError::from)?;
-        replace_participants(write.db(), event.id, &participants).await?;
-        search::reindex_one(write.db(), search::event_entry(&event))
-            .await
-            .map_err(AppError::from)?;
-        let change = event_change(write.db(), Action::Created, event.clone()).await?;
-        write.record(change);
-        write.commit(ctx).await?;
-        Ok(Some(CreateEventPayload {
-            event: Event(event),
-        }))
+    ) -> Option<Result<CreateEventPayload>> {
+        Some(create_event(ctx, input).await)
     }
 
     /// Changes an event's attributes or its participants.
-    #[graphql(guard = "WriteAccess")]
     async fn update_event(
         &self,
         ctx: &Context<'_>,
         input: UpdateEventInput,
-    ) -> Result<Option<UpdateEventPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Event)?;
-        let participants = input
-            .participant_ids
-            .as_deref()
-            .map(participant_ids)
-            .transpose()?;
-        let mut write = Write::begin(ctx).await?;
-        let current = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
-        let values = EventValues {
-            network_id: match &input.network_id {
-                Some(network) => input::row_id("input.networkId", network, NodeType::Network)?,
-                None => current.network_id,
-            },
-            kind: input.kind.unwrap_or(current.kind.into()),
-            title: match &input.title {
-                Some(title) => input::text("input.title", title, MAX_TITLE)?,
-                None => current.title.clone(),
-            },
-            year: updated_with(input.year, current.year, |year| {
-                input::year("input.year", Some(year))
-            })?,
-            topic: updated_with(input.topic, current.topic.clone(), |text| {
-                input::optional_text("input.topic", Some(&text), MAX_TOPIC)
-            })?,
-            host_id: updated_with(input.host_id, current.host_id, |host| {
-                input::row_id("input.hostId", &host, NodeType::City).map(Some)
-            })?,
-            reported_participant_count: updated_with(
-                input.reported_participant_count,
-                current.reported_participant_count,
-                |n| input::count("input.reportedParticipantCount", Some(n)),
-            )?,
-        };
-        values.check_references(write.db()).await?;
-        let event = values
-            .into_active(Set(id), current.source_id)
-            .update(write.db())
-            .await
-            .map_err(AppError::from)?;
-        if let Some(participants) = participants {
-            check_places_exist(write.db(), &participants).await?;
-            replace_participants(write.db(), id, &participants).await?;
-        }
-        search::reindex_one(write.db(), search::event_entry(&event))
-            .await
-            .map_err(AppError::from)?;
-        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
-        write.record(change);
-        write.commit(ctx).await?;
-        Ok(Some(UpdateEventPayload {
-            event: Event(event),
-        }))
+    ) -> Option<Result<UpdateEventPayload>> {
+        Some(update_event(ctx, input).await)
     }
 
     /// Deletes an event and its participant records.
-    #[graphql(guard = "WriteAccess")]
     async fn delete_event(
         &self,
         ctx: &Context<'_>,
         input: DeleteEventInput,
-    ) -> Result<Option<DeleteEventPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Event)?;
-        let mut write = Write::begin(ctx).await?;
-        let event = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
-        let change = event_change(write.db(), Action::Deleted, event).await?;
-        event::Entity::delete_by_id(id)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        search::remove(write.db(), search::Kind::Event, id)
-            .await
-            .map_err(AppError::from)?;
-        write.record(change);
-        write.commit(ctx).await?;
-        Ok(Some(DeleteEventPayload {
-            deleted_event_id: ids::encode(NodeType::Event, id),
-        }))
+    ) -> Option<Result<DeleteEventPayload>> {
+        Some(delete_event(ctx, input).await)
     }
 
     /// Names a place as taking part in an event (`CONFLICT` if it already is).
-    #[graphql(guard = "WriteAccess")]
     async fn add_event_participant(
         &self,
         ctx: &Context<'_>,
         input: EventParticipantInput,
-    ) -> Result<Option<EventParticipantPayload>> {
-        let (event_id, place_id) = participant_key(&input)?;
-        let mut write = Write::begin(ctx).await?;
-        let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
-        let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
-        if find_participant(write.db(), event_id, place_id)
-            .await?
-            .is_some()
-        {
-            return Err(AppError::Conflict(format!(
-                "{} is already a participant of {:?}.",
-                place.name, event.title
-            ))
-            .at("input.cityId")
-            .into());
-        }
-        add_participant(write.db(), event_id, place_id).await?;
-        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
-        write.record(change);
-        write.commit(ctx).await?;
-        Ok(Some(EventParticipantPayload {
-            event: Event(event),
-        }))
+    ) -> Option<Result<EventParticipantPayload>> {
+        Some(add_event_participant(ctx, input).await)
     }
 
     /// Removes a place from an event's participants (`NOT_FOUND` if it is not one).
-    #[graphql(guard = "WriteAccess")]
     async fn remove_event_participant(
         &self,
         ctx: &Context<'_>,
         input: EventParticipantInput,
-    ) -> Result<Option<EventParticipantPayload>> {
-        let (event_id, place_id) = participant_key(&input)?;
-        let mut write = Write::begin(ctx).await?;
-        let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
-        let Some(row) = find_participant(write.db(), event_id, place_id).await? else {
-            return Err(AppError::NotFound(
-                "That place is not a participant of that event.".into(),
-            )
-            .at("input.cityId")
-            .into());
-        };
-        event_participant::Entity::delete_by_id(row.id)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        let change = event_change(write.db(), Action::Updated, event.clone()).await?;
-        write.record(change);
-        write.commit(ctx).await?;
-        Ok(Some(EventParticipantPayload {
-            event: Event(event),
-        }))
+    ) -> Option<Result<EventParticipantPayload>> {
+        Some(remove_event_participant(ctx, input).await)
     }
+}
+
+async fn create_event(ctx: &Context<'_>, input: CreateEventInput) -> Result<CreateEventPayload> {
+    authorize(ctx)?;
+    let values = EventValues {
+        network_id: input::row_id("input.networkId", &input.network_id, NodeType::Network)?,
+        kind: input.kind,
+        title: input::text("input.title", &input.title, MAX_TITLE)?,
+        year: input::year("input.year", input.year)?,
+        topic: input::optional_text("input.topic", input.topic.as_deref(), MAX_TOPIC)?,
+        host_id: input
+            .host_id
+            .as_ref()
+            .map(|id| input::row_id("input.hostId", id, NodeType::City))
+            .transpose()?,
+        reported_participant_count: input::count(
+            "input.reportedParticipantCount",
+            input.reported_participant_count,
+        )?,
+    };
+    let participants = participant_ids(&input.participant_ids)?;
+    let mut write = Write::begin(ctx).await?;
+    values.check_references(write.db()).await?;
+    check_places_exist(write.db(), &participants).await?;
+    let event = values
+        .into_active(NotSet, None)
+        .insert(write.db())
+        .await
+        .map_err(AppError::from)?;
+    replace_participants(write.db(), event.id, &participants).await?;
+    search::reindex_one(write.db(), search::event_entry(&event))
+        .await
+        .map_err(AppError::from)?;
+    let change = event_change(write.db(), Action::Created, event.clone()).await?;
+    write.record(change);
+    write.commit(ctx).await?;
+    Ok(CreateEventPayload {
+        event: Event(event),
+    })
+}
+
+async fn update_event(ctx: &Context<'_>, input: UpdateEventInput) -> Result<UpdateEventPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Event)?;
+    let participants = input
+        .participant_ids
+        .as_deref()
+        .map(participant_ids)
+        .transpose()?;
+    let mut write = Write::begin(ctx).await?;
+    let current = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
+    let values = EventValues {
+        network_id: match &input.network_id {
+            Some(network) => input::row_id("input.networkId", network, NodeType::Network)?,
+            None => current.network_id,
+        },
+        kind: input.kind.unwrap_or(current.kind.into()),
+        title: match &input.title {
+            Some(title) => input::text("input.title", title, MAX_TITLE)?,
+            None => current.title.clone(),
+        },
+        year: updated_with(input.year, current.year, |year| {
+            input::year("input.year", Some(year))
+        })?,
+        topic: updated_with(input.topic, current.topic.clone(), |text| {
+            input::optional_text("input.topic", Some(&text), MAX_TOPIC)
+        })?,
+        host_id: updated_with(input.host_id, current.host_id, |host| {
+            input::row_id("input.hostId", &host, NodeType::City).map(Some)
+        })?,
+        reported_participant_count: updated_with(
+            input.reported_participant_count,
+            current.reported_participant_count,
+            |n| input::count("input.reportedParticipantCount", Some(n)),
+        )?,
+    };
+    values.check_references(write.db()).await?;
+    let event = values
+        .into_active(Set(id), current.source_id)
+        .update(write.db())
+        .await
+        .map_err(AppError::from)?;
+    if let Some(participants) = participants {
+        check_places_exist(write.db(), &participants).await?;
+        replace_participants(write.db(), id, &participants).await?;
+    }
+    search::reindex_one(write.db(), search::event_entry(&event))
+        .await
+        .map_err(AppError::from)?;
+    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    write.record(change);
+    write.commit(ctx).await?;
+    Ok(UpdateEventPayload {
+        event: Event(event),
+    })
+}
+
+async fn delete_event(ctx: &Context<'_>, input: DeleteEventInput) -> Result<DeleteEventPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Event)?;
+    let mut write = Write::begin(ctx).await?;
+    let event = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
+    let change = event_change(write.db(), Action::Deleted, event).await?;
+    event::Entity::delete_by_id(id)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    search::remove(write.db(), search::Kind::Event, id)
+        .await
+        .map_err(AppError::from)?;
+    write.record(change);
+    write.commit(ctx).await?;
+    Ok(DeleteEventPayload {
+        deleted_event_id: ids::encode(NodeType::Event, id),
+    })
+}
+
+async fn add_event_participant(
+    ctx: &Context<'_>,
+    input: EventParticipantInput,
+) -> Result<EventParticipantPayload> {
+    authorize(ctx)?;
+    let (event_id, place_id) = participant_key(&input)?;
+    let mut write = Write::begin(ctx).await?;
+    let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+    let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
+    if find_participant(write.db(), event_id, place_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "{} is already a participant of {:?}.",
+            place.name, event.title
+        ))
+        .at("input.cityId")
+        .into());
+    }
+    add_participant(write.db(), event_id, place_id).await?;
+    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    write.record(change);
+    write.commit(ctx).await?;
+    Ok(EventParticipantPayload {
+        event: Event(event),
+    })
+}
+
+async fn remove_event_participant(
+    ctx: &Context<'_>,
+    input: EventParticipantInput,
+) -> Result<EventParticipantPayload> {
+    authorize(ctx)?;
+    let (event_id, place_id) = participant_key(&input)?;
+    let mut write = Write::begin(ctx).await?;
+    let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+    let Some(row) = find_participant(write.db(), event_id, place_id).await? else {
+        return Err(
+            AppError::NotFound("That place is not a participant of that event.".into())
+                .at("input.cityId")
+                .into(),
+        );
+    };
+    event_participant::Entity::delete_by_id(row.id)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    write.record(change);
+    write.commit(ctx).await?;
+    Ok(EventParticipantPayload {
+        event: Event(event),
+    })
 }
 
 /// An event's checked attributes, as written by create and update.

@@ -5,11 +5,11 @@ use entity::{membership, network, place};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter};
 
 use super::{
+    authorize,
     input::{self, existing},
     updated_with, Write,
 };
 use crate::{
-    auth::WriteAccess,
     changes::{Action, Change},
     error::AppError,
     schema::{
@@ -71,113 +71,133 @@ pub struct MembershipMutation;
 impl MembershipMutation {
     /// Records that a place belongs to a network. A place belongs to a network at most once
     /// (`CONFLICT` otherwise).
-    #[graphql(guard = "WriteAccess")]
     async fn create_membership(
         &self,
         ctx: &Context<'_>,
         input: CreateMembershipInput,
-    ) -> Result<Option<CreateMembershipPayload>> {
-        let place_id = input::row_id("input.cityId", &input.city_id, NodeType::City)?;
-        let network_id = input::row_id("input.networkId", &input.network_id, NodeType::Network)?;
-        let since = input::year("input.since", input.since)?;
-        let represented_by = input::optional_text(
-            "input.representedBy",
-            input.represented_by.as_deref(),
-            MAX_REPRESENTED_BY,
-        )?;
-        let mut write = Write::begin(ctx).await?;
-        let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
-        let network =
-            existing::<network::Entity, _>(write.db(), "input.networkId", network_id).await?;
-        let duplicate = membership::Entity::find()
-            .filter(membership::Column::PlaceId.eq(place_id))
-            .filter(membership::Column::NetworkId.eq(network_id))
-            .one(write.db())
-            .await
-            .map_err(AppError::from)?;
-        if let Some(duplicate) = duplicate {
-            return Err(AppError::Conflict(format!(
-                "{} is already a member of {} (membership {}).",
-                place.name,
-                network.name,
-                ids::encode(NodeType::Membership, duplicate.id).0
-            ))
-            .into());
-        }
-        let membership = membership::ActiveModel {
-            id: NotSet,
-            place_id: Set(place_id),
-            network_id: Set(network_id),
-            role: Set(input.role.into()),
-            since: Set(since),
-            represented_by: Set(represented_by),
-            source_id: Set(None),
-        }
-        .insert(write.db())
-        .await
-        .map_err(AppError::from)?;
-        write.record(Change::Membership {
-            action: Action::Created,
-            membership: membership.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(CreateMembershipPayload {
-            membership: Membership(membership),
-        }))
+    ) -> Option<Result<CreateMembershipPayload>> {
+        Some(create_membership(ctx, input).await)
     }
 
     /// Changes a membership's role, start year or representative.
-    #[graphql(guard = "WriteAccess")]
     async fn update_membership(
         &self,
         ctx: &Context<'_>,
         input: UpdateMembershipInput,
-    ) -> Result<Option<UpdateMembershipPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
-        let mut write = Write::begin(ctx).await?;
-        let current = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
-        let mut active: membership::ActiveModel = current.clone().into();
-        active.role = Set(input.role.map(Into::into).unwrap_or(current.role));
-        active.since = Set(updated_with(input.since, current.since, |year| {
-            input::year("input.since", Some(year))
-        })?);
-        active.represented_by = Set(updated_with(
-            input.represented_by,
-            current.represented_by,
-            |text| input::optional_text("input.representedBy", Some(&text), MAX_REPRESENTED_BY),
-        )?);
-        let membership = active.update(write.db()).await.map_err(AppError::from)?;
-        write.record(Change::Membership {
-            action: Action::Updated,
-            membership: membership.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(UpdateMembershipPayload {
-            membership: Membership(membership),
-        }))
+    ) -> Option<Result<UpdateMembershipPayload>> {
+        Some(update_membership(ctx, input).await)
     }
 
     /// Ends a membership (deletes its record).
-    #[graphql(guard = "WriteAccess")]
     async fn delete_membership(
         &self,
         ctx: &Context<'_>,
         input: DeleteMembershipInput,
-    ) -> Result<Option<DeleteMembershipPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
-        let mut write = Write::begin(ctx).await?;
-        let membership = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
-        membership::Entity::delete_by_id(id)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        write.record(Change::Membership {
-            action: Action::Deleted,
-            membership,
-        });
-        write.commit(ctx).await?;
-        Ok(Some(DeleteMembershipPayload {
-            deleted_membership_id: ids::encode(NodeType::Membership, id),
-        }))
+    ) -> Option<Result<DeleteMembershipPayload>> {
+        Some(delete_membership(ctx, input).await)
     }
+}
+
+async fn create_membership(
+    ctx: &Context<'_>,
+    input: CreateMembershipInput,
+) -> Result<CreateMembershipPayload> {
+    authorize(ctx)?;
+    let place_id = input::row_id("input.cityId", &input.city_id, NodeType::City)?;
+    let network_id = input::row_id("input.networkId", &input.network_id, NodeType::Network)?;
+    let since = input::year("input.since", input.since)?;
+    let represented_by = input::optional_text(
+        "input.representedBy",
+        input.represented_by.as_deref(),
+        MAX_REPRESENTED_BY,
+    )?;
+    let mut write = Write::begin(ctx).await?;
+    let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
+    let network = existing::<network::Entity, _>(write.db(), "input.networkId", network_id).await?;
+    let duplicate = membership::Entity::find()
+        .filter(membership::Column::PlaceId.eq(place_id))
+        .filter(membership::Column::NetworkId.eq(network_id))
+        .one(write.db())
+        .await
+        .map_err(AppError::from)?;
+    if let Some(duplicate) = duplicate {
+        return Err(AppError::Conflict(format!(
+            "{} is already a member of {} (membership {}).",
+            place.name,
+            network.name,
+            ids::encode(NodeType::Membership, duplicate.id).0
+        ))
+        .into());
+    }
+    let membership = membership::ActiveModel {
+        id: NotSet,
+        place_id: Set(place_id),
+        network_id: Set(network_id),
+        role: Set(input.role.into()),
+        since: Set(since),
+        represented_by: Set(represented_by),
+        source_id: Set(None),
+    }
+    .insert(write.db())
+    .await
+    .map_err(AppError::from)?;
+    write.record(Change::Membership {
+        action: Action::Created,
+        membership: membership.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(CreateMembershipPayload {
+        membership: Membership(membership),
+    })
+}
+
+async fn update_membership(
+    ctx: &Context<'_>,
+    input: UpdateMembershipInput,
+) -> Result<UpdateMembershipPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
+    let mut write = Write::begin(ctx).await?;
+    let current = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
+    let mut active: membership::ActiveModel = current.clone().into();
+    active.role = Set(input.role.map(Into::into).unwrap_or(current.role));
+    active.since = Set(updated_with(input.since, current.since, |year| {
+        input::year("input.since", Some(year))
+    })?);
+    active.represented_by = Set(updated_with(
+        input.represented_by,
+        current.represented_by,
+        |text| input::optional_text("input.representedBy", Some(&text), MAX_REPRESENTED_BY),
+    )?);
+    let membership = active.update(write.db()).await.map_err(AppError::from)?;
+    write.record(Change::Membership {
+        action: Action::Updated,
+        membership: membership.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(UpdateMembershipPayload {
+        membership: Membership(membership),
+    })
+}
+
+async fn delete_membership(
+    ctx: &Context<'_>,
+    input: DeleteMembershipInput,
+) -> Result<DeleteMembershipPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
+    let mut write = Write::begin(ctx).await?;
+    let membership = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
+    membership::Entity::delete_by_id(id)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    write.record(Change::Membership {
+        action: Action::Deleted,
+        membership,
+    });
+    write.commit(ctx).await?;
+    Ok(DeleteMembershipPayload {
+        deleted_membership_id: ids::encode(NodeType::Membership, id),
+    })
 }

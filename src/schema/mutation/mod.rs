@@ -1,13 +1,18 @@
 //! The mutation root: create, update and delete for every record type, one module each.
 //!
 //! Every mutation
-//! - passes the [`WriteAccess`](crate::auth::WriteAccess) guard (a valid bearer token),
+//! - first checks that the request may write ([`authorize`]: a valid bearer token),
 //! - checks its input before touching the database, naming the offending field,
 //! - runs in one transaction ([`Write`]): on any error nothing is written,
 //! - and publishes its [`Change`]s to subscribers only after the commit.
 //!
 //! Payloads are nullable, as in GitHub's API: a failed mutation answers `{"createCity": null}`
-//! with the error beside it, and the rest of the response stays intact.
+//! with the error beside it, and the rest of the response stays intact. Each resolver returns
+//! `Option<Result<Payload>>` for that: async-graphql turns an error *returned* by a resolver into
+//! a null for the nearest parent, so a lone failed mutation would give `"data": null`
+//! (async-graphql issue #1272), while an error *inside* the `Option` is a null for the field
+//! itself, as the GraphQL specification says. For the same reason authorization is a call at
+//! the start of each mutation rather than a field guard.
 
 mod city;
 mod event;
@@ -24,9 +29,19 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::db;
 use crate::{
+    auth::Access,
     changes::{Change, Changes},
     error::{AppError, AppResult},
 };
+
+/// Refuses the mutation unless the request carries a valid bearer token. A request without an
+/// attached [`Access`] (the schema used directly, not over HTTP) counts as anonymous.
+fn authorize(ctx: &Context<'_>) -> AppResult<()> {
+    ctx.data_opt::<Access>()
+        .copied()
+        .unwrap_or(Access::Anonymous)
+        .require_writer()
+}
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(

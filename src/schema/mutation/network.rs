@@ -8,12 +8,12 @@ use sea_orm::{
 };
 
 use super::{
+    authorize,
     event::event_change,
     input::{self, existing, free_slug, slug_taken},
     still_referenced, updated_with, Write,
 };
 use crate::{
-    auth::WriteAccess,
     changes::{Action, Change},
     error::{AppError, AppResult},
     schema::{
@@ -91,199 +91,218 @@ pub struct NetworkMutation;
 #[Object]
 impl NetworkMutation {
     /// Adds a network.
-    #[graphql(guard = "WriteAccess")]
     async fn create_network(
         &self,
         ctx: &Context<'_>,
         input: CreateNetworkInput,
-    ) -> Result<Option<CreateNetworkPayload>> {
-        let name = input::text("input.name", &input.name, MAX_NAME)?;
-        let values = NetworkValues {
-            acronym: input::optional_text("input.acronym", input.acronym.as_deref(), MAX_ACRONYM)?,
-            description: input::optional_text(
-                "input.description",
-                input.description.as_deref(),
-                MAX_DESCRIPTION,
-            )?,
-            founded_year: input::year("input.foundedYear", input.founded_year)?,
-            founded_in_id: input
-                .founded_in_id
-                .as_ref()
-                .map(|id| input::row_id("input.foundedInId", id, NodeType::City))
-                .transpose()?,
-            reported_member_count: input::count(
-                "input.reportedMemberCount",
-                input.reported_member_count,
-            )?,
-            name,
-        };
-        let topics = topics(&input.topics)?;
-        let mut write = Write::begin(ctx).await?;
-        values.check_references(write.db()).await?;
-        let slug = free_slug::<network::Entity, _>(
-            write.db(),
-            network::Column::Slug,
-            input.slug.as_deref(),
-            &values.name,
-        )
-        .await?;
-        let network = values
-            .into_active(NotSet, slug, None)
-            .insert(write.db())
-            .await
-            .map_err(AppError::from)?;
-        replace_topics(write.db(), network.id, &topics).await?;
-        search::reindex_one(write.db(), search::network_entry(&network, &topics))
-            .await
-            .map_err(AppError::from)?;
-        write.record(Change::Network {
-            action: Action::Created,
-            network: network.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(CreateNetworkPayload {
-            network: Network(network),
-        }))
+    ) -> Option<Result<CreateNetworkPayload>> {
+        Some(create_network(ctx, input).await)
     }
 
     /// Changes a network's attributes or topics.
-    #[graphql(guard = "WriteAccess")]
     async fn update_network(
         &self,
         ctx: &Context<'_>,
         input: UpdateNetworkInput,
-    ) -> Result<Option<UpdateNetworkPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Network)?;
-        let new_topics = input.topics.as_deref().map(topics).transpose()?;
-        let mut write = Write::begin(ctx).await?;
-        let current = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-        let slug = match &input.slug {
-            Some(requested) if *requested != current.slug => {
-                let slug = input::slug("input.slug", requested)?;
-                if slug_taken::<network::Entity, _>(write.db(), network::Column::Slug, &slug)
-                    .await?
-                {
-                    return Err(
-                        AppError::Conflict(format!("The slug {slug:?} is already taken."))
-                            .at("input.slug")
-                            .into(),
-                    );
-                }
-                slug
-            }
-            _ => current.slug.clone(),
-        };
-        let values = NetworkValues {
-            name: match &input.name {
-                Some(name) => input::text("input.name", name, MAX_NAME)?,
-                None => current.name.clone(),
-            },
-            acronym: updated_with(input.acronym, current.acronym.clone(), |text| {
-                input::optional_text("input.acronym", Some(&text), MAX_ACRONYM)
-            })?,
-            description: updated_with(input.description, current.description.clone(), |text| {
-                input::optional_text("input.description", Some(&text), MAX_DESCRIPTION)
-            })?,
-            founded_year: updated_with(input.founded_year, current.founded_year, |year| {
-                input::year("input.foundedYear", Some(year))
-            })?,
-            founded_in_id: updated_with(input.founded_in_id, current.founded_in_id, |id| {
-                input::row_id("input.foundedInId", &id, NodeType::City).map(Some)
-            })?,
-            reported_member_count: updated_with(
-                input.reported_member_count,
-                current.reported_member_count,
-                |n| input::count("input.reportedMemberCount", Some(n)),
-            )?,
-        };
-        values.check_references(write.db()).await?;
-        let network = values
-            .into_active(Set(id), slug, current.source_id)
-            .update(write.db())
-            .await
-            .map_err(AppError::from)?;
-        let topics = match new_topics {
-            Some(topics) => {
-                replace_topics(write.db(), id, &topics).await?;
-                topics
-            }
-            None => current_topics(write.db(), id).await?,
-        };
-        search::reindex_one(write.db(), search::network_entry(&network, &topics))
-            .await
-            .map_err(AppError::from)?;
-        write.record(Change::Network {
-            action: Action::Updated,
-            network: network.clone(),
-        });
-        write.commit(ctx).await?;
-        Ok(Some(UpdateNetworkPayload {
-            network: Network(network),
-        }))
+    ) -> Option<Result<UpdateNetworkPayload>> {
+        Some(update_network(ctx, input).await)
     }
 
     /// Deletes a network; see `DeleteNetworkInput.cascade`.
-    #[graphql(guard = "WriteAccess")]
     async fn delete_network(
         &self,
         ctx: &Context<'_>,
         input: DeleteNetworkInput,
-    ) -> Result<Option<DeleteNetworkPayload>> {
-        let id = input::row_id("input.id", &input.id, NodeType::Network)?;
-        let mut write = Write::begin(ctx).await?;
-        let network = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-        let memberships = membership::Entity::find()
-            .filter(membership::Column::NetworkId.eq(id))
-            .all(write.db())
-            .await
-            .map_err(AppError::from)?;
-        let events = event::Entity::find()
-            .filter(event::Column::NetworkId.eq(id))
-            .all(write.db())
-            .await
-            .map_err(AppError::from)?;
-        if !input.cascade {
-            let references = [
-                (memberships.len() as u64, "membership(s)"),
-                (events.len() as u64, "event(s)"),
-            ];
-            if let Some(refusal) = still_referenced(&network.name, &references) {
-                return Err(refusal.into());
-            }
-        }
-        // Announced as they were before the delete, with their places for filtering.
-        let mut event_changes = Vec::with_capacity(events.len());
-        for event in events {
-            search::remove(write.db(), search::Kind::Event, event.id)
-                .await
-                .map_err(AppError::from)?;
-            event_changes.push(event_change(write.db(), Action::Deleted, event).await?);
-        }
-        network::Entity::delete_by_id(id)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        search::remove(write.db(), search::Kind::Network, id)
-            .await
-            .map_err(AppError::from)?;
-        for membership in memberships {
-            write.record(Change::Membership {
-                action: Action::Deleted,
-                membership,
-            });
-        }
-        for change in event_changes {
-            write.record(change);
-        }
-        write.record(Change::Network {
-            action: Action::Deleted,
-            network,
-        });
-        write.commit(ctx).await?;
-        Ok(Some(DeleteNetworkPayload {
-            deleted_network_id: ids::encode(NodeType::Network, id),
-        }))
+    ) -> Option<Result<DeleteNetworkPayload>> {
+        Some(delete_network(ctx, input).await)
     }
+}
+
+async fn create_network(
+    ctx: &Context<'_>,
+    input: CreateNetworkInput,
+) -> Result<CreateNetworkPayload> {
+    authorize(ctx)?;
+    let name = input::text("input.name", &input.name, MAX_NAME)?;
+    let values = NetworkValues {
+        acronym: input::optional_text("input.acronym", input.acronym.as_deref(), MAX_ACRONYM)?,
+        description: input::optional_text(
+            "input.description",
+            input.description.as_deref(),
+            MAX_DESCRIPTION,
+        )?,
+        founded_year: input::year("input.foundedYear", input.founded_year)?,
+        founded_in_id: input
+            .founded_in_id
+            .as_ref()
+            .map(|id| input::row_id("input.foundedInId", id, NodeType::City))
+            .transpose()?,
+        reported_member_count: input::count(
+            "input.reportedMemberCount",
+            input.reported_member_count,
+        )?,
+        name,
+    };
+    let topics = topics(&input.topics)?;
+    let mut write = Write::begin(ctx).await?;
+    values.check_references(write.db()).await?;
+    let slug = free_slug::<network::Entity, _>(
+        write.db(),
+        network::Column::Slug,
+        input.slug.as_deref(),
+        &values.name,
+    )
+    .await?;
+    let network = values
+        .into_active(NotSet, slug, None)
+        .insert(write.db())
+        .await
+        .map_err(AppError::from)?;
+    replace_topics(write.db(), network.id, &topics).await?;
+    search::reindex_one(write.db(), search::network_entry(&network, &topics))
+        .await
+        .map_err(AppError::from)?;
+    write.record(Change::Network {
+        action: Action::Created,
+        network: network.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(CreateNetworkPayload {
+        network: Network(network),
+    })
+}
+
+async fn update_network(
+    ctx: &Context<'_>,
+    input: UpdateNetworkInput,
+) -> Result<UpdateNetworkPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Network)?;
+    let new_topics = input.topics.as_deref().map(topics).transpose()?;
+    let mut write = Write::begin(ctx).await?;
+    let current = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
+    let slug = match &input.slug {
+        Some(requested) if *requested != current.slug => {
+            let slug = input::slug("input.slug", requested)?;
+            if slug_taken::<network::Entity, _>(write.db(), network::Column::Slug, &slug).await? {
+                return Err(
+                    AppError::Conflict(format!("The slug {slug:?} is already taken."))
+                        .at("input.slug")
+                        .into(),
+                );
+            }
+            slug
+        }
+        _ => current.slug.clone(),
+    };
+    let values = NetworkValues {
+        name: match &input.name {
+            Some(name) => input::text("input.name", name, MAX_NAME)?,
+            None => current.name.clone(),
+        },
+        acronym: updated_with(input.acronym, current.acronym.clone(), |text| {
+            input::optional_text("input.acronym", Some(&text), MAX_ACRONYM)
+        })?,
+        description: updated_with(input.description, current.description.clone(), |text| {
+            input::optional_text("input.description", Some(&text), MAX_DESCRIPTION)
+        })?,
+        founded_year: updated_with(input.founded_year, current.founded_year, |year| {
+            input::year("input.foundedYear", Some(year))
+        })?,
+        founded_in_id: updated_with(input.founded_in_id, current.founded_in_id, |id| {
+            input::row_id("input.foundedInId", &id, NodeType::City).map(Some)
+        })?,
+        reported_member_count: updated_with(
+            input.reported_member_count,
+            current.reported_member_count,
+            |n| input::count("input.reportedMemberCount", Some(n)),
+        )?,
+    };
+    values.check_references(write.db()).await?;
+    let network = values
+        .into_active(Set(id), slug, current.source_id)
+        .update(write.db())
+        .await
+        .map_err(AppError::from)?;
+    let topics = match new_topics {
+        Some(topics) => {
+            replace_topics(write.db(), id, &topics).await?;
+            topics
+        }
+        None => current_topics(write.db(), id).await?,
+    };
+    search::reindex_one(write.db(), search::network_entry(&network, &topics))
+        .await
+        .map_err(AppError::from)?;
+    write.record(Change::Network {
+        action: Action::Updated,
+        network: network.clone(),
+    });
+    write.commit(ctx).await?;
+    Ok(UpdateNetworkPayload {
+        network: Network(network),
+    })
+}
+
+async fn delete_network(
+    ctx: &Context<'_>,
+    input: DeleteNetworkInput,
+) -> Result<DeleteNetworkPayload> {
+    authorize(ctx)?;
+    let id = input::row_id("input.id", &input.id, NodeType::Network)?;
+    let mut write = Write::begin(ctx).await?;
+    let network = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::NetworkId.eq(id))
+        .all(write.db())
+        .await
+        .map_err(AppError::from)?;
+    let events = event::Entity::find()
+        .filter(event::Column::NetworkId.eq(id))
+        .all(write.db())
+        .await
+        .map_err(AppError::from)?;
+    if !input.cascade {
+        let references = [
+            (memberships.len() as u64, "membership(s)"),
+            (events.len() as u64, "event(s)"),
+        ];
+        if let Some(refusal) = still_referenced(&network.name, &references) {
+            return Err(refusal.into());
+        }
+    }
+    // Announced as they were before the delete, with their places for filtering.
+    let mut event_changes = Vec::with_capacity(events.len());
+    for event in events {
+        search::remove(write.db(), search::Kind::Event, event.id)
+            .await
+            .map_err(AppError::from)?;
+        event_changes.push(event_change(write.db(), Action::Deleted, event).await?);
+    }
+    network::Entity::delete_by_id(id)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    search::remove(write.db(), search::Kind::Network, id)
+        .await
+        .map_err(AppError::from)?;
+    for membership in memberships {
+        write.record(Change::Membership {
+            action: Action::Deleted,
+            membership,
+        });
+    }
+    for change in event_changes {
+        write.record(change);
+    }
+    write.record(Change::Network {
+        action: Action::Deleted,
+        network,
+    });
+    write.commit(ctx).await?;
+    Ok(DeleteNetworkPayload {
+        deleted_network_id: ids::encode(NodeType::Network, id),
+    })
 }
 
 /// A network's checked attributes, as written by create and update.

@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::{
+    authorize,
     input::{self, existing},
     Write,
 };
 use crate::{
-    auth::WriteAccess,
     error::{AppError, AppResult},
     schema::{ids::NodeType, City},
 };
@@ -38,77 +38,84 @@ pub struct TwinningMutation;
 #[Object]
 impl TwinningMutation {
     /// Twins two places (`CONFLICT` if they already are).
-    #[graphql(guard = "WriteAccess")]
     async fn create_twinning(
         &self,
         ctx: &Context<'_>,
         input: TwinningInput,
-    ) -> Result<Option<TwinningPayload>> {
-        let (place_id, twin_id) = pair(&input)?;
-        let write = Write::begin(ctx).await?;
-        let (city, twin) = places(write.db(), place_id, twin_id).await?;
-        if twinned(write.db(), place_id, twin_id).await? {
-            return Err(AppError::Conflict(format!(
-                "{} and {} are already twinned.",
-                city.name, twin.name
-            ))
-            .at("input.twinId")
-            .into());
-        }
-        let rows =
-            [(place_id, twin_id), (twin_id, place_id)].map(|(from, to)| twinning::ActiveModel {
-                id: NotSet,
-                place_id: Set(from),
-                twin_id: Set(to),
-                source_id: Set(None),
-            });
-        twinning::Entity::insert_many(rows)
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        write.commit(ctx).await?;
-        Ok(Some(TwinningPayload {
-            city: City(city),
-            twin: City(twin),
-        }))
+    ) -> Option<Result<TwinningPayload>> {
+        Some(create_twinning(ctx, input).await)
     }
 
     /// Ends a twinning (`NOT_FOUND` if the places are not twinned).
-    #[graphql(guard = "WriteAccess")]
     async fn delete_twinning(
         &self,
         ctx: &Context<'_>,
         input: TwinningInput,
-    ) -> Result<Option<TwinningPayload>> {
-        let (place_id, twin_id) = pair(&input)?;
-        let write = Write::begin(ctx).await?;
-        let (city, twin) = places(write.db(), place_id, twin_id).await?;
-        let deleted = twinning::Entity::delete_many()
-            .filter(
-                (twinning::Column::PlaceId
-                    .eq(place_id)
-                    .and(twinning::Column::TwinId.eq(twin_id)))
-                .or(twinning::Column::PlaceId
-                    .eq(twin_id)
-                    .and(twinning::Column::TwinId.eq(place_id))),
-            )
-            .exec(write.db())
-            .await
-            .map_err(AppError::from)?;
-        if deleted.rows_affected == 0 {
-            return Err(AppError::NotFound(format!(
-                "{} and {} are not twinned.",
-                city.name, twin.name
-            ))
-            .at("input.twinId")
-            .into());
-        }
-        write.commit(ctx).await?;
-        Ok(Some(TwinningPayload {
-            city: City(city),
-            twin: City(twin),
-        }))
+    ) -> Option<Result<TwinningPayload>> {
+        Some(delete_twinning(ctx, input).await)
     }
+}
+
+async fn create_twinning(ctx: &Context<'_>, input: TwinningInput) -> Result<TwinningPayload> {
+    authorize(ctx)?;
+    let (place_id, twin_id) = pair(&input)?;
+    let write = Write::begin(ctx).await?;
+    let (city, twin) = places(write.db(), place_id, twin_id).await?;
+    if twinned(write.db(), place_id, twin_id).await? {
+        return Err(AppError::Conflict(format!(
+            "{} and {} are already twinned.",
+            city.name, twin.name
+        ))
+        .at("input.twinId")
+        .into());
+    }
+    let rows = [(place_id, twin_id), (twin_id, place_id)].map(|(from, to)| twinning::ActiveModel {
+        id: NotSet,
+        place_id: Set(from),
+        twin_id: Set(to),
+        source_id: Set(None),
+    });
+    twinning::Entity::insert_many(rows)
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    write.commit(ctx).await?;
+    Ok(TwinningPayload {
+        city: City(city),
+        twin: City(twin),
+    })
+}
+
+async fn delete_twinning(ctx: &Context<'_>, input: TwinningInput) -> Result<TwinningPayload> {
+    authorize(ctx)?;
+    let (place_id, twin_id) = pair(&input)?;
+    let write = Write::begin(ctx).await?;
+    let (city, twin) = places(write.db(), place_id, twin_id).await?;
+    let deleted = twinning::Entity::delete_many()
+        .filter(
+            (twinning::Column::PlaceId
+                .eq(place_id)
+                .and(twinning::Column::TwinId.eq(twin_id)))
+            .or(twinning::Column::PlaceId
+                .eq(twin_id)
+                .and(twinning::Column::TwinId.eq(place_id))),
+        )
+        .exec(write.db())
+        .await
+        .map_err(AppError::from)?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::NotFound(format!(
+            "{} and {} are not twinned.",
+            city.name, twin.name
+        ))
+        .at("input.twinId")
+        .into());
+    }
+    write.commit(ctx).await?;
+    Ok(TwinningPayload {
+        city: City(city),
+        twin: City(twin),
+    })
 }
 
 /// The two row ids; a place cannot be twinned with itself.

@@ -3,6 +3,7 @@
 //! All modules compile into one test binary (one link step).
 
 mod abuse;
+mod auth;
 mod bad_input;
 mod batching;
 mod contract;
@@ -14,5 +15,6 @@ mod nodes;
 mod pagination;
 mod seed_facts;
 mod server;
+mod subscriptions;
 mod traversal;
 mod writes;

@@ -231,7 +231,7 @@ async fn delete_city(ctx: &Context<'_>, input: DeleteCityInput) -> Result<Delete
     }
     for event_id in touched_events {
         let event = existing::<event::Entity, _>(write.db(), "input.id", event_id).await?;
-        let change = event_change(write.db(), Action::Updated, event).await?;
+        let change = event_change(write.db(), Action::Updated, event, vec![id]).await?;
         write.record(change);
     }
     for network in founded {

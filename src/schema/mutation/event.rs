@@ -173,7 +173,7 @@ async fn create_event(ctx: &Context<'_>, input: CreateEventInput) -> Result<Crea
     search::reindex_one(write.db(), search::event_entry(&event))
         .await
         .map_err(AppError::from)?;
-    let change = event_change(write.db(), Action::Created, event.clone()).await?;
+    let change = event_change(write.db(), Action::Created, event.clone(), Vec::new()).await?;
     write.record(change);
     write.commit(ctx).await?;
     Ok(CreateEventPayload {
@@ -191,6 +191,7 @@ async fn update_event(ctx: &Context<'_>, input: UpdateEventInput) -> Result<Upda
         .transpose()?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
+    let before = event_places(write.db(), &current).await?;
     let values = EventValues {
         network_id: match &input.network_id {
             Some(network) => input::row_id("input.networkId", network, NodeType::Network)?,
@@ -229,7 +230,7 @@ async fn update_event(ctx: &Context<'_>, input: UpdateEventInput) -> Result<Upda
     search::reindex_one(write.db(), search::event_entry(&event))
         .await
         .map_err(AppError::from)?;
-    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    let change = event_change(write.db(), Action::Updated, event.clone(), before).await?;
     write.record(change);
     write.commit(ctx).await?;
     Ok(UpdateEventPayload {
@@ -242,7 +243,7 @@ async fn delete_event(ctx: &Context<'_>, input: DeleteEventInput) -> Result<Dele
     let id = input::row_id("input.id", &input.id, NodeType::Event)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
-    let change = event_change(write.db(), Action::Deleted, event).await?;
+    let change = event_change(write.db(), Action::Deleted, event, Vec::new()).await?;
     event::Entity::delete_by_id(id)
         .exec(write.db())
         .await
@@ -265,6 +266,7 @@ async fn add_event_participant(
     let (event_id, place_id) = participant_key(&input)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+    let before = event_places(write.db(), &event).await?;
     let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
     if find_participant(write.db(), event_id, place_id)
         .await?
@@ -278,7 +280,7 @@ async fn add_event_participant(
         .into());
     }
     add_participant(write.db(), event_id, place_id).await?;
-    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    let change = event_change(write.db(), Action::Updated, event.clone(), before).await?;
     write.record(change);
     write.commit(ctx).await?;
     Ok(EventParticipantPayload {
@@ -294,6 +296,7 @@ async fn remove_event_participant(
     let (event_id, place_id) = participant_key(&input)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
+    let before = event_places(write.db(), &event).await?;
     let Some(row) = find_participant(write.db(), event_id, place_id).await? else {
         return Err(
             AppError::NotFound("That place is not a participant of that event.".into())
@@ -305,7 +308,7 @@ async fn remove_event_participant(
         .exec(write.db())
         .await
         .map_err(AppError::from)?;
-    let change = event_change(write.db(), Action::Updated, event.clone()).await?;
+    let change = event_change(write.db(), Action::Updated, event.clone(), before).await?;
     write.record(change);
     write.commit(ctx).await?;
     Ok(EventParticipantPayload {
@@ -447,14 +450,12 @@ async fn find_participant<C: ConnectionTrait>(
         .await?)
 }
 
-/// The change announcing `event`, with its host and participants (read inside the
-/// transaction, so they are the committed ones) for subscribers filtering by place.
-pub(super) async fn event_change<C: ConnectionTrait>(
+/// The places an event concerns: its named participants and its host.
+pub(super) async fn event_places<C: ConnectionTrait>(
     db: &C,
-    action: Action,
-    event: event::Model,
-) -> AppResult<Change> {
-    let mut place_ids: Vec<i32> = event_participant::Entity::find()
+    event: &event::Model,
+) -> AppResult<Vec<i32>> {
+    let mut places: Vec<i32> = event_participant::Entity::find()
         .filter(event_participant::Column::EventId.eq(event.id))
         .order_by_asc(event_participant::Column::Id)
         .all(db)
@@ -462,7 +463,23 @@ pub(super) async fn event_change<C: ConnectionTrait>(
         .into_iter()
         .map(|row| row.place_id)
         .collect();
-    place_ids.extend(event.host_id);
+    places.extend(event.host_id);
+    Ok(places)
+}
+
+/// The change announcing `event`, with the places it concerns now (read inside the
+/// transaction, so they are the committed ones) and those it concerned before (`before`), so
+/// that a subscriber filtering by a place also hears that it was removed.
+pub(super) async fn event_change<C: ConnectionTrait>(
+    db: &C,
+    action: Action,
+    event: event::Model,
+    before: Vec<i32>,
+) -> AppResult<Change> {
+    let mut place_ids = event_places(db, &event).await?;
+    place_ids.extend(before);
+    place_ids.sort_unstable();
+    place_ids.dedup();
     Ok(Change::Event {
         action,
         event,

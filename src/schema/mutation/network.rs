@@ -277,7 +277,7 @@ async fn delete_network(
         search::remove(write.db(), search::Kind::Event, event.id)
             .await
             .map_err(AppError::from)?;
-        event_changes.push(event_change(write.db(), Action::Deleted, event).await?);
+        event_changes.push(event_change(write.db(), Action::Deleted, event, Vec::new()).await?);
     }
     network::Entity::delete_by_id(id)
         .exec(write.db())

@@ -1,0 +1,370 @@
+//! Subscriptions over a real WebSocket (`graphql-transport-ws`), fed by mutations that another
+//! connection (plain HTTP) makes.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{client::IntoClientRequest, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+
+use crate::helpers::{spawn_writable_app, TestApp, TEST_TOKEN};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A `graphql-transport-ws` client session.
+struct Session {
+    socket: Socket,
+}
+
+impl Session {
+    /// Connects and completes `connection_init` / `connection_ack` with `payload`.
+    async fn open(app: &TestApp, payload: Value) -> Self {
+        let url = app.graphql_url().replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, response) = connect_async(request).await.expect("the upgrade succeeds");
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        let mut session = Self { socket };
+        session
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = session.receive(Duration::from_secs(5)).await;
+        assert_eq!(
+            ack.as_ref().map(|m| &m["type"]),
+            Some(&json!("connection_ack"))
+        );
+        session
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("the socket takes a message");
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe",
+            "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next protocol message within `wait`, skipping WebSocket-level pings.
+    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??
+                .expect("a valid frame");
+            if let Message::Text(text) = frame {
+                return Some(serde_json::from_str(&text).expect("a JSON message"));
+            }
+        }
+    }
+
+    /// The payload of the next `next` message for subscription `id`.
+    async fn next_payload(&mut self, id: &str) -> Value {
+        let message = self
+            .receive(Duration::from_secs(5))
+            .await
+            .expect("a message arrives");
+        assert_eq!(message["type"], "next", "{message:#}");
+        assert_eq!(message["id"], id, "{message:#}");
+        message["payload"].clone()
+    }
+
+    /// Repeats `poke` until subscription `id` reports something, so that the subscription is
+    /// known to be live before the test's real writes. Returns what arrived.
+    async fn wait_until_live(&mut self, id: &str, poke: impl AsyncPoke) -> Value {
+        for _ in 0..50 {
+            poke.poke().await;
+            if let Some(message) = self.receive(Duration::from_millis(200)).await {
+                assert_eq!(message["id"], id, "{message:#}");
+                return message["payload"].clone();
+            }
+        }
+        panic!("subscription {id} never delivered a change");
+    }
+}
+
+/// A write that makes the subscription under test report something.
+trait AsyncPoke {
+    async fn poke(&self);
+}
+
+struct Mutation<'a> {
+    app: &'a TestApp,
+    query: &'a str,
+    variables: Value,
+}
+
+impl AsyncPoke for Mutation<'_> {
+    async fn poke(&self) {
+        self.app.write_ok(self.query, self.variables.clone()).await;
+    }
+}
+
+const UPDATE_MEMBERSHIP: &str = "mutation($id: ID!) {
+    updateMembership(input: { id: $id, role: CO_FOUNDER }) { membership { id } } }";
+const CREATE_MEMBERSHIP: &str = "mutation($city: ID!, $network: ID!) {
+    createMembership(input: { cityId: $city, networkId: $network, since: 2024 }) {
+      membership { id } } }";
+
+#[tokio::test]
+async fn membership_changes_arrive_after_commit_filtered_by_network() {
+    let app = spawn_writable_app().await;
+    let ubc = app.network_id("ubc").await;
+    let c40 = app.network_id("c40").await;
+    let vienna = app.city_id("vienna").await;
+    let rostock_in_ubc = app
+        .data(
+            "{ city(slug: \"rostock\") { memberships(first: 50) { nodes { id network { slug } } } } }",
+            json!({}),
+        )
+        .await["city"]["memberships"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["network"]["slug"] == "ubc")
+        .expect("Rostock is in UBC")["id"]
+        .clone();
+
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "ubc",
+            "subscription($network: ID!) { membershipChanged(networkId: $network) {
+                action membershipId cityId networkId
+                membership { role since city { slug } network { slug } } } }",
+            json!({ "network": ubc }),
+        )
+        .await;
+    let first = session
+        .wait_until_live(
+            "ubc",
+            Mutation {
+                app: &app,
+                query: UPDATE_MEMBERSHIP,
+                variables: json!({ "id": rostock_in_ubc }),
+            },
+        )
+        .await;
+    let change = &first["data"]["membershipChanged"];
+    assert_eq!(change["action"], "UPDATED");
+    assert_eq!(change["membershipId"], rostock_in_ubc);
+    assert_eq!(change["membership"]["city"]["slug"], "rostock");
+    while session.receive(Duration::from_millis(300)).await.is_some() {}
+
+    // A change in another network must not arrive; the one in UBC must, and be the next one.
+    app.write_ok(CREATE_MEMBERSHIP, json!({ "city": vienna, "network": c40 }))
+        .await;
+    let created = app
+        .write_ok(CREATE_MEMBERSHIP, json!({ "city": vienna, "network": ubc }))
+        .await["createMembership"]["membership"]["id"]
+        .clone();
+    let payload = session.next_payload("ubc").await;
+    let change = &payload["data"]["membershipChanged"];
+    assert_eq!(change["action"], "CREATED", "{payload:#}");
+    assert_eq!(change["membershipId"], created);
+    assert_eq!(change["cityId"], vienna);
+    assert_eq!(change["networkId"], ubc);
+    assert_eq!(change["membership"]["since"], 2024);
+    assert_eq!(change["membership"]["network"]["slug"], "ubc");
+
+    app.write_ok(
+        "mutation($id: ID!) { deleteMembership(input: { id: $id }) { deletedMembershipId } }",
+        json!({ "id": created }),
+    )
+    .await;
+    let payload = session.next_payload("ubc").await;
+    let change = &payload["data"]["membershipChanged"];
+    assert_eq!(change["action"], "DELETED");
+    assert_eq!(change["membershipId"], created);
+    assert_eq!(change["membership"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_failed_write_announces_nothing() {
+    let app = spawn_writable_app().await;
+    let ubc = app.network_id("ubc").await;
+    let rostock = app.city_id("rostock").await;
+    let vienna = app.city_id("vienna").await;
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "all",
+            "subscription { membershipChanged { action city: cityId } }",
+            json!({}),
+        )
+        .await;
+    let rostock_membership = app
+        .data(
+            "{ city(slug: \"rostock\") { memberships(first: 1) { nodes { id role } } } }",
+            json!({}),
+        )
+        .await["city"]["memberships"]["nodes"][0]
+        .clone();
+    session
+        .wait_until_live(
+            "all",
+            Mutation {
+                app: &app,
+                query: "mutation($id: ID!) { updateMembership(input: { id: $id }) { membership { id } } }",
+                variables: json!({ "id": rostock_membership["id"] }),
+            },
+        )
+        .await;
+    while session.receive(Duration::from_millis(300)).await.is_some() {}
+
+    let refused = app
+        .write(
+            CREATE_MEMBERSHIP,
+            json!({ "city": rostock, "network": ubc }),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "CONFLICT");
+    app.write_ok(CREATE_MEMBERSHIP, json!({ "city": vienna, "network": ubc }))
+        .await;
+    let payload = session.next_payload("all").await;
+    assert_eq!(
+        payload["data"]["membershipChanged"]["city"], vienna,
+        "the refused write was not announced: {payload:#}"
+    );
+}
+
+#[tokio::test]
+async fn event_changes_can_be_followed_by_place_including_removals() {
+    let app = spawn_writable_app().await;
+    let paris = app.city_id("paris").await;
+    let events = app
+        .data(
+            "{ paris: events(filter: { host: \"paris\" }) { nodes { id } }
+               ubc: events(filter: { network: \"ubc\" }) { nodes { id title } } }",
+            json!({}),
+        )
+        .await;
+    let hosted_by_paris = events["paris"]["nodes"][0]["id"].clone();
+    let ubc_founding = events["ubc"]["nodes"][0].clone();
+
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "paris",
+            "subscription($city: ID!) { eventChanged(cityId: $city) {
+                action eventId event { title participants { nodes { slug } } } } }",
+            json!({ "city": paris }),
+        )
+        .await;
+    session
+        .wait_until_live(
+            "paris",
+            Mutation {
+                app: &app,
+                query: "mutation($id: ID!) { updateEvent(input: { id: $id }) { event { id } } }",
+                variables: json!({ "id": hosted_by_paris }),
+            },
+        )
+        .await;
+    while session.receive(Duration::from_millis(300)).await.is_some() {}
+
+    let pair = json!({ "input": { "eventId": ubc_founding["id"], "cityId": paris } });
+    app.write_ok(
+        "mutation($input: EventParticipantInput!) { addEventParticipant(input: $input) { event { id } } }",
+        pair.clone(),
+    )
+    .await;
+    let added = session.next_payload("paris").await;
+    let change = &added["data"]["eventChanged"];
+    assert_eq!(change["eventId"], ubc_founding["id"]);
+    assert_eq!(change["event"]["title"], ubc_founding["title"]);
+    assert!(change["event"]["participants"]["nodes"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({ "slug": "paris" })));
+
+    app.write_ok(
+        "mutation($input: EventParticipantInput!) { removeEventParticipant(input: $input) { event { id } } }",
+        pair,
+    )
+    .await;
+    let removed = session.next_payload("paris").await;
+    assert_eq!(removed["data"]["eventChanged"]["action"], "UPDATED");
+    assert_eq!(
+        removed["data"]["eventChanged"]["eventId"],
+        ubc_founding["id"]
+    );
+}
+
+#[tokio::test]
+async fn a_bad_subscription_argument_gets_a_coded_error() {
+    let app = spawn_writable_app().await;
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "bad",
+            "subscription { membershipChanged(networkId: \"nonsense\") { action } }",
+            json!({}),
+        )
+        .await;
+    let message = session
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    let errors = match message["type"].as_str() {
+        Some("error") => message["payload"].clone(),
+        Some("next") => message["payload"]["errors"].clone(),
+        other => panic!("unexpected {other:?}: {message:#}"),
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "INVALID_ID", "{message:#}");
+}
+
+#[tokio::test]
+async fn mutations_over_the_socket_take_the_token_from_connection_init() {
+    let app = spawn_writable_app().await;
+    let create = "mutation { createCity(input: { name: \"Kalmar\" }) { city { slug } } }";
+
+    let mut anonymous = Session::open(&app, json!({})).await;
+    anonymous.subscribe("1", create, json!({})).await;
+    let payload = anonymous.next_payload("1").await;
+    assert_eq!(
+        payload["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+
+    let mut writer = Session::open(
+        &app,
+        json!({ "Authorization": format!("Bearer {TEST_TOKEN}") }),
+    )
+    .await;
+    writer.subscribe("1", create, json!({})).await;
+    let payload = writer.next_payload("1").await;
+    assert_eq!(payload["data"]["createCity"]["city"]["slug"], "kalmar");
+}
+
+#[tokio::test]
+async fn a_plain_get_with_upgrade_but_no_protocol_is_refused_cleanly() {
+    let app = spawn_writable_app().await;
+    let url = app.graphql_url().replacen("http://", "ws://", 1);
+    let request = url.into_client_request().unwrap();
+    let error = connect_async(request)
+        .await
+        .expect_err("no subprotocol, no session");
+    assert!(
+        error.to_string().contains("400"),
+        "the handshake is refused with 400: {error}"
+    );
+    let still = app.data("{ cities { totalCount } }", json!({})).await;
+    assert_eq!(still["cities"]["totalCount"], 24);
+}

@@ -32,6 +32,11 @@ impl Application {
             "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
             display_address(settings, port)
         );
+        if settings.api_tokens.is_empty() {
+            tracing::info!("Writes are disabled: set API_TOKENS to accept mutations");
+        } else {
+            tracing::info!("Writes are enabled for bearer tokens listed in API_TOKENS");
+        }
         Ok(Self {
             port,
             server,

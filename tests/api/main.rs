@@ -1,12 +1,15 @@
 //! Citynet's integration tests: each test starts the real server on a free port against a fresh
-//! temporary SQLite database and speaks HTTP to it, asserting on what a client sees.
+//! temporary SQLite database (or PostgreSQL, see `helpers`) and speaks HTTP or WebSocket to it,
+//! asserting on what a client sees. `crash` runs the `citynet` binary itself.
 //! All modules compile into one test binary (one link step).
 
 mod abuse;
 mod auth;
 mod bad_input;
 mod batching;
+mod concurrency;
 mod contract;
+mod crash;
 mod filters;
 mod fuzz;
 mod graph;

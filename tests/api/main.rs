@@ -16,6 +16,7 @@ mod graph;
 mod helpers;
 mod nodes;
 mod pagination;
+mod playground;
 mod seed_facts;
 mod server;
 mod subscriptions;

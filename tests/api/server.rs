@@ -1,4 +1,4 @@
-//! The server as a whole: start-up, restart, playground, health, configuration errors.
+//! The server as a whole: start-up, restart, health, configuration errors.
 
 use std::process::Command;
 
@@ -64,26 +64,6 @@ async fn instances_starting_together_on_an_empty_postgres_database_seed_it_once(
         assert_eq!(data["cities"]["totalCount"], 24);
         assert_eq!(data["networks"]["totalCount"], 18);
     }
-}
-
-#[tokio::test]
-async fn a_browser_gets_the_playground_bound_to_the_endpoint() {
-    let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.graphql_url())
-        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let page = response.text().await.unwrap();
-    assert!(page.to_lowercase().contains("graphiql"));
-    assert!(page.contains("/graphql"));
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@
 //! Every request gets the [`Access`] its `Authorization` header grants (a WebSocket may instead
 //! send `{"Authorization": "Bearer …"}` as its `connection_init` payload); mutations check it.
 
+mod playground;
+
 use std::{net::TcpListener, panic::AssertUnwindSafe};
 
 use actix_cors::Cors;
@@ -15,7 +17,6 @@ use actix_web::{
     middleware, web, App, HttpRequest, HttpResponse, HttpServer,
 };
 use async_graphql::{
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
     BatchRequest, BatchResponse, Data,
 };
@@ -59,9 +60,11 @@ pub fn server(
     let statements = web::Data::new(statements);
     let body_limit = settings.limits.max_body_bytes;
     let origins = settings.cors_allowed_origins.clone();
+    let playground_enabled = settings.playground;
     let server = HttpServer::new(move || {
-        App::new()
+        let app = App::new()
             .wrap(cors(&origins))
+            .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
             .app_data(state.clone())
             .app_data(db.clone())
@@ -74,8 +77,13 @@ pub fn server(
                     .default_service(web::to(method_not_allowed)),
             )
             .route("/health", web::get().to(health))
-            .route("/metrics", web::get().to(metrics))
-            .default_service(web::to(not_found))
+            .route("/metrics", web::get().to(metrics));
+        let app = if playground_enabled {
+            app.route("/playground/{path:.*}", web::get().to(playground::asset))
+        } else {
+            app
+        };
+        app.default_service(web::to(not_found))
     })
     .listen(listener)?
     // The application handles SIGINT/SIGTERM itself (see `app::Shutdown`), from the moment it
@@ -226,7 +234,7 @@ async fn graphql_get(
         return subscriptions(&state, &req, payload);
     }
     if state.playground && accepts_html(&req) {
-        return playground();
+        return playground::page();
     }
     let request = match async_graphql::http::parse_query_string(req.query_string()) {
         Ok(request) if request.query.trim().is_empty() => return request_error(
@@ -375,19 +383,6 @@ fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
         }
         _ => serde_json::to_vec(response),
     }
-}
-
-/// GraphiQL bound to this server's `/graphql`.
-fn playground() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("Citynet playground")
-                .finish(),
-        )
 }
 
 /// `GET /health`: 200 when the database answers, 503 when it does not.

@@ -33,18 +33,25 @@ pub enum Change {
     Event {
         action: Action,
         event: event::Model,
-        /// The host and the named participants, so that subscribers can filter by place.
+        /// The host and the named participants, before and after the change, so that
+        /// subscribers can filter by place (and hear that a place was removed).
         place_ids: Vec<i32>,
+        /// The network, before and after the change (an event can move to another network).
+        network_ids: Vec<i32>,
     },
 }
 
-/// How many changes a slow subscriber may fall behind before its subscription ends with an
+/// How many commits a slow subscriber may fall behind before its subscription ends with an
 /// error (it should then re-read and subscribe again).
 const BACKLOG: usize = 1024;
 
+/// What one transaction changed, announced as one message: a cascade of a thousand deletes
+/// counts once against a subscriber's backlog.
+pub type Commit = Arc<[Change]>;
+
 /// The broadcast channel between mutations and subscriptions; cheap to clone.
 #[derive(Clone)]
-pub struct Changes(broadcast::Sender<Arc<Change>>);
+pub struct Changes(broadcast::Sender<Commit>);
 
 impl Default for Changes {
     fn default() -> Self {
@@ -53,16 +60,18 @@ impl Default for Changes {
 }
 
 impl Changes {
-    /// Announces committed changes; without subscribers they go nowhere.
+    /// Announces the changes of one committed transaction; without subscribers they go
+    /// nowhere.
     pub fn publish(&self, changes: Vec<Change>) {
-        for change in changes {
-            // An error only means that nobody is listening.
-            let _ = self.0.send(Arc::new(change));
+        if changes.is_empty() {
+            return;
         }
+        // An error only means that nobody is listening.
+        let _ = self.0.send(changes.into());
     }
 
-    /// A receiver of every change published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+    /// A receiver of every commit published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Commit> {
         self.0.subscribe()
     }
 }

@@ -80,14 +80,25 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
-    /// A unique index refusing a write means the client asked for a duplicate (a race the
-    /// mutation's own checks could not see, e.g. between two server instances): `CONFLICT`.
+    /// Constraint violations are races that a mutation's own checks could not see (another
+    /// server instance wrote in between): a unique index refusing a write means a duplicate
+    /// (`CONFLICT`); a foreign key, or an update finding no row, means that something the
+    /// write refers to was just deleted (`NOT_FOUND`).
     fn from(err: sea_orm::DbErr) -> Self {
         match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict("A record with these values already exists.".into())
+                return AppError::Conflict("A record with these values already exists.".into())
             }
-            _ => AppError::Database(Arc::new(err)),
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                return AppError::NotFound("A record this write refers to no longer exists.".into())
+            }
+            _ => {}
+        }
+        match err {
+            sea_orm::DbErr::RecordNotUpdated => {
+                AppError::NotFound("The record to update no longer exists.".into())
+            }
+            err => AppError::Database(Arc::new(err)),
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::{
     auth::{Access, ApiTokens},
     config::{AllowedOrigins, Limits, Settings},
     db::StatementCounter,
-    schema::AppSchema,
+    schema::{AppSchema, SubscriptionSlots},
 };
 
 /// What the handlers share.
@@ -198,8 +198,16 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
 
 /// Runs a request under the time limit. A panic anywhere below (a bug) becomes a 500 for this
 /// request instead of taking the worker down with the other requests it serves.
+///
+/// Mutations run to completion instead: stopping a document of several mutations half-way
+/// would leave the client unable to tell which of them were written. Each mutation's work is
+/// bounded by the input limits, and the number of mutations by `MAX_ROOT_FIELDS`.
 async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
-    let limit = state.limits.request_timeout;
+    let limit = if runs_mutation(&request) {
+        std::time::Duration::MAX
+    } else {
+        state.limits.request_timeout
+    };
     let run = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
     match tokio::time::timeout(limit, run).await {
         Ok(Ok(response)) => graphql_response(req, response),
@@ -271,6 +279,7 @@ async fn graphql_get(
 fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
     let mut data = Data::default();
     data.insert(access(state, req));
+    data.insert(SubscriptionSlots::default());
     let tokens = state.tokens.clone();
     let on_init = move |init: serde_json::Value| async move {
         let mut data = Data::default();
@@ -302,21 +311,40 @@ fn is_websocket_upgrade(req: &HttpRequest) -> bool {
     header_contains(req, header::UPGRADE, "websocket")
 }
 
-/// False when the operation to run is a mutation or subscription. A document that does not
-/// parse counts as a query here; execution reports the parse error.
-fn is_query_only(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return true;
-    };
+/// The type of the operation `request` runs, or `None` when the document does not parse or
+/// names no operation it holds (execution then reports the error).
+fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let operation = match (&document.operations, &request.operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
             .find(|(n, _)| n.as_str() == name)
             .map(|(_, op)| op),
+        // A lone named operation runs even without `operationName`.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.iter().next().map(|(_, op)| op)
+        }
         (DocumentOperations::Multiple(_), None) => None,
     };
-    operation.is_none_or(|op| op.node.ty == OperationType::Query)
+    operation.map(|op| op.node.ty)
+}
+
+/// False when the operation to run is a mutation or subscription.
+fn is_query_only(request: &async_graphql::Request) -> bool {
+    operation_type(request).is_none_or(|ty| ty == OperationType::Query)
+}
+
+/// True when some operation of the batch is a mutation. Only documents that mention the word
+/// are parsed here, so queries (the hot path) are not parsed twice.
+fn runs_mutation(request: &BatchRequest) -> bool {
+    let operations: Vec<&async_graphql::Request> = match request {
+        BatchRequest::Single(single) => vec![single],
+        BatchRequest::Batch(batch) => batch.iter().collect(),
+    };
+    operations.into_iter().any(|op| {
+        op.query.contains("mutation") && operation_type(op) == Some(OperationType::Mutation)
+    })
 }
 
 /// Serialises a GraphQL response. Clients that ask for `application/graphql-response+json`

@@ -36,7 +36,7 @@ pub use membership::Membership;
 pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
-pub use subscription::Subscription;
+pub use subscription::{Subscription, SubscriptionSlots};
 
 /// The query root: each domain contributes its own fields.
 #[derive(MergedObject, Default)]

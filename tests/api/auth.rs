@@ -94,6 +94,22 @@ async fn mutations_over_get_are_refused_even_with_a_token() {
         .await
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+    let named = app
+        .client
+        .get(app.graphql_url())
+        .query(&[(
+            "query",
+            "mutation Named { createCity(input: { name: \"Visby\" }) { city { slug } } }",
+        )])
+        .header("authorization", format!("Bearer {TEST_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        named.status(),
+        reqwest::StatusCode::METHOD_NOT_ALLOWED,
+        "a lone named mutation without operationName is a mutation too"
+    );
     let after = app
         .data("{ city(slug: \"visby\") { id } }", json!({}))
         .await;

@@ -21,7 +21,8 @@ async fn concurrent_writers_all_succeed_and_every_write_is_stored() {
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::with_capacity(WRITES_PER_WRITER);
             for n in 0..WRITES_PER_WRITER {
-                // Half the writers use one shared name, so their slugs race for the same base.
+                // Half the writers share one name, so each generated slug depends on all the
+                // writes before it (`concurrent-city`, `-2`, … `-800`).
                 let name = if writer % 2 == 0 {
                     "Concurrent City".to_owned()
                 } else {
@@ -73,6 +74,45 @@ async fn concurrent_writers_all_succeed_and_every_write_is_stored() {
             .collect();
         assert_eq!(found, expected, "every acknowledged city reads back");
     }
+}
+
+/// Two server instances on one database (as behind a load balancer): writers on both, all
+/// wanting the same generated slug, all succeed with distinct slugs. On PostgreSQL this races
+/// for real (each instance has its own write lock); on SQLite the second process waits for
+/// the write lock of the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_never_refuse_a_generated_slug() {
+    let first = spawn_writable_app().await;
+    let database = first.database.as_ref().expect("a test database");
+    let settings = database.settings_with(&[("API_TOKENS", crate::helpers::TEST_TOKEN)]);
+    let second = crate::helpers::spawn_app_with(settings).await;
+    let instances = std::sync::Arc::new([first, second]);
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let instances = instances.clone();
+        tasks.push(tokio::spawn(async move {
+            let app = &instances[writer % 2];
+            let mut slugs = Vec::new();
+            for _ in 0..25 {
+                let body = app
+                    .write(
+                        "mutation { createCity(input: { name: \"Twin Instance Town\" }) { city { slug } } }",
+                        json!({}),
+                    )
+                    .await;
+                assert!(body.get("errors").is_none(), "writer {writer}: {body:#}");
+                slugs.push(body["data"]["createCity"]["city"]["slug"].as_str().unwrap().to_owned());
+            }
+            slugs
+        }));
+    }
+    let mut slugs = HashSet::new();
+    for task in tasks {
+        for slug in task.await.expect("a writer finished") {
+            assert!(slugs.insert(slug.clone()), "{slug} was given twice");
+        }
+    }
+    assert_eq!(slugs.len(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

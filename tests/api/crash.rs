@@ -78,7 +78,12 @@ async fn write_until_refused(
 ) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
+    // The server is killed long before this; the bound only keeps a broken test from hanging.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     for n in 0.. {
+        if tokio::time::Instant::now() > deadline {
+            break;
+        }
         let response = client
             .post(format!("{address}/graphql"))
             .bearer_auth(TEST_TOKEN)
@@ -116,7 +121,13 @@ async fn acknowledged_writes_survive_a_sigkill() {
             ))
         })
         .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while acked.load(Ordering::Relaxed) < 300 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server acknowledged only {} writes in a minute",
+            acked.load(Ordering::Relaxed)
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.child.kill().expect("SIGKILL is delivered");

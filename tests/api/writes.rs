@@ -822,3 +822,56 @@ async fn one_failing_mutation_leaves_its_siblings_in_the_document_alone() {
     assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
     assert_eq!(body["errors"][0]["path"], json!(["bad"]));
 }
+
+#[tokio::test]
+async fn an_explicit_null_for_a_field_that_cannot_be_cleared_is_refused() {
+    let app = spawn_writable_app().await;
+    let rostock = app.city_id("rostock").await;
+    let ubc = app.network_id("ubc").await;
+    refused(
+        &app,
+        UPDATE_CITY,
+        json!({ "id": rostock, "name": null }),
+        "BAD_USER_INPUT",
+        Some("input.name"),
+    )
+    .await;
+    refused(
+        &app,
+        UPDATE_NETWORK,
+        json!({ "id": ubc, "topics": null }),
+        "BAD_USER_INPUT",
+        Some("input.topics"),
+    )
+    .await;
+}
+
+/// The request time limit stops queries, not mutations: a document of many mutations is
+/// written whole, whatever the limit, so that the client knows what happened.
+#[tokio::test]
+async fn mutations_are_never_cut_off_half_way_by_the_time_limit() {
+    let app = crate::helpers::spawn_app_configured(&[
+        ("API_TOKENS", crate::helpers::TEST_TOKEN),
+        ("REQUEST_TIMEOUT_MS", "1"),
+    ])
+    .await;
+    let fields: Vec<String> = (0..25)
+        .map(|n| {
+            format!("c{n}: createCity(input: {{ name: \"Timed Town {n}\" }}) {{ city {{ id }} }}")
+        })
+        .collect();
+    let body = app
+        .write(&format!("mutation {{ {} }}", fields.join(" ")), json!({}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    // Read back through a second instance without the tight limit (a query may be cut off).
+    let database = app.database.as_ref().expect("a test database");
+    let reader = crate::helpers::spawn_app_with(database.settings()).await;
+    let count = reader
+        .data(
+            "{ cities(filter: { nameContains: \"Timed Town\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(count["cities"]["totalCount"], 25);
+}

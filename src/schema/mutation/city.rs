@@ -9,9 +9,9 @@ use sea_orm::{
 
 use super::{
     authorize,
-    event::event_change,
-    input::{self, existing, free_slug, slug_taken},
-    still_referenced, updated_with, Write,
+    event::{event_change, Concerned},
+    input::{self, existing, insert_with_slug, slug_taken},
+    still_referenced, unless_null, updated_with, Write,
 };
 use crate::{
     changes::{Action, Change},
@@ -50,9 +50,9 @@ pub struct CreateCityPayload {
 #[derive(InputObject)]
 pub struct UpdateCityInput {
     id: ID,
-    name: Option<String>,
-    slug: Option<String>,
-    kind: Option<PlaceKind>,
+    name: MaybeUndefined<String>,
+    slug: MaybeUndefined<String>,
+    kind: MaybeUndefined<PlaceKind>,
     country_code: MaybeUndefined<String>,
     latitude: MaybeUndefined<f64>,
     longitude: MaybeUndefined<f64>,
@@ -122,18 +122,14 @@ async fn create_city(ctx: &Context<'_>, input: CreateCityInput) -> Result<Create
         longitude: input::coordinate("input.longitude", input.longitude, 180.0)?,
     };
     let mut write = Write::begin(ctx).await?;
-    let slug = free_slug::<place::Entity, _>(
+    let place = insert_with_slug::<place::Entity, _>(
         write.db(),
         place::Column::Slug,
         input.slug.as_deref(),
         &values.name,
+        |slug| values.clone().into_active(NotSet, slug),
     )
     .await?;
-    let place = values
-        .into_active(NotSet, slug)
-        .insert(write.db())
-        .await
-        .map_err(AppError::from)?;
     search::reindex_one(write.db(), search::place_entry(&place))
         .await
         .map_err(AppError::from)?;
@@ -147,10 +143,13 @@ async fn create_city(ctx: &Context<'_>, input: CreateCityInput) -> Result<Create
 
 async fn update_city(ctx: &Context<'_>, input: UpdateCityInput) -> Result<UpdateCityPayload> {
     authorize(ctx)?;
+    let name = unless_null("input.name", input.name)?;
+    let slug = unless_null("input.slug", input.slug)?;
+    let kind = unless_null("input.kind", input.kind)?;
     let id = input::row_id("input.id", &input.id, NodeType::City)?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
-    let slug = match &input.slug {
+    let slug = match &slug {
         Some(requested) if *requested != current.slug => {
             let slug = input::slug("input.slug", requested)?;
             if slug_taken::<place::Entity, _>(write.db(), place::Column::Slug, &slug).await? {
@@ -165,11 +164,11 @@ async fn update_city(ctx: &Context<'_>, input: UpdateCityInput) -> Result<Update
         _ => current.slug.clone(),
     };
     let values = PlaceValues {
-        name: match &input.name {
+        name: match &name {
             Some(name) => input::text("input.name", name, MAX_NAME)?,
             None => current.name.clone(),
         },
-        kind: input.kind.unwrap_or(current.kind.into()),
+        kind: kind.unwrap_or(current.kind.into()),
         country_code: updated_with(input.country_code, current.country_code, |code| {
             input::country_code("input.countryCode", Some(&code))
         })?,
@@ -231,7 +230,16 @@ async fn delete_city(ctx: &Context<'_>, input: DeleteCityInput) -> Result<Delete
     }
     for event_id in touched_events {
         let event = existing::<event::Entity, _>(write.db(), "input.id", event_id).await?;
-        let change = event_change(write.db(), Action::Updated, event, vec![id]).await?;
+        let change = event_change(
+            write.db(),
+            Action::Updated,
+            event,
+            Concerned {
+                places: vec![id],
+                networks: Vec::new(),
+            },
+        )
+        .await?;
         write.record(change);
     }
     for network in founded {
@@ -254,6 +262,7 @@ async fn delete_city(ctx: &Context<'_>, input: DeleteCityInput) -> Result<Delete
 }
 
 /// A place's checked attributes, as written by create and update.
+#[derive(Clone)]
 struct PlaceValues {
     name: String,
     kind: PlaceKind,

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{
     authorize,
     input::{self, existing},
-    updated_with, Write,
+    unless_null, updated_with, Write,
 };
 use crate::{
     changes::{Action, Change},
@@ -54,14 +54,14 @@ pub struct CreateEventPayload {
 #[derive(InputObject)]
 pub struct UpdateEventInput {
     id: ID,
-    network_id: Option<ID>,
-    kind: Option<EventKind>,
-    title: Option<String>,
+    network_id: MaybeUndefined<ID>,
+    kind: MaybeUndefined<EventKind>,
+    title: MaybeUndefined<String>,
     year: MaybeUndefined<i32>,
     topic: MaybeUndefined<String>,
     host_id: MaybeUndefined<ID>,
     reported_participant_count: MaybeUndefined<i32>,
-    participant_ids: Option<Vec<ID>>,
+    participant_ids: MaybeUndefined<Vec<ID>>,
 }
 
 #[derive(SimpleObject)]
@@ -173,7 +173,13 @@ async fn create_event(ctx: &Context<'_>, input: CreateEventInput) -> Result<Crea
     search::reindex_one(write.db(), search::event_entry(&event))
         .await
         .map_err(AppError::from)?;
-    let change = event_change(write.db(), Action::Created, event.clone(), Vec::new()).await?;
+    let change = event_change(
+        write.db(),
+        Action::Created,
+        event.clone(),
+        Concerned::default(),
+    )
+    .await?;
     write.record(change);
     write.commit(ctx).await?;
     Ok(CreateEventPayload {
@@ -183,22 +189,22 @@ async fn create_event(ctx: &Context<'_>, input: CreateEventInput) -> Result<Crea
 
 async fn update_event(ctx: &Context<'_>, input: UpdateEventInput) -> Result<UpdateEventPayload> {
     authorize(ctx)?;
+    let network_id = unless_null("input.networkId", input.network_id)?;
+    let kind = unless_null("input.kind", input.kind)?;
+    let title = unless_null("input.title", input.title)?;
+    let listed = unless_null("input.participantIds", input.participant_ids)?;
     let id = input::row_id("input.id", &input.id, NodeType::Event)?;
-    let participants = input
-        .participant_ids
-        .as_deref()
-        .map(participant_ids)
-        .transpose()?;
+    let participants = listed.as_deref().map(participant_ids).transpose()?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
-    let before = event_places(write.db(), &current).await?;
+    let before = Concerned::by(write.db(), &current).await?;
     let values = EventValues {
-        network_id: match &input.network_id {
+        network_id: match &network_id {
             Some(network) => input::row_id("input.networkId", network, NodeType::Network)?,
             None => current.network_id,
         },
-        kind: input.kind.unwrap_or(current.kind.into()),
-        title: match &input.title {
+        kind: kind.unwrap_or(current.kind.into()),
+        title: match &title {
             Some(title) => input::text("input.title", title, MAX_TITLE)?,
             None => current.title.clone(),
         },
@@ -243,7 +249,7 @@ async fn delete_event(ctx: &Context<'_>, input: DeleteEventInput) -> Result<Dele
     let id = input::row_id("input.id", &input.id, NodeType::Event)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.id", id).await?;
-    let change = event_change(write.db(), Action::Deleted, event, Vec::new()).await?;
+    let change = event_change(write.db(), Action::Deleted, event, Concerned::default()).await?;
     event::Entity::delete_by_id(id)
         .exec(write.db())
         .await
@@ -266,7 +272,7 @@ async fn add_event_participant(
     let (event_id, place_id) = participant_key(&input)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
-    let before = event_places(write.db(), &event).await?;
+    let before = Concerned::by(write.db(), &event).await?;
     let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
     if find_participant(write.db(), event_id, place_id)
         .await?
@@ -296,7 +302,7 @@ async fn remove_event_participant(
     let (event_id, place_id) = participant_key(&input)?;
     let mut write = Write::begin(ctx).await?;
     let event = existing::<event::Entity, _>(write.db(), "input.eventId", event_id).await?;
-    let before = event_places(write.db(), &event).await?;
+    let before = Concerned::by(write.db(), &event).await?;
     let Some(row) = find_participant(write.db(), event_id, place_id).await? else {
         return Err(
             AppError::NotFound("That place is not a participant of that event.".into())
@@ -450,39 +456,51 @@ async fn find_participant<C: ConnectionTrait>(
         .await?)
 }
 
-/// The places an event concerns: its named participants and its host.
-pub(super) async fn event_places<C: ConnectionTrait>(
-    db: &C,
-    event: &event::Model,
-) -> AppResult<Vec<i32>> {
-    let mut places: Vec<i32> = event_participant::Entity::find()
-        .filter(event_participant::Column::EventId.eq(event.id))
-        .order_by_asc(event_participant::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.place_id)
-        .collect();
-    places.extend(event.host_id);
-    Ok(places)
+/// What an event concerns: the places named as participants, its host, and its network.
+/// Taken before a change, it lets subscribers of the old places and network hear of the change.
+#[derive(Default)]
+pub(super) struct Concerned {
+    pub places: Vec<i32>,
+    pub networks: Vec<i32>,
 }
 
-/// The change announcing `event`, with the places it concerns now (read inside the
-/// transaction, so they are the committed ones) and those it concerned before (`before`), so
-/// that a subscriber filtering by a place also hears that it was removed.
+impl Concerned {
+    pub(super) async fn by<C: ConnectionTrait>(db: &C, event: &event::Model) -> AppResult<Self> {
+        let mut places: Vec<i32> = event_participant::Entity::find()
+            .filter(event_participant::Column::EventId.eq(event.id))
+            .order_by_asc(event_participant::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| row.place_id)
+            .collect();
+        places.extend(event.host_id);
+        Ok(Self {
+            places,
+            networks: vec![event.network_id],
+        })
+    }
+}
+
+/// The change announcing `event`, with what it concerns now (read inside the transaction, so
+/// the committed state) and what it concerned `before`.
 pub(super) async fn event_change<C: ConnectionTrait>(
     db: &C,
     action: Action,
     event: event::Model,
-    before: Vec<i32>,
+    before: Concerned,
 ) -> AppResult<Change> {
-    let mut place_ids = event_places(db, &event).await?;
-    place_ids.extend(before);
-    place_ids.sort_unstable();
-    place_ids.dedup();
+    let now = Concerned::by(db, &event).await?;
+    let merge = |mut ids: Vec<i32>, more: Vec<i32>| {
+        ids.extend(more);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
     Ok(Change::Event {
         action,
+        place_ids: merge(now.places, before.places),
+        network_ids: merge(now.networks, before.networks),
         event,
-        place_ids,
     })
 }

@@ -4,9 +4,11 @@
 use async_graphql::ID;
 use chrono::Datelike;
 use sea_orm::{
-    sea_query::ExprTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    Select,
+    sea_query::ExprTrait, ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Select,
+    SqlErr, Statement, TransactionTrait,
 };
+use sha2::{Digest, Sha256};
 
 use crate::{
     error::{AppError, AppResult},
@@ -146,7 +148,7 @@ where
 
 /// A slug for a new record: `requested` if given (and free), otherwise made from `name`, with
 /// `-2`, `-3`, … appended until no other row of `E` has it.
-pub async fn free_slug<E, C>(
+async fn free_slug<E, C>(
     db: &C,
     column: E::Column,
     requested: Option<&str>,
@@ -180,6 +182,82 @@ where
         .find(|candidate| !taken.contains(candidate))
         .unwrap_or(base);
     Ok(free)
+}
+
+/// How often a create retries with another generated slug before giving up.
+const SLUG_ATTEMPTS: usize = 5;
+
+/// Inserts a new record under a free slug (see [`free_slug`]).
+///
+/// Several server instances may create records of the same name at once. On PostgreSQL each
+/// takes a transaction-scoped advisory lock on the slug's base first, so they pick their
+/// suffixes one after the other, each seeing the slugs the previous one committed. Should
+/// another instance still take the slug between the check and the insert (a name whose base is
+/// another's suffixed slug), the insert runs again with the next free one, inside a savepoint
+/// so that the failed attempt leaves the transaction usable (PostgreSQL aborts a whole
+/// transaction on an error otherwise). SQLite needs neither: its writers are serialised.
+pub async fn insert_with_slug<E, A>(
+    db: &DatabaseTransaction,
+    column: E::Column,
+    requested: Option<&str>,
+    name: &str,
+    build: impl Fn(String) -> A,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    E::Model: IntoActiveModel<A>,
+{
+    if db.get_database_backend() == DbBackend::Postgres {
+        let base = requested
+            .map(str::to_owned)
+            .unwrap_or_else(|| slugify(name));
+        lock_slug_base::<E>(db, &base).await?;
+    }
+    for _ in 0..SLUG_ATTEMPTS {
+        let slug = free_slug::<E, _>(db, column, requested, name).await?;
+        let attempt = db.begin().await?;
+        match build(slug.clone()).insert(&attempt).await {
+            Ok(model) => {
+                attempt.commit().await?;
+                return Ok(model);
+            }
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                attempt.rollback().await?;
+                if requested.is_some() {
+                    return Err(
+                        AppError::Conflict(format!("The slug {slug:?} is already taken."))
+                            .at("input.slug"),
+                    );
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Conflict(
+        "No free slug was found for this name (other writers took each one); try again, or \
+         give `input.slug`."
+            .into(),
+    )
+    .at("input.name"))
+}
+
+/// Waits for, and holds until the transaction ends, PostgreSQL's advisory lock on the slugs of
+/// `E` made from `base`.
+async fn lock_slug_base<E: EntityTrait>(db: &DatabaseTransaction, base: &str) -> AppResult<()> {
+    let digest = Sha256::digest(format!(
+        "citynet slug {} {base}",
+        std::any::type_name::<E>()
+    ));
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [i64::from_be_bytes(key).into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The slugs of `E` equal to `base` or starting with `base-`.

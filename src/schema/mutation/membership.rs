@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, NotS
 use super::{
     authorize,
     input::{self, existing},
-    updated_with, Write,
+    unless_null, updated_with, Write,
 };
 use crate::{
     changes::{Action, Change},
@@ -44,7 +44,7 @@ pub struct CreateMembershipPayload {
 #[derive(InputObject)]
 pub struct UpdateMembershipInput {
     id: ID,
-    role: Option<MembershipRole>,
+    role: MaybeUndefined<MembershipRole>,
     since: MaybeUndefined<i32>,
     represented_by: MaybeUndefined<String>,
 }
@@ -156,11 +156,12 @@ async fn update_membership(
     input: UpdateMembershipInput,
 ) -> Result<UpdateMembershipPayload> {
     authorize(ctx)?;
+    let role = unless_null("input.role", input.role)?;
     let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
     let mut active: membership::ActiveModel = current.clone().into();
-    active.role = Set(input.role.map(Into::into).unwrap_or(current.role));
+    active.role = Set(role.map(Into::into).unwrap_or(current.role));
     active.since = Set(updated_with(input.since, current.since, |year| {
         input::year("input.since", Some(year))
     })?);

@@ -24,7 +24,7 @@ mod twinning;
 use std::sync::Arc;
 
 use async_graphql::{Context, MaybeUndefined, MergedObject};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::db;
@@ -56,9 +56,11 @@ pub struct Mutation(
 ///
 /// SQLite allows one writer at a time anyway; queueing writers here, instead of letting them
 /// race for SQLite's lock, means no client ever sees `database is locked`, and readers (WAL)
-/// are never blocked. On PostgreSQL it also spares concurrent writers serialisation failures;
-/// several instances still write concurrently, and the unique indexes turn any race they lose
-/// into `CONFLICT`.
+/// are never blocked. Transactions also start `IMMEDIATE` on SQLite, so a writer in another
+/// process (a second instance, `citynet seed`) is waited for (busy timeout) rather than failing
+/// when a read would have to become a write. On PostgreSQL, several instances write
+/// concurrently: a generated slug that another instance took first is retried
+/// ([`input::insert_with_slug`]), and any other race a unique index catches is `CONFLICT`.
 #[derive(Clone, Default)]
 pub struct WriteLock(Arc<Mutex<()>>);
 
@@ -74,7 +76,14 @@ impl Write {
     /// Waits for this process's write turn, then begins a transaction.
     pub async fn begin(ctx: &Context<'_>) -> async_graphql::Result<Self> {
         let turn = ctx.data::<WriteLock>()?.0.clone().lock_owned().await;
-        let transaction = db(ctx)?.begin().await.map_err(AppError::from)?;
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let transaction = db(ctx)?
+            .begin_with_options(options)
+            .await
+            .map_err(AppError::from)?;
         Ok(Self {
             transaction,
             changes: Vec::new(),
@@ -92,11 +101,45 @@ impl Write {
         self.changes.push(change);
     }
 
-    /// Commits, then tells subscribers.
+    /// Commits, then tells subscribers. Both run in a task of their own, so a request that is
+    /// abandoned meanwhile (the client went away) cannot separate a commit from its
+    /// announcement; the write turn is held until both are done.
     pub async fn commit(self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        self.transaction.commit().await.map_err(AppError::from)?;
-        ctx.data::<Changes>()?.publish(self.changes);
-        Ok(())
+        let changes = ctx.data::<Changes>()?.clone();
+        let Self {
+            transaction,
+            changes: committed,
+            _turn,
+        } = self;
+        let finish = tokio::spawn(async move {
+            transaction.commit().await?;
+            changes.publish(committed);
+            drop(_turn);
+            Ok::<(), sea_orm::DbErr>(())
+        });
+        match finish.await {
+            Ok(result) => Ok(result.map_err(AppError::from)?),
+            Err(join_error) => {
+                tracing::error!(error = %join_error, "the commit task failed");
+                Err(AppError::Database(Arc::new(sea_orm::DbErr::Custom(
+                    "the commit task failed".into(),
+                )))
+                .into())
+            }
+        }
+    }
+}
+
+/// A field that an update may leave out but not clear: an explicit `null` is refused (rather
+/// than silently read as "unchanged").
+fn unless_null<T>(field: &str, input: MaybeUndefined<T>) -> AppResult<Option<T>> {
+    match input {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Err(AppError::BadUserInput(format!(
+            "`{field}` cannot be null; leave it out to keep its value."
+        ))
+        .at(field)),
+        MaybeUndefined::Value(value) => Ok(Some(value)),
     }
 }
 

@@ -9,9 +9,9 @@ use sea_orm::{
 
 use super::{
     authorize,
-    event::event_change,
-    input::{self, existing, free_slug, slug_taken},
-    still_referenced, updated_with, Write,
+    event::{event_change, Concerned},
+    input::{self, existing, insert_with_slug, slug_taken},
+    still_referenced, unless_null, updated_with, Write,
 };
 use crate::{
     changes::{Action, Change},
@@ -56,11 +56,11 @@ pub struct CreateNetworkPayload {
 #[derive(InputObject)]
 pub struct UpdateNetworkInput {
     id: ID,
-    name: Option<String>,
-    slug: Option<String>,
+    name: MaybeUndefined<String>,
+    slug: MaybeUndefined<String>,
     acronym: MaybeUndefined<String>,
     description: MaybeUndefined<String>,
-    topics: Option<Vec<String>>,
+    topics: MaybeUndefined<Vec<String>>,
     founded_year: MaybeUndefined<i32>,
     founded_in_id: MaybeUndefined<ID>,
     reported_member_count: MaybeUndefined<i32>,
@@ -146,18 +146,14 @@ async fn create_network(
     let topics = topics(&input.topics)?;
     let mut write = Write::begin(ctx).await?;
     values.check_references(write.db()).await?;
-    let slug = free_slug::<network::Entity, _>(
+    let network = insert_with_slug::<network::Entity, _>(
         write.db(),
         network::Column::Slug,
         input.slug.as_deref(),
         &values.name,
+        |slug| values.clone().into_active(NotSet, slug, None),
     )
     .await?;
-    let network = values
-        .into_active(NotSet, slug, None)
-        .insert(write.db())
-        .await
-        .map_err(AppError::from)?;
     replace_topics(write.db(), network.id, &topics).await?;
     search::reindex_one(write.db(), search::network_entry(&network, &topics))
         .await
@@ -177,11 +173,14 @@ async fn update_network(
     input: UpdateNetworkInput,
 ) -> Result<UpdateNetworkPayload> {
     authorize(ctx)?;
+    let name = unless_null("input.name", input.name)?;
+    let slug = unless_null("input.slug", input.slug)?;
+    let tags = unless_null("input.topics", input.topics)?;
     let id = input::row_id("input.id", &input.id, NodeType::Network)?;
-    let new_topics = input.topics.as_deref().map(topics).transpose()?;
+    let new_topics = tags.as_deref().map(topics).transpose()?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-    let slug = match &input.slug {
+    let slug = match &slug {
         Some(requested) if *requested != current.slug => {
             let slug = input::slug("input.slug", requested)?;
             if slug_taken::<network::Entity, _>(write.db(), network::Column::Slug, &slug).await? {
@@ -196,7 +195,7 @@ async fn update_network(
         _ => current.slug.clone(),
     };
     let values = NetworkValues {
-        name: match &input.name {
+        name: match &name {
             Some(name) => input::text("input.name", name, MAX_NAME)?,
             None => current.name.clone(),
         },
@@ -277,7 +276,8 @@ async fn delete_network(
         search::remove(write.db(), search::Kind::Event, event.id)
             .await
             .map_err(AppError::from)?;
-        event_changes.push(event_change(write.db(), Action::Deleted, event, Vec::new()).await?);
+        event_changes
+            .push(event_change(write.db(), Action::Deleted, event, Concerned::default()).await?);
     }
     network::Entity::delete_by_id(id)
         .exec(write.db())
@@ -306,6 +306,7 @@ async fn delete_network(
 }
 
 /// A network's checked attributes, as written by create and update.
+#[derive(Clone)]
 struct NetworkValues {
     name: String,
     acronym: Option<String>,

@@ -10,7 +10,7 @@ use sea_orm::{
 use super::{
     authorize,
     event::{event_change, Concerned},
-    input::{self, existing, insert_with_slug, slug_taken},
+    input::{self, changed_slug, existing, insert_with_slug},
     still_referenced, unless_null, updated_with, Write,
 };
 use crate::{
@@ -149,20 +149,13 @@ async fn update_city(ctx: &Context<'_>, input: UpdateCityInput) -> Result<Update
     let id = input::row_id("input.id", &input.id, NodeType::City)?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<place::Entity, _>(write.db(), "input.id", id).await?;
-    let slug = match &slug {
-        Some(requested) if *requested != current.slug => {
-            let slug = input::slug("input.slug", requested)?;
-            if slug_taken::<place::Entity, _>(write.db(), place::Column::Slug, &slug).await? {
-                return Err(
-                    AppError::Conflict(format!("The slug {slug:?} is already taken."))
-                        .at("input.slug")
-                        .into(),
-                );
-            }
-            slug
-        }
-        _ => current.slug.clone(),
-    };
+    let slug = changed_slug::<place::Entity, _>(
+        write.db(),
+        place::Column::Slug,
+        slug.as_deref(),
+        &current.slug,
+    )
+    .await?;
     let values = PlaceValues {
         name: match &name {
             Some(name) => input::text("input.name", name, MAX_NAME)?,

@@ -269,8 +269,31 @@ fn slugs_like<E: EntityTrait>(column: E::Column, base: &str) -> Select<E> {
         .filter(column.eq(base).or(column.like(format!("{base}-%"))))
 }
 
+/// The slug of a record after an update: `requested` when given and different (it must be in
+/// slug form and free), otherwise `current`.
+pub async fn changed_slug<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    column: E::Column,
+    requested: Option<&str>,
+    current: &str,
+) -> AppResult<String> {
+    match requested {
+        Some(requested) if requested != current => {
+            let slug = slug("input.slug", requested)?;
+            if slug_taken::<E, C>(db, column, &slug).await? {
+                return Err(
+                    AppError::Conflict(format!("The slug {slug:?} is already taken."))
+                        .at("input.slug"),
+                );
+            }
+            Ok(slug)
+        }
+        _ => Ok(current.to_owned()),
+    }
+}
+
 /// True when some row of `E` has `slug`.
-pub async fn slug_taken<E: EntityTrait, C: ConnectionTrait>(
+async fn slug_taken<E: EntityTrait, C: ConnectionTrait>(
     db: &C,
     column: E::Column,
     slug: &str,

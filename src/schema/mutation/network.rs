@@ -10,7 +10,7 @@ use sea_orm::{
 use super::{
     authorize,
     event::{event_change, Concerned},
-    input::{self, existing, insert_with_slug, slug_taken},
+    input::{self, changed_slug, existing, insert_with_slug},
     still_referenced, unless_null, updated_with, Write,
 };
 use crate::{
@@ -180,20 +180,13 @@ async fn update_network(
     let new_topics = tags.as_deref().map(topics).transpose()?;
     let mut write = Write::begin(ctx).await?;
     let current = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-    let slug = match &slug {
-        Some(requested) if *requested != current.slug => {
-            let slug = input::slug("input.slug", requested)?;
-            if slug_taken::<network::Entity, _>(write.db(), network::Column::Slug, &slug).await? {
-                return Err(
-                    AppError::Conflict(format!("The slug {slug:?} is already taken."))
-                        .at("input.slug")
-                        .into(),
-                );
-            }
-            slug
-        }
-        _ => current.slug.clone(),
-    };
+    let slug = changed_slug::<network::Entity, _>(
+        write.db(),
+        network::Column::Slug,
+        slug.as_deref(),
+        &current.slug,
+    )
+    .await?;
     let values = NetworkValues {
         name: match &name {
             Some(name) => input::text("input.name", name, MAX_NAME)?,

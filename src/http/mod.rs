@@ -171,10 +171,7 @@ fn access(state: &State, req: &HttpRequest) -> Access {
 /// The answer refusing a batch over the limit or a request without a query, if the request
 /// must be refused; checked before anything runs.
 fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse> {
-    let operations: Vec<&async_graphql::Request> = match request {
-        BatchRequest::Single(single) => vec![single],
-        BatchRequest::Batch(batch) => batch.iter().collect(),
-    };
+    let operations = operations(request);
     if operations.is_empty() || operations.len() > limits.max_batch_operations {
         return Some(request_error(
             StatusCode::BAD_REQUEST,
@@ -335,13 +332,18 @@ fn is_query_only(request: &async_graphql::Request) -> bool {
     operation_type(request).is_none_or(|ty| ty == OperationType::Query)
 }
 
+/// The operations of a single or batched request.
+fn operations(request: &BatchRequest) -> Vec<&async_graphql::Request> {
+    match request {
+        BatchRequest::Single(single) => vec![single],
+        BatchRequest::Batch(batch) => batch.iter().collect(),
+    }
+}
+
 /// True when some operation of the batch is a mutation. Only documents that mention the word
 /// are parsed here, so queries (the hot path) are not parsed twice.
 fn runs_mutation(request: &BatchRequest) -> bool {
-    let operations: Vec<&async_graphql::Request> = match request {
-        BatchRequest::Single(single) => vec![single],
-        BatchRequest::Batch(batch) => batch.iter().collect(),
-    };
+    let operations = operations(request);
     operations.into_iter().any(|op| {
         op.query.contains("mutation") && operation_type(op) == Some(OperationType::Mutation)
     })

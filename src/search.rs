@@ -162,19 +162,19 @@ pub async fn reindex_one<C: ConnectionTrait>(
     let (Set(kind), Set(ref_id)) = (&entry.kind, &entry.ref_id) else {
         return Ok(());
     };
-    search_entry::Entity::delete_many()
-        .filter(search_entry::Column::Kind.eq(kind.clone()))
-        .filter(search_entry::Column::RefId.eq(*ref_id))
-        .exec(db)
-        .await?;
+    delete_entry(db, kind, *ref_id).await?;
     search_entry::Entity::insert(entry).exec(db).await?;
     Ok(())
 }
 
 /// Removes the index entry of a deleted record.
 pub async fn remove<C: ConnectionTrait>(db: &C, kind: Kind, id: i32) -> Result<(), DbErr> {
+    delete_entry(db, kind.as_str(), id).await
+}
+
+async fn delete_entry<C: ConnectionTrait>(db: &C, kind: &str, id: i32) -> Result<(), DbErr> {
     search_entry::Entity::delete_many()
-        .filter(search_entry::Column::Kind.eq(kind.as_str()))
+        .filter(search_entry::Column::Kind.eq(kind))
         .filter(search_entry::Column::RefId.eq(id))
         .exec(db)
         .await?;

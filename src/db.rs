@@ -119,3 +119,33 @@ fn lock_statement(function: &str) -> Statement {
         [STARTUP_LOCK_KEY.into()],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+    /// `.cargo/config.toml` compiles the bundled SQLite with the query-planner stability
+    /// guarantee; without it every `LIMIT ?` page statement is compiled again on each execution
+    /// (BENCHMARKS.md, run 3). This fails if the flag is lost.
+    #[tokio::test]
+    async fn bundled_sqlite_has_the_planner_stability_guarantee() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap();
+        let options: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        for wanted in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(
+                options.iter().any(|o| o == wanted),
+                "{wanted} missing from {options:?}"
+            );
+        }
+    }
+}

@@ -1,6 +1,5 @@
 //! Graph questions, batched: partners (places sharing networks) paged per place, the networks two
-//! places share, per-place and per-network aggregates, and one breadth-first step of a path
-//! search.
+//! places share, and per-place and per-network aggregates.
 
 use std::collections::HashMap;
 
@@ -10,7 +9,7 @@ use sea_orm::{
     sea_query::{
         Alias, Asterisk, Condition, Expr, ExprTrait, Func, Order, Query, UnionType, WindowStatement,
     },
-    ConnectionTrait, DatabaseConnection, DbErr, EntityName,
+    ConnectionTrait, EntityName,
 };
 
 use super::{
@@ -380,53 +379,4 @@ impl Loader<MemberCountsBy> for AppLoader {
         }
         Ok(counts)
     }
-}
-
-/// One step of a breadth-first search: for each place of `frontier`, the places it shares a
-/// network with, and through which network (one statement per step).
-pub async fn neighbours(
-    db: &DatabaseConnection,
-    frontier: &[i32],
-) -> Result<Vec<(i32, i32, i32)>, DbErr> {
-    let (m1, m2) = (Alias::new("m1"), Alias::new("m2"));
-    let statement = Query::select()
-        .expr_as(
-            Expr::col((m1.clone(), membership::Column::PlaceId)),
-            Alias::new("place"),
-        )
-        .expr_as(
-            Expr::col((m1.clone(), membership::Column::NetworkId)),
-            Alias::new("network"),
-        )
-        .expr_as(
-            Expr::col((m2.clone(), membership::Column::PlaceId)),
-            Alias::new("neighbour"),
-        )
-        .from_as(memberships(), m1.clone())
-        .join_as(
-            sea_orm::sea_query::JoinType::InnerJoin,
-            memberships(),
-            m2.clone(),
-            Expr::col((m2.clone(), membership::Column::NetworkId))
-                .equals((m1.clone(), membership::Column::NetworkId)),
-        )
-        .and_where(
-            Expr::col((m1.clone(), membership::Column::PlaceId)).is_in(frontier.iter().copied()),
-        )
-        .and_where(
-            Expr::col((m2.clone(), membership::Column::PlaceId))
-                .ne(Expr::col((m1.clone(), membership::Column::PlaceId))),
-        )
-        .order_by((m1, membership::Column::Id), Order::Asc)
-        .order_by((m2, membership::Column::Id), Order::Asc)
-        .to_owned();
-    let mut steps = Vec::new();
-    for row in db.query_all(&statement).await? {
-        steps.push((
-            row.try_get("", "place")?,
-            row.try_get("", "network")?,
-            row.try_get("", "neighbour")?,
-        ));
-    }
-    Ok(steps)
 }

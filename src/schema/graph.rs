@@ -1,8 +1,6 @@
 //! Graph questions: partners of a place, the networks two places share, the shortest chain of
 //! shared networks between two places, and aggregates.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::place;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -19,14 +17,11 @@ use crate::{
     error::AppError,
     loaders::{
         by_id::{NetworkId, PlaceId},
-        graph::{self, PartnerCountOf, PartnersOf, SharedNetworks},
+        graph::{PartnerCountOf, PartnersOf, SharedNetworks},
         page::{Sort, SortType},
     },
+    path,
 };
-
-/// The longest chain `connection` looks for, and how many places it may visit on the way.
-const MAX_PATH_LENGTH: usize = 6;
-const MAX_PATH_VISITS: usize = 100_000;
 
 /// Partners are ordered by the number of shared networks, most first.
 const PARTNER_SORT: Sort = Sort {
@@ -185,7 +180,10 @@ impl GraphQuery {
             place_by_slug(ctx, &from).await?,
             place_by_slug(ctx, &to).await?,
         );
-        let Some(chain) = shortest_chain(ctx, start.id, goal.id).await? else {
+        let chain = path::shortest_chain(db(ctx)?, start.id, goal.id)
+            .await
+            .map_err(AppError::from)?;
+        let Some(chain) = chain else {
             return Ok(None);
         };
         let (network_ids, place_ids): (Vec<_>, Vec<_>) = chain
@@ -226,103 +224,4 @@ async fn place_by_slug(ctx: &Context<'_>, slug: &str) -> Result<place::Model> {
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("No place has the slug {slug:?}.")).into())
-}
-
-/// One side of a bidirectional breadth-first search.
-struct Side {
-    /// place -> (the place it was reached from, through which network, its distance)
-    reached: HashMap<i32, (i32, i32, usize)>,
-    frontier: Vec<i32>,
-    depth: usize,
-}
-
-impl Side {
-    fn from(place: i32) -> Self {
-        Self {
-            reached: HashMap::from([(place, (place, 0, 0))]),
-            frontier: vec![place],
-            depth: 0,
-        }
-    }
-}
-
-/// The shortest chain from `start` to `goal` as (network, place) links after `start`, or None
-/// when `goal` is out of reach. A bidirectional breadth-first search over shared memberships:
-/// each step expands the smaller frontier by one level (one SQL statement per 5 000 places), and
-/// the search ends at the level where the two sides meet.
-async fn shortest_chain(
-    ctx: &Context<'_>,
-    start: i32,
-    goal: i32,
-) -> Result<Option<Vec<(i32, i32)>>> {
-    if start == goal {
-        return Ok(Some(Vec::new()));
-    }
-    let db = db(ctx)?;
-    let (mut from_start, mut from_goal) = (Side::from(start), Side::from(goal));
-    while from_start.depth + from_goal.depth < MAX_PATH_LENGTH {
-        let forward = from_start.frontier.len() <= from_goal.frontier.len();
-        let (side, other) = if forward {
-            (&mut from_start, &from_goal)
-        } else {
-            (&mut from_goal, &from_start)
-        };
-        let mut next = Vec::new();
-        // The meeting place closest to the other side's origin wins: (its distance there, place).
-        let mut best: Option<(usize, i32)> = None;
-        for chunk in side.frontier.chunks(FRONTIER_CHUNK) {
-            for (place, network, neighbour) in
-                graph::neighbours(db, chunk).await.map_err(AppError::from)?
-            {
-                if side.reached.contains_key(&neighbour) {
-                    continue;
-                }
-                side.reached
-                    .insert(neighbour, (place, network, side.depth + 1));
-                if let Some(&(_, _, distance)) = other.reached.get(&neighbour) {
-                    if best.is_none_or(|(d, _)| distance < d) {
-                        best = Some((distance, neighbour));
-                    }
-                }
-                next.push(neighbour);
-            }
-        }
-        side.depth += 1;
-        side.frontier = next;
-        if let Some((_, meeting)) = best {
-            return Ok(Some(join_at(&from_start, &from_goal, meeting)));
-        }
-        if side.frontier.is_empty()
-            || from_start.reached.len() + from_goal.reached.len() > MAX_PATH_VISITS
-        {
-            return Ok(None);
-        }
-    }
-    Ok(None)
-}
-
-/// The places one statement expands at once (well under SQLite's limit on bound values).
-const FRONTIER_CHUNK: usize = 5_000;
-
-/// The chain start → `meeting` (from the start side's links) → goal (from the goal side's).
-fn join_at(from_start: &Side, from_goal: &Side, meeting: i32) -> Vec<(i32, i32)> {
-    let mut chain = Vec::new();
-    let mut place = meeting;
-    while let Some(&(previous, network, depth)) = from_start.reached.get(&place) {
-        if depth == 0 {
-            break;
-        }
-        chain.push((network, place));
-        place = previous;
-    }
-    chain.reverse();
-    let mut place = meeting;
-    while let Some(&(towards_goal, network, depth)) = from_goal.reached.get(&place) {
-        if depth == 0 {
-            break;
-        }
-        chain.push((network, towards_goal));
-        place = towards_goal;
-    }
-    chain
 }

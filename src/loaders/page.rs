@@ -1,11 +1,11 @@
 //! Lists paged in SQL, per parent, in one statement per batch.
 //!
 //! A nested list such as "the members of each of these 50 networks, 10 after cursor C" becomes
-//! one query: for each parent, a subquery takes the parent's filtered edge rows in the list's
-//! order with `LIMIT size + 1` (an index range scan however many children the parent has; the
-//! extra row says whether there is a next page) and numbers them; the subqueries are joined by
-//! `UNION ALL` (500 parents per statement, SQLite's limit on a compound select) and the target
-//! rows joined in. `totalCount` is one grouped `COUNT(*)` for all parents.
+//! one query: the parents are a `VALUES` list, and for each parent a correlated subquery (a
+//! `LATERAL` join on PostgreSQL) takes the parent's filtered edge rows in the list's order with
+//! `LIMIT size + 1` (an index range scan however many children the parent has; the extra row
+//! says whether there is a next page); the target rows are joined in. `totalCount` is one
+//! grouped `COUNT(*)` for all parents.
 //!
 //! Cursors are keyset cursors: the sort value and the edge row's id. A page costs an index range
 //! scan whatever the list's length, and stays valid when rows are added elsewhere. NULL sort
@@ -17,11 +17,10 @@ use async_graphql::dataloader::Loader;
 use entity::{event, event_participant, membership, network, place, twinning};
 use sea_orm::{
     sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
-        UnionType, WindowStatement,
+        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
     },
-    ConnectionTrait, DatabaseConnection, DbErr, EntityName, EntityTrait, FromQueryResult,
-    IdenStatic, QueryResult, Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityName, EntityTrait,
+    FromQueryResult, IdenStatic, QueryResult, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -271,9 +270,11 @@ impl<R: Relation, S: ListSpec> Loader<PageKey<R, S>> for AppLoader {
         let mut pages: HashMap<PageKey<R, S>, Self::Value> =
             keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         let target = R::Target::default().table_name();
+        let backend = self.db.get_database_backend();
         for ((relation, spec, window), parents) in groups {
             for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
-                let statement = edge_page_query(relation.edge(), target, chunk, spec, window);
+                let statement =
+                    edge_page_query(backend, relation.edge(), target, chunk, spec, window);
                 for row in self.db.query_all(&statement).await? {
                     let parent: i32 = row.try_get("", "__parent")?;
                     let key = PageKey {
@@ -400,82 +401,130 @@ pub async fn root_count<E: EntityTrait, S: ListSpec>(
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Parents per statement: SQLite allows at most 500 members in a compound `SELECT`.
-const PARENTS_PER_STATEMENT: usize = 500;
+/// Parents per statement (each is one bound value of the `VALUES` list).
+const PARENTS_PER_STATEMENT: usize = 1_000;
 
-/// The page of every parent in `parents` (at most [`PARENTS_PER_STATEMENT`]): one `LIMIT`ed
-/// subquery per parent, so each is an index range scan of `size + 1` rows however many
-/// children the parent has, joined by `UNION ALL` into one statement. Each subquery numbers its
-/// rows (`__rn`) so that the outer query can keep the database's own ordering.
+/// The alias of the parents' `VALUES` list; its one column is `column1` on both backends.
+const PARENTS: &str = "p";
+const PARENT_ID: &str = "column1";
+
+/// The page of every parent in `parents`, in one statement whose text depends only on the
+/// list, the window and the number of parents (so the prepared statement is reused):
+///
+/// - SQLite: for each parent of a `VALUES` list, the edge rows whose id is `IN` a correlated
+///   subquery taking the parent's first `size + 1` edge ids in the window's order (an index
+///   range scan however many children the parent has), then their target rows by primary key.
+/// - PostgreSQL: the same subquery as a `LATERAL` join (PostgreSQL would evaluate a correlated
+///   `IN` once per candidate row rather than once per parent).
+///
+/// Rows come back by parent, each parent's in the window's order.
 fn edge_page_query<S: ListSpec>(
+    backend: DbBackend,
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
     spec: &S,
     window: &Window,
 ) -> SelectStatement {
-    let w = Alias::new("w");
-    let mut pages = parents
-        .iter()
-        .map(|&parent| parent_page(edge, target, parent, spec, window));
-    let mut union = pages.next().unwrap_or_else(Query::select);
-    for page in pages {
-        union.union(UnionType::All, page);
+    let parent_id = Expr::col((Alias::new(PARENTS), Alias::new(PARENT_ID)));
+    let mut query = Query::select();
+    query.from_values(parents.iter().copied(), Alias::new(PARENTS));
+    let sort = spec.sort();
+    if backend == DbBackend::Postgres {
+        let w = Alias::new("w");
+        query
+            .column((Alias::new("l"), Asterisk))
+            .column((w.clone(), Alias::new("__parent")))
+            .column((w.clone(), Alias::new("__key")))
+            .column((w.clone(), Alias::new("__sort")))
+            .join_lateral(
+                JoinType::InnerJoin,
+                window_rows(edge, target, spec, window, parent_id, true),
+                w.clone(),
+                Expr::cust("TRUE"),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                target,
+                Alias::new("l"),
+                Expr::col((Alias::new("l"), Alias::new("id")))
+                    .equals((w.clone(), Alias::new("__target"))),
+            )
+            .order_by((w.clone(), Alias::new("__parent")), Order::Asc);
+        let sorted_by = sort.map(|sort| {
+            (
+                Expr::col((w.clone(), Alias::new("__sort"))),
+                sort.descending,
+            )
+        });
+        for (expr, order) in ordering(
+            sorted_by,
+            Expr::col((w, Alias::new("__key"))),
+            window.backward,
+        ) {
+            query.order_by_expr(expr, order);
+        }
+        return query;
     }
-    Query::select()
-        .column((Alias::new("l"), Asterisk))
-        .column((w.clone(), Alias::new("__parent")))
-        .column((w.clone(), Alias::new("__key")))
-        .column((w.clone(), Alias::new("__sort")))
-        .from_subquery(union, w.clone())
+    let (e, t) = (Alias::new("e"), Alias::new(T));
+    let key = Expr::col((e.clone(), Alias::new("id")));
+    query
+        .column((t.clone(), Asterisk))
+        .expr_as(parent_id.clone(), Alias::new("__parent"))
+        .expr_as(key.clone(), Alias::new("__key"))
+        .expr_as(sort_expr(sort), Alias::new("__sort"))
         .join_as(
             JoinType::InnerJoin,
-            target,
-            Alias::new("l"),
-            Expr::col((Alias::new("l"), Alias::new("id")))
-                .equals((w.clone(), Alias::new("__target"))),
-        )
-        .order_by((w.clone(), Alias::new("__parent")), Order::Asc)
-        .order_by((w, Alias::new("__rn")), Order::Asc)
-        .to_owned()
+            edge.table,
+            e.clone(),
+            key.clone().in_subquery(window_rows(
+                edge,
+                target,
+                spec,
+                window,
+                parent_id.clone(),
+                false,
+            )),
+        );
+    join_target(&mut query, edge, target);
+    query.order_by_expr(parent_id, Order::Asc);
+    for (expr, order) in ordering(sort_column(sort), key, window.backward) {
+        query.order_by_expr(expr, order);
+    }
+    query
 }
 
-/// One parent's `size + 1` rows in the window's order, numbered 1, 2, ….
-fn parent_page<S: ListSpec>(
+/// The `size + 1` edge rows of the parent `parent_id` in the window's order: their ids only, or
+/// (`described`) with the parent, key, target and sort value.
+fn window_rows<S: ListSpec>(
     edge: EdgeSpec,
     target: &'static str,
-    parent: i32,
     spec: &S,
     window: &Window,
+    parent_id: Expr,
+    described: bool,
 ) -> SelectStatement {
     let (e, t) = (Alias::new("e"), Alias::new(T));
     let sort = spec.sort();
     let key = Expr::col((e.clone(), Alias::new("id")));
     let mut rows = Query::select();
-    rows.expr_as(Expr::col((e.clone(), edge.parent)), Alias::new("__parent"))
-        .expr_as(key.clone(), Alias::new("__key"))
-        .expr_as(Expr::col((t, Alias::new("id"))), Alias::new("__target"))
-        .expr_as(sort_expr(sort), Alias::new("__sort"))
-        .from_as(edge.table, e.clone());
+    if described {
+        rows.expr_as(Expr::col((e.clone(), edge.parent)), Alias::new("__parent"))
+            .expr_as(key.clone(), Alias::new("__key"))
+            .expr_as(Expr::col((t, Alias::new("id"))), Alias::new("__target"))
+            .expr_as(sort_expr(sort), Alias::new("__sort"));
+    } else {
+        rows.expr(key.clone());
+    }
+    rows.from_as(edge.table, e.clone());
     join_target(&mut rows, edge, target);
-    rows.and_where(Expr::col((e, edge.parent)).eq(parent));
+    rows.and_where(Expr::col((e, edge.parent)).eq(parent_id));
     filter(&mut rows, spec, window, key.clone());
     for (expr, order) in ordering(sort_column(sort), key, window.backward) {
         rows.order_by_expr(expr, order);
     }
     rows.limit(window.size + 1);
-
-    // Number the rows by the same ordering, on the subquery's output columns.
-    let mut numbering = WindowStatement::new();
-    let sorted_by = sort.map(|sort| (Expr::col(Alias::new("__sort")), sort.descending));
-    for (expr, order) in ordering(sorted_by, Expr::col(Alias::new("__key")), window.backward) {
-        numbering.order_by_expr(expr, order);
-    }
-    Query::select()
-        .column(Asterisk)
-        .expr_window_as(Func::cust("ROW_NUMBER"), numbering, Alias::new("__rn"))
-        .from_subquery(rows, Alias::new("p"))
-        .to_owned()
+    rows
 }
 
 /// Joins the listed table as `t` to the edge table `e`.

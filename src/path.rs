@@ -297,8 +297,10 @@ mod tests {
             let length = lengths[&place];
             for network in networks_of.get(&place).into_iter().flatten() {
                 for &neighbour in &members[network] {
-                    if !lengths.contains_key(&neighbour) {
-                        lengths.insert(neighbour, length + 1);
+                    if let std::collections::hash_map::Entry::Vacant(entry) =
+                        lengths.entry(neighbour)
+                    {
+                        entry.insert(length + 1);
                         queue.push_back(neighbour);
                     }
                 }

@@ -10,6 +10,12 @@ use std::process::ExitCode;
 
 use citynet::{app, config::Settings, schema, telemetry};
 
+/// mimalloc instead of glibc's allocator: a GraphQL response is built from many small,
+/// short-lived allocations, and glibc's malloc and free were a quarter of the server's
+/// instructions on a nested query (BENCHMARKS.md, run 3).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: citynet [serve | schema | seed | generate [--places N] [--networks M] \
 [--memberships K] [--events E] [--seed S]]";
 

@@ -2,7 +2,7 @@
 //! query touching N parents issues one statement per relation level, not N.
 //!
 //! - [`by_id`]: single rows by primary key (a membership's city, an event's host, …).
-//! - [`page`]: one page of a list per parent, paged in SQL with a window function, plus the
+//! - [`page`]: one page of a list per parent, paged in SQL with a `LIMIT` per parent, plus the
 //!   per-parent `totalCount`.
 //! - [`topics`]: a network's topic tags.
 

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::{
-    grouped_counts,
+    group_by, grouped_counts,
     page::{Position, Row, Rows, SortValue, Window},
     AppLoader, LoadError,
 };
@@ -139,10 +139,7 @@ impl Loader<PartnersOf> for AppLoader {
         &self,
         keys: &[PartnersOf],
     ) -> Result<HashMap<PartnersOf, Self::Value>, Self::Error> {
-        let mut groups: HashMap<&Window, Vec<i32>> = HashMap::new();
-        for key in keys {
-            groups.entry(&key.window).or_default().push(key.place);
-        }
+        let groups = group_by(keys.iter().map(|key| (&key.window, key.place)));
         let mut pages: HashMap<PartnersOf, Self::Value> =
             keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         for (window, places) in groups {
@@ -340,10 +337,7 @@ impl Loader<MemberCountsBy> for AppLoader {
         &self,
         keys: &[MemberCountsBy],
     ) -> Result<HashMap<MemberCountsBy, Self::Value>, Self::Error> {
-        let mut groups: HashMap<PlaceAttribute, Vec<i32>> = HashMap::new();
-        for key in keys {
-            groups.entry(key.attribute).or_default().push(key.network);
-        }
+        let groups = group_by(keys.iter().map(|key| (key.attribute, key.network)));
         let mut counts: HashMap<MemberCountsBy, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         let (m, p) = (memberships(), place::Entity.table_name());

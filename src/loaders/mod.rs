@@ -55,6 +55,19 @@ const IDLE_YIELDS: usize = 2;
 /// still be one statement (both SQLite and PostgreSQL accept that many bound values).
 const MAX_BATCH: usize = 10_000;
 
+/// Groups a batch's keys (as `(group, item)` pairs) by group, compared by equality: a batch
+/// holds one group or a few, so this is cheaper than hashing every key's group.
+fn group_by<K: PartialEq, T>(items: impl IntoIterator<Item = (K, T)>) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for (key, item) in items {
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((key, vec![item])),
+        }
+    }
+    groups
+}
+
 /// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` and returns the counts by parent; the
 /// count loaders all read their rows this way.
 async fn grouped_counts(

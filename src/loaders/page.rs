@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{grouped_counts, AppLoader, LoadError};
+use super::{group_by, grouped_counts, AppLoader, LoadError};
 
 /// The alias of the listed table in every list query; [`ListSpec`] conditions refer to it.
 pub const T: &str = "t";
@@ -264,18 +264,6 @@ impl<R: Hash, S> Hash for CountKey<R, S> {
         self.relation.hash(state);
         self.parent.hash(state);
     }
-}
-
-/// Groups `items` by `group` (compared by equality: a batch holds one group or a few).
-fn group_by<K: PartialEq, T>(items: impl IntoIterator<Item = (K, T)>) -> Vec<(K, Vec<T>)> {
-    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
-    for (key, item) in items {
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(item),
-            None => groups.push((key, vec![item])),
-        }
-    }
-    groups
 }
 
 type Model<R> = <<R as Relation>::Target as EntityTrait>::Model;

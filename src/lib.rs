@@ -9,7 +9,7 @@
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
 //! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
-//! - [`path`] → `entity`: the shortest chain of shared networks between two places.
+//! - [`path`] → `entity`, loaders: the shortest chain of shared networks between two places.
 //! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
 //! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.

@@ -14,8 +14,10 @@ use std::collections::HashMap;
 use entity::membership;
 use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Order, Query},
-    ConnectionTrait, DatabaseConnection, DbErr, EntityName,
+    ConnectionTrait, DatabaseConnection, DbErr,
 };
+
+use crate::loaders::graph::{membership_pairs, memberships};
 
 /// The longest chain looked for, in networks.
 pub const MAX_LENGTH: usize = 6;
@@ -204,10 +206,6 @@ fn chain(nodes: &[Node]) -> Vec<(i32, i32)> {
         .collect()
 }
 
-fn memberships() -> &'static str {
-    membership::Entity.table_name()
-}
-
 /// The networks of `ids` (places) or the members of `ids` (networks) as (id, adjacent id), in
 /// the order memberships were recorded.
 async fn adjacent(
@@ -241,7 +239,7 @@ async fn shared_member(
     goals: &[i32],
 ) -> Result<Option<(i32, i32, i32)>, DbErr> {
     let (m1, m2) = (Alias::new("m1"), Alias::new("m2"));
-    let statement = Query::select()
+    let statement = membership_pairs(membership::Column::PlaceId)
         .expr_as(
             Expr::col((m1.clone(), membership::Column::NetworkId)),
             Alias::new("start_network"),
@@ -253,14 +251,6 @@ async fn shared_member(
         .expr_as(
             Expr::col((m2.clone(), membership::Column::NetworkId)),
             Alias::new("goal_network"),
-        )
-        .from_as(memberships(), m1.clone())
-        .join_as(
-            sea_orm::sea_query::JoinType::InnerJoin,
-            memberships(),
-            m2.clone(),
-            Expr::col((m2.clone(), membership::Column::PlaceId))
-                .equals((m1.clone(), membership::Column::PlaceId)),
         )
         .and_where(Expr::col((m1, membership::Column::NetworkId)).is_in(starts.iter().copied()))
         .and_where(Expr::col((m2, membership::Column::NetworkId)).is_in(goals.iter().copied()))

@@ -7,7 +7,8 @@ use async_graphql::dataloader::Loader;
 use entity::{event, event_participant, membership, place};
 use sea_orm::{
     sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, Func, Order, Query, UnionType, WindowStatement,
+        Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+        UnionType, WindowStatement,
     },
     ConnectionTrait, EntityName,
 };
@@ -18,8 +19,24 @@ use super::{
     AppLoader, LoadError,
 };
 
-fn memberships() -> &'static str {
+pub(crate) fn memberships() -> &'static str {
     membership::Entity.table_name()
+}
+
+/// `memberships AS m1 JOIN memberships AS m2 ON m2.<on> = m1.<on>`: pairs of memberships in one
+/// network (`on` is the network column) or of one place (the place column). Callers add the
+/// columns and conditions.
+pub(crate) fn membership_pairs(on: membership::Column) -> SelectStatement {
+    let (m1, m2) = (Alias::new("m1"), Alias::new("m2"));
+    Query::select()
+        .from_as(memberships(), m1.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            memberships(),
+            m2.clone(),
+            Expr::col((m2, on)).equals((m1, on)),
+        )
+        .to_owned()
 }
 
 /// A place that shares networks with another.
@@ -77,7 +94,7 @@ impl PlaceAttribute {
 /// `place_id, partner_id, shared` for the given places: pairs of memberships in one network.
 fn partner_pairs(places: &[i32]) -> sea_orm::sea_query::SelectStatement {
     let (m1, m2) = (Alias::new("m1"), Alias::new("m2"));
-    Query::select()
+    membership_pairs(membership::Column::NetworkId)
         .expr_as(
             Expr::col((m1.clone(), membership::Column::PlaceId)),
             Alias::new("place"),
@@ -90,20 +107,9 @@ fn partner_pairs(places: &[i32]) -> sea_orm::sea_query::SelectStatement {
             Expr::col((m2.clone(), membership::Column::NetworkId)).count(),
             Alias::new("shared"),
         )
-        .from_as(memberships(), m1.clone())
-        .join_as(
-            sea_orm::sea_query::JoinType::InnerJoin,
-            memberships(),
-            m2.clone(),
-            Condition::all()
-                .add(
-                    Expr::col((m2.clone(), membership::Column::NetworkId))
-                        .equals((m1.clone(), membership::Column::NetworkId)),
-                )
-                .add(
-                    Expr::col((m2.clone(), membership::Column::PlaceId))
-                        .ne(Expr::col((m1.clone(), membership::Column::PlaceId))),
-                ),
+        .and_where(
+            Expr::col((m2.clone(), membership::Column::PlaceId))
+                .ne(Expr::col((m1.clone(), membership::Column::PlaceId))),
         )
         .and_where(
             Expr::col((m1.clone(), membership::Column::PlaceId)).is_in(places.iter().copied()),
@@ -238,26 +244,18 @@ impl Loader<SharedNetworks> for AppLoader {
                 .add(Expr::col((Alias::new("m1"), membership::Column::PlaceId)).eq(key.a))
                 .add(Expr::col((Alias::new("m2"), membership::Column::PlaceId)).eq(key.b))
         });
-        let statement = Query::select()
+        let statement = membership_pairs(membership::Column::NetworkId)
             .expr_as(
                 Expr::col((m1.clone(), membership::Column::PlaceId)),
                 Alias::new("a"),
             )
             .expr_as(
-                Expr::col((m2.clone(), membership::Column::PlaceId)),
+                Expr::col((m2, membership::Column::PlaceId)),
                 Alias::new("b"),
             )
             .expr_as(
                 Expr::col((m1.clone(), membership::Column::NetworkId)),
                 Alias::new("network"),
-            )
-            .from_as(memberships(), m1.clone())
-            .join_as(
-                sea_orm::sea_query::JoinType::InnerJoin,
-                memberships(),
-                m2.clone(),
-                Expr::col((m2, membership::Column::NetworkId))
-                    .equals((m1.clone(), membership::Column::NetworkId)),
             )
             .cond_where(pairs.fold(Condition::any(), Condition::add))
             .order_by((m1, membership::Column::Id), Order::Asc)

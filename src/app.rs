@@ -21,6 +21,7 @@ impl Application {
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let shutdown = Shutdown::listen()?;
+        fit_open_file_limit(settings.limits.max_connections);
         let mut db = prepare_database(settings).await?;
         let statements = db::StatementCounter::install(&mut db);
         let listener = TcpListener::bind((settings.host, settings.port))
@@ -116,19 +117,25 @@ impl Shutdown {
     }
 }
 
-/// Connects, migrates, and seeds an empty database.
+/// Migrates and seeds an empty database (on a pool of its own, without the statement time
+/// limit: a migration may take long), then opens the pool that serves requests.
 pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = db::connect(settings).await.with_context(|| {
+    let opening = || {
         format!(
             "cannot open the database at {}",
             crate::config::redact_url(&settings.database_url)
         )
-    })?;
+    };
+    let maintenance = db::connect_for_maintenance(settings)
+        .await
+        .with_context(opening)?;
     let lock = db::StartupLock::acquire(settings)
         .await
         .context("taking the start-up lock")?;
-    db::migrate(&db).await.context("migrating the database")?;
-    match seed::seed_if_empty(&db)
+    db::migrate(&maintenance)
+        .await
+        .context("migrating the database")?;
+    match seed::seed_if_empty(&maintenance)
         .await
         .context("loading the seed data")?
     {
@@ -138,8 +145,47 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
     lock.release()
         .await
         .context("releasing the start-up lock")?;
-    Ok(db)
+    maintenance.close().await?;
+    db::connect(settings).await.with_context(opening)
 }
+
+/// Raises the soft limit on open files towards the hard limit so that `MAX_CONNECTIONS` fits,
+/// and warns when it cannot: connections beyond the limit would fail with "too many open
+/// files" instead of waiting for their turn.
+#[cfg(unix)]
+fn fit_open_file_limit(max_connections: usize) {
+    /// Descriptors the process needs beside its client connections (database, listener, logs).
+    const SPARE_DESCRIPTORS: libc::rlim_t = 128;
+    let needed = (max_connections as libc::rlim_t).saturating_add(SPARE_DESCRIPTORS);
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        if limit.rlim_cur < needed {
+            let raised = libc::rlimit {
+                rlim_cur: needed.min(limit.rlim_max),
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    if limit.rlim_cur < needed {
+        tracing::warn!(
+            "the open-file limit ({}) is below MAX_CONNECTIONS ({max_connections}) plus {SPARE_DESCRIPTORS} spare descriptors; lower MAX_CONNECTIONS or raise `ulimit -n`",
+            limit.rlim_cur
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn fit_open_file_limit(_max_connections: usize) {}
 
 fn display_address(settings: &Settings, port: u16) -> String {
     match settings.host {

@@ -41,12 +41,13 @@ pub enum Change {
     },
 }
 
-/// How many commits a slow subscriber may fall behind before its subscription ends with an
-/// error (it should then re-read and subscribe again).
-const BACKLOG: usize = 1024;
+/// How many commits a slow subscriber may fall behind, and how many changes one commit may hand
+/// one subscription, before the subscription ends with an error (it should then re-read and
+/// subscribe again).
+pub const BACKLOG: usize = 1024;
 
-/// What one transaction changed, announced as one message: a cascade of a thousand deletes
-/// counts once against a subscriber's backlog.
+/// What one transaction changed, announced as one message (shared by every subscriber, not
+/// copied).
 pub type Commit = Arc<[Change]>;
 
 /// The broadcast channel between mutations and subscriptions; cheap to clone.

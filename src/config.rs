@@ -58,6 +58,10 @@ pub struct Limits {
     /// `last`, 100 when neither is given) times the cost of what is selected in it, like
     /// GitHub's node limit.
     pub max_complexity: usize,
+    /// `MAX_QUERY_FIELDS`: how many fields one operation may select once every fragment spread
+    /// is replaced by the fragment's fields (a fragment spread twice in each of a chain of
+    /// fragments doubles with every link).
+    pub max_fields: usize,
     /// `MAX_QUERY_ALIASES`: how many aliased fields a document may hold.
     pub max_aliases: usize,
     /// `MAX_ROOT_FIELDS`: how many fields an operation may select at its root.
@@ -70,8 +74,31 @@ pub struct Limits {
     pub max_variables_bytes: usize,
     /// `MAX_BODY_BYTES`: the largest request body (larger ones get 413).
     pub max_body_bytes: usize,
-    /// `REQUEST_TIMEOUT_MS`: how long one request may run.
+    /// `REQUEST_TIMEOUT_MS`: how long one query operation may run, over any transport; also
+    /// how long one SQL statement may run before the database stops it.
     pub request_timeout: Duration,
+    /// `REQUEST_BODY_TIMEOUT_MS`: how long a client may take to send a request body (and, on
+    /// actix's side, its headers) before the request is dropped with 408.
+    pub body_timeout: Duration,
+    /// `MAX_CONNECTIONS`: open client connections (HTTP and WebSocket) in all.
+    pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_IP`: open client connections from one address; more are answered
+    /// 503 `TOO_MANY_CONNECTIONS` and closed.
+    pub max_connections_per_ip: usize,
+    /// `WS_MAX_MESSAGE_BYTES`: the largest WebSocket message (all its frames); a larger one
+    /// closes the socket with 1009.
+    pub ws_max_message_bytes: usize,
+    /// `WS_INIT_TIMEOUT_MS`: how long a WebSocket may stay open without `connection_init`
+    /// (then closed with 4408).
+    pub ws_init_timeout: Duration,
+    /// `MAX_SUBSCRIPTIONS`: subscriptions the server holds in all.
+    pub max_subscriptions: usize,
+    /// `MAX_SUBSCRIPTIONS_PER_IP`: subscriptions one client address holds.
+    pub max_subscriptions_per_ip: usize,
+    /// `RATE_LIMIT_POINTS`: points one client may spend per window (0: no rate limit).
+    pub rate_limit_points: u64,
+    /// `RATE_LIMIT_WINDOW_SECS`: the length of a rate-limit window.
+    pub rate_limit_window: Duration,
 }
 
 impl Default for Limits {
@@ -79,6 +106,7 @@ impl Default for Limits {
         Self {
             max_depth: 32,
             max_complexity: 500_000,
+            max_fields: 5_000,
             max_aliases: 100,
             max_root_fields: 30,
             max_query_length: 20_000,
@@ -86,6 +114,15 @@ impl Default for Limits {
             max_variables_bytes: 64 * 1024,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1_024,
+            max_connections_per_ip: 256,
+            ws_max_message_bytes: 128 * 1024,
+            ws_init_timeout: Duration::from_secs(3),
+            max_subscriptions: 10_000,
+            max_subscriptions_per_ip: 500,
+            rate_limit_points: 5_000,
+            rate_limit_window: Duration::from_secs(3_600),
         }
     }
 }
@@ -223,18 +260,39 @@ fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigErro
         parse_or(lookup, name, default, "a whole number greater than 0")
             .and_then(|n| in_range(name, n, 1..=usize::MAX))
     };
+    let millis = |name: &'static str, default: Duration| {
+        count(name, default.as_millis() as usize).map(|ms| Duration::from_millis(ms as u64))
+    };
     Ok(Limits {
         max_depth: count("MAX_QUERY_DEPTH", defaults.max_depth)?,
         max_complexity: count("MAX_QUERY_COMPLEXITY", defaults.max_complexity)?,
+        max_fields: count("MAX_QUERY_FIELDS", defaults.max_fields)?,
         max_aliases: count("MAX_QUERY_ALIASES", defaults.max_aliases)?,
         max_root_fields: count("MAX_ROOT_FIELDS", defaults.max_root_fields)?,
         max_query_length: count("MAX_QUERY_LENGTH", defaults.max_query_length)?,
         max_batch_operations: count("MAX_BATCH_OPERATIONS", defaults.max_batch_operations)?,
         max_variables_bytes: count("MAX_VARIABLES_BYTES", defaults.max_variables_bytes)?,
         max_body_bytes: count("MAX_BODY_BYTES", defaults.max_body_bytes)?,
-        request_timeout: Duration::from_millis(count(
-            "REQUEST_TIMEOUT_MS",
-            defaults.request_timeout.as_millis() as usize,
+        request_timeout: millis("REQUEST_TIMEOUT_MS", defaults.request_timeout)?,
+        body_timeout: millis("REQUEST_BODY_TIMEOUT_MS", defaults.body_timeout)?,
+        max_connections: count("MAX_CONNECTIONS", defaults.max_connections)?,
+        max_connections_per_ip: count("MAX_CONNECTIONS_PER_IP", defaults.max_connections_per_ip)?,
+        ws_max_message_bytes: count("WS_MAX_MESSAGE_BYTES", defaults.ws_max_message_bytes)?,
+        ws_init_timeout: millis("WS_INIT_TIMEOUT_MS", defaults.ws_init_timeout)?,
+        max_subscriptions: count("MAX_SUBSCRIPTIONS", defaults.max_subscriptions)?,
+        max_subscriptions_per_ip: count(
+            "MAX_SUBSCRIPTIONS_PER_IP",
+            defaults.max_subscriptions_per_ip,
+        )?,
+        rate_limit_points: parse_or(
+            lookup,
+            "RATE_LIMIT_POINTS",
+            defaults.rate_limit_points,
+            "a whole number of points (0 turns rate limiting off)",
+        )?,
+        rate_limit_window: Duration::from_secs(count(
+            "RATE_LIMIT_WINDOW_SECS",
+            defaults.rate_limit_window.as_secs() as usize,
         )? as u64),
     })
 }

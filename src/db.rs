@@ -1,4 +1,7 @@
-//! The database: connect with an explicitly sized pool, tune SQLite, run migrations.
+//! The database: connect with an explicitly sized pool, tune SQLite, bound every statement's
+//! time ([`deadline`]), run migrations.
+
+mod deadline;
 
 use std::{
     sync::{
@@ -19,13 +22,26 @@ use crate::config::Settings;
 /// How long a SQLite statement waits for a lock held by another connection before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens the pool described by `settings`.
-///
+/// Opens the pool that serves requests, described by `settings`: every statement is stopped by
+/// the database after `REQUEST_TIMEOUT_MS` (see [`deadline`]).
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    connect_with(settings, Some(settings.limits.request_timeout)).await
+}
+
+/// Opens a pool for start-up and maintenance (migrations, seeding, generating), whose
+/// statements may take as long as they need.
+pub async fn connect_for_maintenance(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    connect_with(settings, None).await
+}
+
 /// SeaORM caps a SQLite pool at one connection unless told otherwise, which serialises every
 /// request; the pool is sized from `DATABASE_MAX_CONNECTIONS` instead. SQLite runs in WAL mode
 /// (readers never block the writer), with foreign keys enforced and `synchronous=NORMAL`, which
 /// is durable across application crashes in WAL mode.
-pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+async fn connect_with(
+    settings: &Settings,
+    statement_limit: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
         .max_connections(settings.database_max_connections)
@@ -42,6 +58,18 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+        if let Some(limit) = statement_limit {
+            options.map_sqlx_sqlite_pool_opts(move |pool| {
+                pool.after_connect(move |connection, _| {
+                    Box::pin(deadline::install_on_sqlite(connection, limit))
+                })
+            });
+        }
+    } else if let Some(limit) = statement_limit {
+        let milliseconds = limit.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", milliseconds.as_str())])
         });
     }
     Database::connect(options).await

@@ -96,7 +96,7 @@ async fn seed(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn generate(settings: Settings, plan: citynet::generate::Plan) -> anyhow::Result<()> {
-    let db = citynet::db::connect(&settings).await?;
+    let db = citynet::db::connect_for_maintenance(&settings).await?;
     citynet::db::migrate(&db).await?;
     citynet::generate::generate(&db, &plan).await?;
     db.close().await?;

@@ -6,7 +6,10 @@
 //! Every request gets the [`Access`] its `Authorization` header grants (a WebSocket may instead
 //! send `{"Authorization": "Bearer …"}` as its `connection_init` payload); mutations check it.
 
+mod connections;
+mod executor;
 mod playground;
+mod websocket;
 
 use std::{net::TcpListener, panic::AssertUnwindSafe};
 
@@ -16,11 +19,7 @@ use actix_web::{
     http::{header, Method, StatusCode},
     middleware, web, App, HttpRequest, HttpResponse, HttpServer,
 };
-use async_graphql::{
-    parser::types::{DocumentOperations, OperationType},
-    BatchRequest, BatchResponse, Data,
-};
-use async_graphql_actix_web::GraphQLSubscription;
+use async_graphql::{parser::types::OperationType, BatchRequest, BatchResponse, Data, Executor};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -29,15 +28,18 @@ use crate::{
     auth::{Access, ApiTokens},
     config::{AllowedOrigins, Limits, Settings},
     db::StatementCounter,
-    schema::{AppSchema, SubscriptionSlots},
+    schema::{AppSchema, SubscriptionLimits, SubscriptionSlots},
 };
+
+pub use executor::LimitedExecutor;
 
 /// What the handlers share.
 struct State {
-    schema: AppSchema,
+    executor: LimitedExecutor,
     limits: Limits,
     playground: bool,
     tokens: ApiTokens,
+    subscription_limits: std::sync::Arc<SubscriptionLimits>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -51,25 +53,30 @@ pub fn server(
     settings: &Settings,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(State {
-        schema,
+        executor: LimitedExecutor::new(schema, settings.limits.request_timeout),
         limits: settings.limits.clone(),
         playground: settings.playground,
         tokens: settings.api_tokens.clone(),
+        subscription_limits: std::sync::Arc::new(SubscriptionLimits::new(
+            settings.limits.max_subscriptions,
+            settings.limits.max_subscriptions_per_ip,
+        )),
     });
     let db = web::Data::new(db);
     let statements = web::Data::new(statements);
-    let body_limit = settings.limits.max_body_bytes;
     let origins = settings.cors_allowed_origins.clone();
     let playground_enabled = settings.playground;
+    let connections = connections::ConnectionLimits::new(settings.limits.max_connections_per_ip);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server = HttpServer::new(move || {
         let app = App::new()
+            .wrap(middleware::from_fn(refuse_connections_over_limit))
             .wrap(cors(&origins))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
             .app_data(state.clone())
             .app_data(db.clone())
             .app_data(statements.clone())
-            .app_data(web::PayloadConfig::new(body_limit))
             .service(
                 web::resource("/graphql")
                     .route(web::post().to(graphql_post))
@@ -85,6 +92,11 @@ pub fn server(
         };
         app.default_service(web::to(not_found))
     })
+    .workers(workers)
+    // actix counts per worker; the total is MAX_CONNECTIONS.
+    .max_connections(settings.limits.max_connections.div_ceil(workers))
+    .client_request_timeout(settings.limits.body_timeout)
+    .on_connect(move |connection, extensions| connections.on_connect(connection, extensions))
     .listen(listener)?
     // The application handles SIGINT/SIGTERM itself (see `app::Shutdown`), from the moment it
     // is built rather than from the server's first poll.
@@ -112,7 +124,7 @@ fn cors(origins: &AllowedOrigins) -> Cors {
 async fn graphql_post(
     state: web::Data<State>,
     req: HttpRequest,
-    body: Result<web::Bytes, actix_web::Error>,
+    payload: web::Payload,
 ) -> HttpResponse {
     if !is_json(&req) {
         return request_error(
@@ -121,26 +133,9 @@ async fn graphql_post(
             "POST /graphql needs `Content-Type: application/json`.",
         );
     }
-    let body = match body {
+    let body = match read_body(payload, &state.limits).await {
         Ok(body) => body,
-        Err(err) => {
-            let status = err.as_response_error().status_code();
-            let (code, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                (
-                    "PAYLOAD_TOO_LARGE",
-                    format!(
-                        "The request body exceeds {} bytes.",
-                        state.limits.max_body_bytes
-                    ),
-                )
-            } else {
-                (
-                    "BAD_REQUEST",
-                    format!("The request body could not be read: {err}"),
-                )
-            };
-            return request_error(status, code, &message);
-        }
+        Err(refusal) => return refusal,
     };
     let request: BatchRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -157,6 +152,58 @@ async fn graphql_post(
     }
     let request = request.data(access(&state, &req));
     execute(&state, &req, request).await
+}
+
+/// The request body, read within `MAX_BODY_BYTES` and `REQUEST_BODY_TIMEOUT_MS`: a client that
+/// sends a few bytes and then nothing holds its connection no longer than that.
+async fn read_body(payload: web::Payload, limits: &Limits) -> Result<web::Bytes, HttpResponse> {
+    let read = payload.to_bytes_limited(limits.max_body_bytes);
+    match tokio::time::timeout(limits.body_timeout, read).await {
+        Ok(Ok(Ok(body))) => Ok(body),
+        Ok(Ok(Err(err))) => Err(request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("The request body could not be read: {err}"),
+        )),
+        Ok(Err(_too_large)) => Err(request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("The request body exceeds {} bytes.", limits.max_body_bytes),
+        )),
+        Err(_) => Err(request_error(
+            StatusCode::REQUEST_TIMEOUT,
+            executor::REQUEST_TIMEOUT,
+            &format!(
+                "The request body did not arrive within {} ms.",
+                limits.body_timeout.as_millis()
+            ),
+        )),
+    }
+}
+
+/// Answers `503 TOO_MANY_CONNECTIONS` on a connection that its client address opened beyond
+/// `MAX_CONNECTIONS_PER_IP`, and closes it.
+async fn refuse_connections_over_limit(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let over_limit = req
+        .conn_data::<connections::OpenConnection>()
+        .is_some_and(|connection| connection.over_limit);
+    if over_limit {
+        let mut response = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TOO_MANY_CONNECTIONS",
+            "This address holds too many open connections; close some and retry.",
+        );
+        response
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// What the request's `Authorization` header grants.
@@ -193,22 +240,22 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
     None
 }
 
-/// Runs a request under the time limit. A panic anywhere below (a bug) becomes a 500 for this
-/// request instead of taking the worker down with the other requests it serves.
-///
-/// Mutations run to completion instead: stopping a document of several mutations half-way
-/// would leave the client unable to tell which of them were written. Each mutation's work is
-/// bounded by the input limits, and the number of mutations by `MAX_ROOT_FIELDS`.
+/// Runs a request, each query operation under the time limit (see [`executor`]). A panic
+/// anywhere below (a bug) becomes a 500 for this request instead of taking the worker down with
+/// the other requests it serves. A single operation stopped by the time limit is answered 503.
 async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
-    let limit = if runs_mutation(&request) {
-        std::time::Duration::MAX
-    } else {
-        state.limits.request_timeout
-    };
-    let run = AssertUnwindSafe(state.schema.execute_batch(request)).catch_unwind();
-    match tokio::time::timeout(limit, run).await {
-        Ok(Ok(response)) => graphql_response(req, response),
-        Ok(Err(_panic)) => {
+    let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
+    match run.await {
+        Ok(BatchResponse::Single(response)) if timed_out(&response) => request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            executor::REQUEST_TIMEOUT,
+            &format!(
+                "The request took longer than {} ms and was stopped.",
+                state.limits.request_timeout.as_millis()
+            ),
+        ),
+        Ok(response) => graphql_response(req, response),
+        Err(_panic) => {
             tracing::error!("a request panicked; answered 500");
             request_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -216,15 +263,17 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
                 "Internal server error",
             )
         }
-        Err(_) => request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "REQUEST_TIMEOUT",
-            &format!(
-                "The request took longer than {} ms and was stopped.",
-                limit.as_millis()
-            ),
-        ),
     }
+}
+
+fn timed_out(response: &async_graphql::Response) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from(executor::REQUEST_TIMEOUT))
+    })
 }
 
 /// `GET /graphql`: a WebSocket upgrade for subscriptions, the playground for a browser,
@@ -247,7 +296,7 @@ async fn graphql_get(
             "BAD_REQUEST",
             "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
         ),
-        Ok(request) => request,
+        Ok(request) => with_operation_name(request, req.query_string()),
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
@@ -270,66 +319,68 @@ async fn graphql_get(
     execute(&state, &req, request.into()).await
 }
 
-/// Starts a GraphQL WebSocket session (async-graphql's actix integration). Credentials come
-/// from the upgrade request's `Authorization` header, or from the `Authorization` entry of the
-/// `connection_init` payload, which browsers (unable to set headers on a WebSocket) use.
+/// The `operationName` URL parameter of GraphQL-over-HTTP (async-graphql's parser reads only
+/// `operation_name`).
+fn with_operation_name(
+    mut request: async_graphql::Request,
+    query_string: &str,
+) -> async_graphql::Request {
+    if request.operation_name.is_none() {
+        if let Ok(params) =
+            web::Query::<std::collections::HashMap<String, String>>::from_query(query_string)
+        {
+            request.operation_name = params.get("operationName").cloned();
+        }
+    }
+    request
+}
+
+/// Starts a GraphQL WebSocket session (see [`websocket`]). Credentials come from the upgrade
+/// request's `Authorization` header, or from the `connection_init` payload, which browsers
+/// (unable to set headers on a WebSocket) use.
 fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some(protocol) = websocket::negotiate(req) else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Offer the graphql-transport-ws WebSocket subprotocol.",
+        );
+    };
     let mut data = Data::default();
     data.insert(access(state, req));
-    data.insert(SubscriptionSlots::default());
-    let tokens = state.tokens.clone();
-    let on_init = move |init: serde_json::Value| async move {
-        let mut data = Data::default();
-        let authorization = ["Authorization", "authorization"]
-            .iter()
-            .find_map(|key| init.get(key).and_then(|value| value.as_str()));
-        if let Some(authorization) = authorization {
-            data.insert(tokens.access(Some(authorization)));
-        }
-        Ok(data)
+    data.insert(SubscriptionSlots::new(
+        state.subscription_limits.clone(),
+        client_ip(req),
+    ));
+    let settings = websocket::SocketSettings {
+        executor: state.executor.clone(),
+        tokens: state.tokens.clone(),
+        max_message_bytes: state.limits.ws_max_message_bytes,
+        init_timeout: state.limits.ws_init_timeout,
     };
-    match GraphQLSubscription::new(state.schema.clone())
-        .with_data(data)
-        .on_connection_init(on_init)
-        .start(req, payload)
-    {
+    match websocket::start(settings, req, payload, protocol, data) {
         Ok(response) => response,
         Err(err) => request_error(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
-            &format!(
-                "The WebSocket handshake failed ({err}); use the graphql-transport-ws protocol."
-            ),
+            &format!("The WebSocket handshake failed: {err}"),
         ),
     }
+}
+
+/// The client's address (the peer of the TCP connection).
+fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |addr| addr.ip())
 }
 
 fn is_websocket_upgrade(req: &HttpRequest) -> bool {
     header_contains(req, header::UPGRADE, "websocket")
 }
 
-/// The type of the operation `request` runs, or `None` when the document does not parse or
-/// names no operation it holds (execution then reports the error).
-fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, &request.operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op),
-        // A lone named operation runs even without `operationName`.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.iter().next().map(|(_, op)| op)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.map(|op| op.node.ty)
-}
-
 /// False when the operation to run is a mutation or subscription.
 fn is_query_only(request: &async_graphql::Request) -> bool {
-    operation_type(request).is_none_or(|ty| ty == OperationType::Query)
+    executor::operation_type(request).is_none_or(|ty| ty == OperationType::Query)
 }
 
 /// The operations of a single or batched request.
@@ -338,15 +389,6 @@ fn operations(request: &BatchRequest) -> Vec<&async_graphql::Request> {
         BatchRequest::Single(single) => vec![single],
         BatchRequest::Batch(batch) => batch.iter().collect(),
     }
-}
-
-/// True when some operation of the batch is a mutation. Only documents that mention the word
-/// are parsed here, so queries (the hot path) are not parsed twice.
-fn runs_mutation(request: &BatchRequest) -> bool {
-    let operations = operations(request);
-    operations.into_iter().any(|op| {
-        op.query.contains("mutation") && operation_type(op) == Some(OperationType::Mutation)
-    })
 }
 
 /// Serialises a GraphQL response. Clients that ask for `application/graphql-response+json`

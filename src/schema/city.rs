@@ -188,7 +188,9 @@ impl City {
         pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, spec, args, City).await
     }
     /// Places that share at least one network with this one, most shared networks first.
-    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "pagination::list_cost(first, last, child_complexity).saturating_add(graph::PARTNERS_COST)"
+    )]
     async fn partners(
         &self,
         ctx: &Context<'_>,

@@ -14,9 +14,16 @@ use crate::{
     loaders::page::{ListSpec, Sort, SortType, T},
 };
 
-/// How deep `and`/`or`/`not` may nest, and how many items a list in a filter may hold.
+/// How deep `and`/`or`/`not` may nest, how many items a list in a filter may hold, and how long
+/// a text in a filter may be.
 const MAX_FILTER_DEPTH: usize = 5;
 const MAX_FILTER_LIST: usize = 100;
+const MAX_FILTER_TEXT: usize = 200;
+/// What one filter may hold in all, however it is composed (a variable may be used many times
+/// inside it): filter objects, and values in their lists. Every value becomes a bound SQL
+/// parameter, and SQLite takes at most 32 766 per statement.
+const MAX_FILTER_TERMS: usize = 200;
+const MAX_FILTER_VALUES: usize = 1_000;
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OrderDirection {
@@ -33,10 +40,11 @@ pub struct Spec<F, O> {
 }
 
 impl<F: Filter, O: Ordering> Spec<F, O> {
-    /// Checks the inputs (nesting depth, list sizes) and pairs them.
+    /// Checks the inputs (nesting depth, list sizes, text lengths, the size of the whole) and
+    /// pairs them.
     pub fn new(filter: Option<F>, order: Option<O>) -> AppResult<Self> {
         if let Some(filter) = &filter {
-            filter.validate(0)?;
+            filter.validate(0, &mut FilterSize::default())?;
         }
         Ok(Self { filter, order })
     }
@@ -55,8 +63,47 @@ impl<F: Filter, O: Ordering> ListSpec for Spec<F, O> {
 pub trait Filter: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync + 'static {
     /// The condition over the listed table (alias `t`).
     fn condition(&self) -> Condition;
-    /// Rejects filters nested deeper than allowed or with oversized lists.
-    fn validate(&self, depth: usize) -> AppResult<()>;
+    /// Rejects filters nested deeper than allowed, with oversized lists or texts, or larger in
+    /// all than allowed; `size` accumulates over the whole filter.
+    fn validate(&self, depth: usize, size: &mut FilterSize) -> AppResult<()>;
+}
+
+/// The size of a filter so far, as its validation walks it.
+#[derive(Default)]
+pub struct FilterSize {
+    terms: usize,
+    values: usize,
+}
+
+impl FilterSize {
+    /// Counts one filter object with its own lists and texts; fails as soon as anything is over
+    /// its limit, so that a huge filter is not walked to its end.
+    fn add(&mut self, lists: &[usize], texts: &[Option<&String>]) -> AppResult<()> {
+        if let Some(text) = texts
+            .iter()
+            .flatten()
+            .find(|text| text.chars().count() > MAX_FILTER_TEXT)
+        {
+            return Err(AppError::BadUserInput(format!(
+                "A text in a filter may have at most {MAX_FILTER_TEXT} characters; one has {}.",
+                text.chars().count()
+            )));
+        }
+        if lists.iter().any(|&length| length > MAX_FILTER_LIST) {
+            return Err(AppError::BadUserInput(format!(
+                "A list in a filter may hold at most {MAX_FILTER_LIST} items."
+            )));
+        }
+        self.terms += 1;
+        self.values += lists.iter().sum::<usize>() + texts.iter().flatten().count();
+        if self.terms > MAX_FILTER_TERMS || self.values > MAX_FILTER_VALUES {
+            return Err(AppError::BadUserInput(format!(
+                "A filter may hold at most {MAX_FILTER_TERMS} filter objects and \
+                 {MAX_FILTER_VALUES} values in all (variables counted at every use)."
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// An ordering input.
@@ -66,7 +113,7 @@ pub trait Ordering: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync
 
 /// Implements `Filter` for an input with `and`/`or`/`not`, given its own conditions.
 macro_rules! composable_filter {
-    ($filter:ident, $own:ident, $lists:ident) => {
+    ($filter:ident, $own:ident, $lists:ident, $texts:ident) => {
         impl Filter for $filter {
             fn condition(&self) -> Condition {
                 let mut all = $own(self);
@@ -85,26 +132,19 @@ macro_rules! composable_filter {
                 all
             }
 
-            fn validate(&self, depth: usize) -> AppResult<()> {
+            fn validate(&self, depth: usize, size: &mut FilterSize) -> AppResult<()> {
                 if depth >= MAX_FILTER_DEPTH {
                     return Err(AppError::BadUserInput(format!(
                         "Filters may nest `and`/`or`/`not` at most {MAX_FILTER_DEPTH} deep."
                     )));
                 }
+                let mut lists = $lists(self);
+                lists.push(self.and.as_ref().map_or(0, Vec::len));
+                lists.push(self.or.as_ref().map_or(0, Vec::len));
+                size.add(&lists, &$texts(self))?;
                 let nested = self.and.iter().flatten().chain(self.or.iter().flatten());
                 for filter in nested.chain(self.not.as_deref()) {
-                    filter.validate(depth + 1)?;
-                }
-                let lengths = $lists(self).into_iter().chain([
-                    self.and.as_ref().map_or(0, Vec::len),
-                    self.or.as_ref().map_or(0, Vec::len),
-                ]);
-                for length in lengths {
-                    if length > MAX_FILTER_LIST {
-                        return Err(AppError::BadUserInput(format!(
-                            "A list in a filter may hold at most {MAX_FILTER_LIST} items."
-                        )));
-                    }
+                    filter.validate(depth + 1, size)?;
                 }
                 Ok(())
             }
@@ -116,13 +156,20 @@ fn col(column: impl IdenStatic) -> Expr {
     Expr::col((Alias::new(T), Alias::new(column.as_str())))
 }
 
-/// `t.<folded column> LIKE '%text%'`, with the text folded like the column and `%`/`_` escaped.
+/// `t.<folded column> LIKE '%text%'`, with the text folded like the column.
 fn folded_contains(column: impl IdenStatic, text: &str) -> Condition {
-    let escaped = entity::fold(text)
+    Condition::all()
+        .add(col(column).like(LikeExpr::new(contains_pattern(&entity::fold(text))).escape('\\')))
+}
+
+/// The `LIKE` pattern (escape character `\`) matching any text that contains `text` as it is:
+/// `%`, `_` and `\` stand for themselves.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Condition::all().add(col(column).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')))
+    format!("%{escaped}%")
 }
 
 /// `t.id IN (SELECT <select> FROM … WHERE …)`.
@@ -226,7 +273,11 @@ fn city_lists(f: &CityFilter) -> Vec<usize> {
     vec![f.country_codes.as_ref().map_or(0, Vec::len)]
 }
 
-composable_filter!(CityFilter, city_conditions, city_lists);
+fn city_texts(f: &CityFilter) -> Vec<Option<&String>> {
+    vec![f.name_contains.as_ref(), f.member_of.as_ref()]
+}
+
+composable_filter!(CityFilter, city_conditions, city_lists, city_texts);
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CityOrderField {
@@ -297,10 +348,8 @@ fn network_conditions(f: &NetworkFilter) -> Condition {
     use network::Column as C;
     let mut all = Condition::all();
     if let Some(text) = &f.name_contains {
-        let acronym = Func::lower(col(C::Acronym)).like(LikeExpr::new(format!(
-            "%{}%",
-            entity::fold(text).replace(['%', '_', '\\'], "")
-        )));
+        let acronym = Func::lower(col(C::Acronym))
+            .like(LikeExpr::new(contains_pattern(&entity::fold(text))).escape('\\'));
         all = all.add(
             Condition::any()
                 .add(folded_contains(C::NameFolded, text))
@@ -339,7 +388,16 @@ fn network_lists(f: &NetworkFilter) -> Vec<usize> {
     vec![f.topics.as_ref().map_or(0, Vec::len)]
 }
 
-composable_filter!(NetworkFilter, network_conditions, network_lists);
+fn network_texts(f: &NetworkFilter) -> Vec<Option<&String>> {
+    vec![f.name_contains.as_ref(), f.has_member.as_ref()]
+}
+
+composable_filter!(
+    NetworkFilter,
+    network_conditions,
+    network_lists,
+    network_texts
+);
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NetworkOrderField {
@@ -448,7 +506,11 @@ fn event_lists(f: &EventFilter) -> Vec<usize> {
     vec![f.kinds.as_ref().map_or(0, Vec::len)]
 }
 
-composable_filter!(EventFilter, event_conditions, event_lists);
+fn event_texts(f: &EventFilter) -> Vec<Option<&String>> {
+    vec![f.network.as_ref(), f.host.as_ref(), f.participant.as_ref()]
+}
+
+composable_filter!(EventFilter, event_conditions, event_lists, event_texts);
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventOrderField {
@@ -522,7 +584,16 @@ fn membership_lists(f: &MembershipFilter) -> Vec<usize> {
     vec![f.roles.as_ref().map_or(0, Vec::len)]
 }
 
-composable_filter!(MembershipFilter, membership_conditions, membership_lists);
+fn membership_texts(_: &MembershipFilter) -> Vec<Option<&String>> {
+    Vec::new()
+}
+
+composable_filter!(
+    MembershipFilter,
+    membership_conditions,
+    membership_lists,
+    membership_texts
+);
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MembershipOrderField {

@@ -1,7 +1,9 @@
 //! Abuse limits, enforced before anything runs: query length and nesting (before parsing),
-//! variables size, aliases and root fields (after parsing), depth and complexity (async-graphql's
-//! validation, configured in `build`). Every error this module sees gets a stable
-//! `extensions.code`.
+//! variables size, aliases, root fields and the expanded size of an operation (after parsing,
+//! before any validation rule walks it), depth and complexity (async-graphql's validation,
+//! configured in `build`). Every error this module sees gets a stable `extensions.code`.
+
+mod expansion;
 
 use std::sync::Arc;
 
@@ -233,6 +235,7 @@ impl Extension for LimitsExtension {
                 ),
             ));
         }
+        check_expansion(&document, variables, &self.0)?;
         let roots = root_fields(&document);
         if !self.1
             && roots
@@ -280,6 +283,38 @@ impl Extension for LimitsExtension {
                 .collect()
         })
     }
+}
+
+/// Refuses an operation whose fragments expand to more fields, or whose arguments (variables
+/// substituted at every use) to more bytes, than allowed. Runs before validation: every
+/// validation rule and the executor walk the expanded operation.
+fn check_expansion(
+    document: &ExecutableDocument,
+    variables: &Variables,
+    limits: &Limits,
+) -> ServerResult<()> {
+    let expanded = expansion::largest_operation(document, variables);
+    if expanded.fields > limits.max_fields as u64 {
+        return Err(coded_error(
+            "QUERY_TOO_COMPLEX",
+            format!(
+                "The operation selects {} fields once its fragments are spread; at most {} are \
+                 allowed.",
+                expanded.fields, limits.max_fields
+            ),
+        ));
+    }
+    if expanded.argument_bytes > limits.max_variables_bytes as u64 {
+        return Err(coded_error(
+            "BAD_USER_INPUT",
+            format!(
+                "The operation's arguments take {} bytes once variables are substituted at each \
+                 use; at most {} are allowed.",
+                expanded.argument_bytes, limits.max_variables_bytes
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn too_deep(max_depth: usize) -> ServerError {

@@ -36,7 +36,7 @@ pub use membership::Membership;
 pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
-pub use subscription::{Subscription, SubscriptionSlots};
+pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
 
 /// The query root: each domain contributes its own fields.
 #[derive(MergedObject, Default)]
@@ -73,7 +73,8 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .data(Changes::default())
         .data(db);
     if !settings.introspection {
-        builder = builder.disable_introspection();
+        // "Did you mean …?" in validation errors would tell the schema that introspection hides.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }

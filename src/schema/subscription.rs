@@ -2,13 +2,19 @@
 //!
 //! Each subscription may be narrowed to one network or one place. A change arrives only after
 //! the write that made it has committed; it carries the record as committed (null for a
-//! delete) and the ids it concerns. A subscriber that falls more than 1 024 commits behind
-//! receives a `SUBSCRIPTION_LAGGED` error and the subscription ends: re-read, then subscribe
-//! again. A WebSocket connection holds at most 100 subscriptions (`TOO_MANY_SUBSCRIPTIONS`).
+//! delete) and the ids it concerns. A subscriber that falls more than 1 024 commits behind, or
+//! is handed more than 1 024 changes by one commit, receives a `SUBSCRIPTION_LAGGED` error and
+//! the subscription ends: re-read, then subscribe again. A WebSocket connection holds at most
+//! 100 subscriptions, a client address and the server as many as their settings allow
+//! (`TOO_MANY_SUBSCRIPTIONS`).
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc,
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
 };
 
 use async_graphql::{
@@ -176,10 +182,86 @@ impl Subscription {
 /// How many subscriptions one WebSocket connection may hold at once.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 100;
 
-/// The subscriptions a WebSocket connection holds, counted across them; the HTTP layer attaches
-/// one to every connection.
-#[derive(Clone, Default)]
-pub struct SubscriptionSlots(Arc<AtomicUsize>);
+/// The subscriptions the whole server holds, in all and per client address
+/// (`MAX_SUBSCRIPTIONS`, `MAX_SUBSCRIPTIONS_PER_IP`): every write is delivered to each of them.
+pub struct SubscriptionLimits {
+    max_total: usize,
+    max_per_client: usize,
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    total: usize,
+    per_client: HashMap<IpAddr, usize>,
+}
+
+impl SubscriptionLimits {
+    pub fn new(max_total: usize, max_per_client: usize) -> Self {
+        Self {
+            max_total,
+            max_per_client,
+            held: Mutex::default(),
+        }
+    }
+
+    /// Takes a place for one subscription of `client`, or says which limit is reached.
+    fn take(&self, client: IpAddr) -> std::result::Result<(), String> {
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let of_client = held.per_client.get(&client).copied().unwrap_or(0);
+        if held.total >= self.max_total {
+            return Err(format!(
+                "The server holds its limit of {} subscriptions; try again later.",
+                self.max_total
+            ));
+        }
+        if of_client >= self.max_per_client {
+            return Err(format!(
+                "One client address may hold at most {} subscriptions; complete one first.",
+                self.max_per_client
+            ));
+        }
+        held.total += 1;
+        held.per_client.insert(client, of_client + 1);
+        Ok(())
+    }
+
+    fn give_back(&self, client: IpAddr) {
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        held.total = held.total.saturating_sub(1);
+        if let Some(count) = held.per_client.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                held.per_client.remove(&client);
+            }
+        }
+    }
+}
+
+/// The subscriptions a WebSocket connection holds, counted across them and against the server's
+/// [`SubscriptionLimits`]; the HTTP layer attaches one to every connection.
+#[derive(Clone)]
+pub struct SubscriptionSlots {
+    connection: Arc<AtomicUsize>,
+    server: Arc<SubscriptionLimits>,
+    client: IpAddr,
+}
+
+impl SubscriptionSlots {
+    pub fn new(server: Arc<SubscriptionLimits>, client: IpAddr) -> Self {
+        Self {
+            connection: Arc::default(),
+            server,
+            client,
+        }
+    }
+}
 
 /// One taken slot, given back when its subscription's stream is dropped.
 struct Slot(Option<SubscriptionSlots>);
@@ -189,29 +271,40 @@ impl Slot {
         let Some(slots) = ctx.data_opt::<SubscriptionSlots>() else {
             return Ok(Self(None));
         };
-        let taken = slots.0.fetch_add(1, Ordering::AcqRel);
-        let slot = Self(Some(slots.clone()));
-        if taken >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
-            return Err(async_graphql::Error::new(format!(
+        let too_many = |message: String| {
+            async_graphql::Error::new(message)
+                .extend_with(|_, ext| ext.set("code", "TOO_MANY_SUBSCRIPTIONS"))
+        };
+        if slots.connection.fetch_add(1, Ordering::AcqRel) >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
+            slots.connection.fetch_sub(1, Ordering::AcqRel);
+            return Err(too_many(format!(
                 "A connection may hold at most {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions; \
                  complete one first."
-            ))
-            .extend_with(|_, ext| ext.set("code", "TOO_MANY_SUBSCRIPTIONS")));
+            )));
         }
-        Ok(slot)
+        if let Err(message) = slots.server.take(slots.client) {
+            slots.connection.fetch_sub(1, Ordering::AcqRel);
+            return Err(too_many(message));
+        }
+        Ok(Self(Some(slots.clone())))
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Some(slots) = &self.0 {
-            slots.0.fetch_sub(1, Ordering::AcqRel);
+            slots.connection.fetch_sub(1, Ordering::AcqRel);
+            slots.server.give_back(slots.client);
         }
     }
 }
 
 /// The stream of every change from now on that `pick` turns into an item. After a lag, one
 /// `SUBSCRIPTION_LAGGED` error and the end of the stream.
+///
+/// Lag is counted in changes, not commits: a commit that holds more changes for this
+/// subscription than [`changes::BACKLOG`] (a cascading delete of a hub) ends it the same way,
+/// instead of queueing tens of thousands of items for every subscriber.
 fn select<T: Send + 'static>(
     ctx: &Context<'_>,
     pick: impl Fn(&Change) -> Option<T> + Send + 'static,
@@ -219,12 +312,35 @@ fn select<T: Send + 'static>(
     let slot = Slot::take(ctx)?;
     let receiver = ctx.data::<Changes>()?.subscribe();
     let commits = stream::unfold(Some((receiver, slot)), next_commit);
-    Ok(commits.flat_map(move |commit| {
-        let items: Vec<Result<T>> = match commit {
-            Ok(commit) => commit.iter().filter_map(&pick).map(Ok).collect(),
-            Err(error) => vec![Err(error)],
-        };
-        stream::iter(items)
+    let items = commits.map(move |commit| match commit {
+        Ok(commit) => {
+            let items: Vec<T> = commit
+                .iter()
+                .filter_map(&pick)
+                .take(changes::BACKLOG + 1)
+                .collect();
+            if items.len() > changes::BACKLOG {
+                Err(lagged(format!(
+                    "one commit held more than {} changes for it",
+                    changes::BACKLOG
+                )))
+            } else {
+                Ok(items)
+            }
+        }
+        Err(error) => Err(error),
+    });
+    // Everything up to and including the first error.
+    let items = items.scan(false, |ended, batch| {
+        if *ended {
+            return futures_util::future::ready(None);
+        }
+        *ended = batch.is_err();
+        futures_util::future::ready(Some(batch))
+    });
+    Ok(items.flat_map(|batch| match batch {
+        Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
+        Err(error) => stream::iter(vec![Err(error)]),
     }))
 }
 
@@ -234,16 +350,19 @@ async fn next_commit(listener: Option<Listener>) -> Option<(Result<Commit>, Opti
     let (mut receiver, slot) = listener?;
     match receiver.recv().await {
         Ok(commit) => Some((Ok(commit), Some((receiver, slot)))),
-        Err(RecvError::Lagged(missed)) => {
-            let error = async_graphql::Error::new(format!(
-                "This subscription fell {missed} commits behind and was ended; re-read the data \
-                 and subscribe again."
-            ))
-            .extend_with(|_, ext| ext.set("code", "SUBSCRIPTION_LAGGED"));
-            Some((Err(error), None))
-        }
+        Err(RecvError::Lagged(missed)) => Some((
+            Err(lagged(format!("it fell {missed} commits behind"))),
+            None,
+        )),
         Err(RecvError::Closed) => None,
     }
+}
+
+fn lagged(why: String) -> async_graphql::Error {
+    async_graphql::Error::new(format!(
+        "This subscription was ended: {why}. Re-read the data and subscribe again."
+    ))
+    .extend_with(|_, ext| ext.set("code", "SUBSCRIPTION_LAGGED"))
 }
 
 fn optional_row(argument: &str, id: Option<ID>, expected: NodeType) -> Result<Option<i32>> {

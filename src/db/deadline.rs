@@ -1,0 +1,81 @@
+//! A time limit on every SQL statement, so that no statement outlives the request that started
+//! it (`REQUEST_TIMEOUT_MS`).
+//!
+//! Dropping a request does not stop its SQL: DataLoader batches run in tasks of their own, and a
+//! statement already inside the database runs to its end. So the database stops it:
+//!
+//! - PostgreSQL: `statement_timeout`, set on every connection.
+//! - SQLite: a progress handler, called every [`CHECK_EVERY_OPS`] virtual-machine instructions
+//!   of a running statement, interrupts a statement that has run longer than the limit
+//!   (`SQLITE_INTERRUPT`, which sqlx reports as an error). The handler tells one run of a
+//!   statement from the next by the statement's address and its run counter
+//!   (`SQLITE_STMTSTATUS_RUN`), both read without touching the connection.
+
+use std::{ptr::NonNull, time::Duration};
+
+use libsqlite3_sys as ffi;
+use sea_orm::sqlx::{sqlite::SqliteConnection, Error};
+use tokio::time::Instant;
+
+/// How many SQLite virtual-machine instructions run between two checks of the clock (about a
+/// millisecond of work).
+const CHECK_EVERY_OPS: i32 = 20_000;
+
+/// Installs the statement deadline on a fresh SQLite connection (sqlx's `after_connect`).
+pub async fn install_on_sqlite(
+    connection: &mut SqliteConnection,
+    limit: Duration,
+) -> Result<(), Error> {
+    let mut handle = connection.lock_handle().await?;
+    let database = Database(handle.as_raw_handle());
+    let mut current: Option<(Run, Instant)> = None;
+    handle.set_progress_handler(CHECK_EVERY_OPS, move || {
+        // SAFETY: the handler runs on the connection's own thread, inside a step of one of its
+        // statements; `running_statement` only reads statement status.
+        let Some(run) = (unsafe { database.running_statement() }) else {
+            return true;
+        };
+        match current {
+            Some((known, started)) if known == run => started.elapsed() < limit,
+            _ => {
+                current = Some((run, Instant::now()));
+                true
+            }
+        }
+    });
+    Ok(())
+}
+
+/// One execution of one prepared statement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Run {
+    statement: usize,
+    count: i32,
+}
+
+/// The connection's handle, moved into its own progress handler.
+struct Database(NonNull<ffi::sqlite3>);
+
+// SAFETY: the handle is used only by the progress handler, which SQLite calls on the thread that
+// is stepping a statement of this very connection.
+unsafe impl Send for Database {}
+
+impl Database {
+    /// The statement being stepped, if any.
+    ///
+    /// # Safety
+    /// Call only from the connection's progress handler.
+    unsafe fn running_statement(&self) -> Option<Run> {
+        let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
+        while !statement.is_null() {
+            if ffi::sqlite3_stmt_busy(statement) != 0 {
+                return Some(Run {
+                    statement: statement as usize,
+                    count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
+                });
+            }
+            statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);
+        }
+        None
+    }
+}

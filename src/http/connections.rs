@@ -1,0 +1,80 @@
+//! Open client connections, counted in all and per client address (`MAX_CONNECTIONS`,
+//! `MAX_CONNECTIONS_PER_IP`), so that one client cannot hold every descriptor of the process.
+//!
+//! actix's own `max_connections` (per worker) stops accepting once the total is reached: further
+//! clients wait in the kernel's backlog, holding no descriptor of ours. The count per address is
+//! taken when a connection is accepted; a connection over its address's share is answered
+//! `503 TOO_MANY_CONNECTIONS` on its first request and closed. Slow clients cannot hold one
+//! forever: actix drops a connection whose request head is not complete within
+//! `REQUEST_BODY_TIMEOUT_MS`, and the handlers time out body reads.
+
+use std::{
+    any::Any,
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, Mutex},
+};
+
+use actix_web::dev::Extensions;
+
+#[derive(Debug)]
+pub struct ConnectionLimits {
+    per_ip: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One open connection, kept in actix's connection data; dropped when the connection closes.
+pub struct OpenConnection {
+    limits: Arc<ConnectionLimits>,
+    ip: IpAddr,
+    /// The address held more than its share when this connection was accepted.
+    pub over_limit: bool,
+}
+
+impl ConnectionLimits {
+    pub fn new(per_ip: usize) -> Arc<Self> {
+        Arc::new(Self {
+            per_ip,
+            open: Mutex::default(),
+        })
+    }
+
+    /// For `HttpServer::on_connect`: counts the connection and records it in `extensions`.
+    pub fn on_connect(self: &Arc<Self>, connection: &dyn Any, extensions: &mut Extensions) {
+        let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+            return;
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            return;
+        };
+        let ip = peer.ip();
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        *count += 1;
+        let over_limit = *count > self.per_ip;
+        extensions.insert(OpenConnection {
+            limits: self.clone(),
+            ip,
+            over_limit,
+        });
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        let mut open = self
+            .limits
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}

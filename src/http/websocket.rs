@@ -1,0 +1,225 @@
+//! GraphQL over WebSocket on `GET /graphql`: `graphql-transport-ws` (and the older
+//! `graphql-ws` of subscriptions-transport-ws), executed by async-graphql's protocol machine
+//! over a socket whose every resource is bounded:
+//!
+//! - a message (all its frames) larger than `WS_MAX_MESSAGE_BYTES` closes the socket with 1009;
+//! - a socket that sends no `connection_init` within `WS_INIT_TIMEOUT_MS` is closed with 4408;
+//! - a peer that answers no ping for [`PEER_TIMEOUT`] is dropped;
+//! - messages are handed on one at a time (a peer that sends faster than the server answers
+//!   waits in TCP, not in memory);
+//! - queries run under the time limit and a few at a time, subscriptions count against the
+//!   connection's, the address's and the server's limits (see [`super::executor`] and
+//!   `schema::subscription`).
+//!
+//! A client's close frame is echoed; close reasons are cut to fit a control frame (125 bytes).
+
+use std::{
+    str::FromStr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use actix_web::{
+    http::header::{self, HeaderValue},
+    web, HttpRequest, HttpResponse,
+};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use async_graphql::{
+    http::{WebSocket, WebSocketProtocols, WsMessage},
+    Data,
+};
+use futures_util::StreamExt;
+
+use super::executor::{LimitedExecutor, QueriesInFlight};
+use crate::auth::ApiTokens;
+
+/// How often the server pings an idle peer, and how long it waits for any sign of life.
+const PING_INTERVAL: Duration = Duration::from_secs(5);
+const PEER_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The longest close reason a control frame can carry next to its two-byte code.
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
+/// What one WebSocket session needs.
+pub struct SocketSettings {
+    pub executor: LimitedExecutor,
+    pub tokens: ApiTokens,
+    pub max_message_bytes: usize,
+    pub init_timeout: Duration,
+}
+
+/// The subprotocol the client offers that we speak (`graphql-transport-ws` first).
+pub fn negotiate(req: &HttpRequest) -> Option<WebSocketProtocols> {
+    let offered = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?;
+    let offered: Vec<WebSocketProtocols> = offered
+        .split(',')
+        .filter_map(|name| WebSocketProtocols::from_str(name.trim()).ok())
+        .collect();
+    [
+        WebSocketProtocols::GraphQLWS,
+        WebSocketProtocols::SubscriptionsTransportWS,
+    ]
+    .into_iter()
+    .find(|protocol| offered.contains(protocol))
+}
+
+/// Completes the handshake and starts the session in the background. `data` is what every
+/// operation of the connection sees (access, subscription slots); the `connection_init` payload
+/// may add credentials.
+pub fn start(
+    settings: SocketSettings,
+    req: &HttpRequest,
+    payload: web::Payload,
+    protocol: WebSocketProtocols,
+    mut data: Data,
+) -> actix_web::Result<HttpResponse> {
+    let (mut response, session, messages) = actix_ws::handle(req, payload)?;
+    response.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        HeaderValue::from_static(protocol.sec_websocket_protocol()),
+    );
+    let messages = messages
+        .max_frame_size(settings.max_message_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(settings.max_message_bytes);
+    data.insert(QueriesInFlight::default());
+    actix_web::rt::spawn(run(settings, session, messages, protocol, data));
+    Ok(response)
+}
+
+/// The session: client messages into async-graphql's protocol machine, its answers out, until
+/// either side closes or a limit is hit.
+async fn run(
+    settings: SocketSettings,
+    mut session: Session,
+    mut messages: actix_ws::AggregatedMessageStream,
+    protocol: WebSocketProtocols,
+    data: Data,
+) {
+    let initialised = Arc::new(AtomicBool::new(false));
+    let on_init = {
+        let initialised = initialised.clone();
+        let tokens = settings.tokens.clone();
+        move |payload: serde_json::Value| async move {
+            initialised.store(true, Ordering::Release);
+            Ok(init_data(&tokens, &payload))
+        }
+    };
+    // One message at a time: the client is read again only once the protocol machine has taken
+    // the last message.
+    let (to_machine, from_client) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let from_client = futures_util::stream::unfold(from_client, |mut receiver| async move {
+        receiver.recv().await.map(|message| (message, receiver))
+    });
+    let mut machine = WebSocket::new(settings.executor.clone(), Box::pin(from_client), protocol)
+        .connection_data(data)
+        .on_connection_init(on_init);
+    let mut pending: Option<Vec<u8>> = None;
+    let init_deadline = tokio::time::sleep(settings.init_timeout);
+    tokio::pin!(init_deadline);
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    let mut last_heard = tokio::time::Instant::now();
+
+    let close = loop {
+        tokio::select! {
+            message = messages.next(), if pending.is_none() => {
+                last_heard = tokio::time::Instant::now();
+                match message {
+                    Some(Ok(AggregatedMessage::Text(text))) => pending = Some(text.as_bytes().to_vec()),
+                    Some(Ok(AggregatedMessage::Binary(bytes))) => pending = Some(bytes.to_vec()),
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    // Echo the client's close, as RFC 6455 asks.
+                    Some(Ok(AggregatedMessage::Close(reason))) => break reason,
+                    Some(Err(ProtocolError::Overflow)) => break Some(reason(
+                        CloseCode::Size,
+                        &format!("Messages are limited to {} bytes.", settings.max_message_bytes),
+                    )),
+                    Some(Err(_)) => break Some(reason(CloseCode::Protocol, "Invalid WebSocket frame.")),
+                    None => return,
+                }
+            }
+            permit = to_machine.reserve(), if pending.is_some() => match (permit, pending.take()) {
+                (Ok(permit), Some(message)) => permit.send(message),
+                _ => break None,
+            },
+            answer = machine.next() => match answer {
+                Some(WsMessage::Text(text)) => {
+                    if session.text(text).await.is_err() {
+                        return;
+                    }
+                }
+                Some(WsMessage::Close(code, message)) => break Some(reason(CloseCode::from(code), &message)),
+                None => break Some(reason(CloseCode::Normal, "")),
+            },
+            () = &mut init_deadline, if !initialised.load(Ordering::Acquire) => {
+                break Some(reason(CloseCode::Other(4408), "Connection initialisation timeout"));
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > PEER_TIMEOUT {
+                    break None;
+                }
+                if session.ping(b"").await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = session.close(close).await;
+}
+
+/// The credentials of a `connection_init` payload: `{"Authorization": "Bearer …"}`, or the same
+/// inside `{"headers": {…}}` (a common client convention); browsers cannot set headers on a
+/// WebSocket.
+fn init_data(tokens: &ApiTokens, payload: &serde_json::Value) -> Data {
+    let mut data = Data::default();
+    let authorization = [payload, &payload["headers"]]
+        .into_iter()
+        .find_map(|object| {
+            ["Authorization", "authorization"]
+                .iter()
+                .find_map(|key| object.get(key).and_then(|value| value.as_str()))
+        });
+    if let Some(authorization) = authorization {
+        data.insert(tokens.access(Some(authorization)));
+    }
+    data
+}
+
+/// A close reason cut to fit a control frame (at a character boundary).
+fn reason(code: CloseCode, description: &str) -> CloseReason {
+    let mut end = description.len().min(MAX_CLOSE_REASON_BYTES);
+    while !description.is_char_boundary(end) {
+        end -= 1;
+    }
+    CloseReason {
+        code,
+        description: (end > 0).then(|| description[..end].to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(200);
+        let cut = reason(CloseCode::Protocol, &long);
+        let description = cut.description.unwrap();
+        assert!(description.len() <= MAX_CLOSE_REASON_BYTES);
+        assert!(description.chars().all(|c| c == 'é'));
+        assert_eq!(reason(CloseCode::Normal, "").description, None);
+    }
+}

@@ -121,7 +121,7 @@ impl Default for Limits {
             ws_init_timeout: Duration::from_secs(3),
             max_subscriptions: 10_000,
             max_subscriptions_per_ip: 500,
-            rate_limit_points: 5_000,
+            rate_limit_points: 50_000,
             rate_limit_window: Duration::from_secs(3_600),
         }
     }

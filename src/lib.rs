@@ -10,6 +10,7 @@
 //! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
 //! - [`path`] → `entity`, loaders: the shortest chain of shared networks between two places.
+//! - [`rate_limit`]: points per window per client, charged each operation's cost.
 //! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
 //! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.
@@ -24,6 +25,7 @@ pub mod generate;
 pub mod http;
 pub mod loaders;
 pub mod path;
+pub mod rate_limit;
 pub mod schema;
 pub mod search;
 pub mod seed;

@@ -28,6 +28,7 @@ use crate::{
     auth::{Access, ApiTokens},
     config::{AllowedOrigins, Limits, Settings},
     db::StatementCounter,
+    rate_limit::{self, ChargeSlot},
     schema::{AppSchema, SubscriptionLimits, SubscriptionSlots},
 };
 
@@ -240,21 +241,44 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
     None
 }
 
-/// Runs a request, each query operation under the time limit (see [`executor`]). A panic
-/// anywhere below (a bug) becomes a 500 for this request instead of taking the worker down with
-/// the other requests it serves. A single operation stopped by the time limit is answered 503.
+/// Runs a request, each query operation under the time limit (see [`executor`]) and charged to
+/// its client's rate limit. A panic anywhere below (a bug) becomes a 500 for this request
+/// instead of taking the worker down with the other requests it serves. A single operation
+/// stopped by the time limit is answered 503; a request whose every operation the rate limit
+/// refused, 429 with `Retry-After`.
 async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
+    let charge = ChargeSlot::default();
+    let request = request
+        .data(rate_limit_client(state, req))
+        .data(charge.clone());
     let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
-    match run.await {
-        Ok(BatchResponse::Single(response)) if timed_out(&response) => request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            executor::REQUEST_TIMEOUT,
-            &format!(
-                "The request took longer than {} ms and was stopped.",
-                state.limits.request_timeout.as_millis()
-            ),
-        ),
-        Ok(response) => graphql_response(req, response),
+    let mut response = match run.await {
+        Ok(BatchResponse::Single(response)) if has_code(&response, executor::REQUEST_TIMEOUT) => {
+            request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                executor::REQUEST_TIMEOUT,
+                &format!(
+                    "The request took longer than {} ms and was stopped.",
+                    state.limits.request_timeout.as_millis()
+                ),
+            )
+        }
+        Ok(response) => {
+            let rate_limited = match &response {
+                BatchResponse::Single(single) => has_code(single, "RATE_LIMITED"),
+                BatchResponse::Batch(batch) => {
+                    batch.iter().all(|single| has_code(single, "RATE_LIMITED"))
+                }
+            };
+            let mut http = graphql_response(req, response);
+            if rate_limited {
+                *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                if let Some(charge) = charge.get() {
+                    insert_header(&mut http, header::RETRY_AFTER, charge.reset_in_seconds());
+                }
+            }
+            http
+        }
         Err(_panic) => {
             tracing::error!("a request panicked; answered 500");
             request_error(
@@ -263,16 +287,50 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
                 "Internal server error",
             )
         }
+    };
+    if let Some(charge) = charge.get() {
+        insert_header(&mut response, RATE_LIMIT_LIMIT, charge.limit);
+        insert_header(&mut response, RATE_LIMIT_REMAINING, charge.remaining);
+        insert_header(&mut response, RATE_LIMIT_RESET, charge.reset_in_seconds());
+    }
+    response
+}
+
+/// The rate-limit headers of the IETF draft (`RateLimit-Reset` in seconds from now).
+const RATE_LIMIT_LIMIT: header::HeaderName = header::HeaderName::from_static("ratelimit-limit");
+const RATE_LIMIT_REMAINING: header::HeaderName =
+    header::HeaderName::from_static("ratelimit-remaining");
+const RATE_LIMIT_RESET: header::HeaderName = header::HeaderName::from_static("ratelimit-reset");
+
+fn insert_header(response: &mut HttpResponse, name: header::HeaderName, value: u64) {
+    response
+        .headers_mut()
+        .insert(name, header::HeaderValue::from(value));
+}
+
+/// Whom the rate limit charges: the bearer token when it is valid (an invalid one cannot open
+/// a fresh budget), else the client's address.
+fn rate_limit_client(state: &State, req: &HttpRequest) -> rate_limit::Client {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    match (access(state, req), authorization) {
+        (Access::Writer, Some(authorization)) => rate_limit::Client::Token(
+            <sha2::Sha256 as sha2::Digest>::digest(authorization.as_bytes()).into(),
+        ),
+        _ => rate_limit::Client::Address(client_ip(req)),
     }
 }
 
-fn timed_out(response: &async_graphql::Response) -> bool {
+/// True when one of the response's errors carries `code`.
+fn has_code(response: &async_graphql::Response, code: &str) -> bool {
     response.errors.iter().any(|error| {
         error
             .extensions
             .as_ref()
             .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|code| *code == async_graphql::Value::from(executor::REQUEST_TIMEOUT))
+            .is_some_and(|value| *value == async_graphql::Value::from(code))
     })
 }
 
@@ -348,6 +406,8 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
     };
     let mut data = Data::default();
     data.insert(access(state, req));
+    data.insert(rate_limit_client(state, req));
+    data.insert(ChargeSlot::default());
     data.insert(SubscriptionSlots::new(
         state.subscription_limits.clone(),
         client_ip(req),

@@ -16,7 +16,10 @@ use async_graphql::{
     Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 
-use crate::config::Limits;
+use crate::{
+    config::Limits,
+    rate_limit::{self, ChargeSlot, RateLimiter},
+};
 
 /// Installs the limits as an async-graphql extension.
 pub struct QueryLimits {
@@ -266,7 +269,7 @@ impl Extension for LimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|mut error| {
@@ -280,9 +283,50 @@ impl Extension for LimitsExtension {
                     set_code(&mut error, code);
                     error
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        charge_rate_limit(ctx, result.complexity)?;
+        Ok(result)
     }
+}
+
+/// Charges the operation's cost to its client's budget (when rate limiting is on), leaving the
+/// charge where `rateLimit` and the response headers find it; refuses the operation with
+/// `RATE_LIMITED` when the budget cannot pay.
+fn charge_rate_limit(
+    ctx: &ExtensionContext<'_>,
+    complexity: usize,
+) -> Result<(), Vec<ServerError>> {
+    let (Some(limiter), Some(client)) = (
+        ctx.data_opt::<Arc<RateLimiter>>(),
+        ctx.data_opt::<rate_limit::Client>(),
+    ) else {
+        return Ok(());
+    };
+    let charged = limiter.charge(client, complexity as u64);
+    let charge = match charged {
+        Ok(charge) | Err(charge) => charge,
+    };
+    if let Some(slot) = ctx.data_opt::<ChargeSlot>() {
+        slot.set(charge);
+    }
+    charged.map(drop).map_err(|charge| {
+        let mut error = coded_error(
+            "RATE_LIMITED",
+            format!(
+                "This operation costs {} points and {} of {} are left; the budget is renewed in \
+                 {} s.",
+                charge.cost,
+                charge.remaining,
+                charge.limit,
+                charge.reset_in_seconds()
+            ),
+        );
+        if let Some(extensions) = &mut error.extensions {
+            extensions.set("retryAfter", charge.reset_in_seconds());
+        }
+        vec![error]
+    })
 }
 
 /// Refuses an operation whose fragments expand to more fields, or whose arguments (variables

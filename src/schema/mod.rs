@@ -17,6 +17,7 @@ pub mod mutation;
 mod network;
 mod node;
 pub mod pagination;
+mod rate_limit;
 mod search;
 mod source;
 mod subscription;
@@ -47,6 +48,7 @@ pub struct Query(
     event::EventQuery,
     search::SearchQuery,
     graph::GraphQuery,
+    rate_limit::RateLimitQuery,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
@@ -72,6 +74,11 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .data(mutation::WriteLock::default())
         .data(Changes::default())
         .data(db);
+    if let Some(limiter) =
+        crate::rate_limit::RateLimiter::new(limits.rate_limit_points, limits.rate_limit_window)
+    {
+        builder = builder.data(limiter);
+    }
     if !settings.introspection {
         // "Did you mean …?" in validation errors would tell the schema that introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

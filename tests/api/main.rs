@@ -17,6 +17,7 @@ mod helpers;
 mod nodes;
 mod pagination;
 mod playground;
+mod rate_limits;
 mod seed_facts;
 mod server;
 mod subscriptions;

@@ -1,0 +1,47 @@
+//! `rateLimit`: the client's budget, as GitHub's GraphQL API reports it.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use crate::rate_limit::ChargeSlot;
+
+/// The client's rate-limit budget after this operation was charged.
+#[derive(SimpleObject)]
+pub struct RateLimit {
+    /// The points a client may spend per window (`RATE_LIMIT_POINTS`).
+    limit: i32,
+    /// What this operation cost: its node count divided by 100, at least 1 (an operation that
+    /// asks only for `rateLimit` costs 0).
+    cost: i32,
+    /// The points left in the current window.
+    remaining: i32,
+    /// The points spent in the current window.
+    used: i32,
+    /// The operation's node count: list page sizes multiplied through the selection, as the
+    /// query cost limit (`MAX_QUERY_COMPLEXITY`) counts it.
+    node_count: i32,
+    /// When the window ends and the budget is full again (RFC 3339, UTC).
+    reset_at: String,
+}
+
+#[derive(Default)]
+pub struct RateLimitQuery;
+
+#[Object]
+impl RateLimitQuery {
+    /// The client's rate-limit budget (per bearer token, or per address for anonymous clients);
+    /// null when the server sets no rate limit. Asking for it costs nothing.
+    #[graphql(complexity = 0)]
+    async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
+        let charge = ctx.data_opt::<ChargeSlot>()?.get()?;
+        let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+        Some(RateLimit {
+            limit: int(charge.limit),
+            cost: int(charge.cost),
+            remaining: int(charge.remaining),
+            used: int(charge.limit - charge.remaining),
+            node_count: int(charge.node_count),
+            reset_at: chrono::DateTime::<chrono::Utc>::from(charge.reset_at)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! Rate limits: each operation is charged its cost (nodes / 100, at least 1) to its client's
+//! budget — a valid token's, else the address's — before it runs; an exhausted budget is HTTP
+//! 429 `RATE_LIMITED` with `Retry-After`, and `rateLimit` (free) reports the budget.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error_code, spawn_app_configured, TestApp, TEST_TOKEN};
+
+async fn post(
+    app: &TestApp,
+    query: &str,
+    token: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut request = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!({ "query": query }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.json().await.expect("a JSON body"))
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> u64 {
+    headers
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A budget is spent by the operations' costs, then refused with 429 before anything runs;
+/// `rateLimit` stays free and reports it.
+#[tokio::test]
+async fn a_client_spends_its_budget_and_is_refused_with_429() {
+    let app = spawn_app_configured(&[
+        ("RATE_LIMIT_POINTS", "5"),
+        ("RATE_LIMIT_WINDOW_SECS", "3600"),
+    ])
+    .await;
+    let cheap = "{ cities(first: 1) { totalCount } }";
+    // 100 cities with a page of 50 networks each: 100 * 50 = 5 000 nodes, well over 100.
+    let costly = "{ cities(first: 100) { nodes { networks(first: 50) { nodes { name } } } } }";
+
+    let (status, headers, body) = post(
+        &app,
+        "{ rateLimit { limit cost remaining used nodeCount resetAt } }",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let budget = &body["data"]["rateLimit"];
+    assert_eq!(budget["limit"], 5, "{body:#}");
+    assert_eq!(budget["cost"], 0, "asking for the budget is free: {body:#}");
+    assert_eq!(budget["remaining"], 5);
+    assert!(budget["resetAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(header(&headers, "ratelimit-remaining"), 5);
+
+    let (status, headers, body) = post(
+        &app,
+        "{ rateLimit { cost remaining } cities(first: 1) { totalCount } }",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["data"]["rateLimit"]["cost"], 1, "{body:#}");
+    assert_eq!(body["data"]["rateLimit"]["remaining"], 4);
+    assert_eq!(header(&headers, "ratelimit-remaining"), 4);
+    assert_eq!(header(&headers, "ratelimit-limit"), 5);
+    assert!(header(&headers, "ratelimit-reset") <= 3600);
+
+    // Too costly for what is left: refused, nothing charged, no SQL.
+    let before = app.statements.get();
+    let (status, headers, body) = post(&app, costly, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:#}");
+    assert_eq!(first_error_code(&body), "RATE_LIMITED");
+    assert!(body.get("data").is_none(), "{body:#}");
+    assert!(header(&headers, "retry-after") > 0);
+    assert_eq!(
+        header(&headers, "ratelimit-remaining"),
+        4,
+        "nothing charged"
+    );
+    assert_eq!(app.statements.get(), before, "no SQL ran");
+
+    for remaining in (0..4).rev() {
+        let (status, headers, _) = post(&app, cheap, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(header(&headers, "ratelimit-remaining"), remaining);
+    }
+    let (status, _, body) = post(&app, cheap, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:#}");
+    assert_eq!(first_error_code(&body), "RATE_LIMITED");
+
+    // The budget can still be read.
+    let (status, _, body) = post(&app, "{ rateLimit { remaining cost } }", None).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["data"]["rateLimit"]["remaining"], 0);
+}
+
+/// A valid token has a budget of its own; an invalid one cannot open a fresh budget.
+#[tokio::test]
+async fn tokens_have_their_own_budget_and_bad_tokens_do_not() {
+    let app = spawn_app_configured(&[("RATE_LIMIT_POINTS", "1"), ("API_TOKENS", TEST_TOKEN)]).await;
+    let cheap = "{ cities(first: 1) { totalCount } }";
+    assert_eq!(post(&app, cheap, None).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&app, cheap, None).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        post(&app, cheap, Some("not-a-valid-token-at-all-1234"))
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an invalid token is charged to the address"
+    );
+    assert_eq!(post(&app, cheap, Some(TEST_TOKEN)).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&app, cheap, Some(TEST_TOKEN)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// `RATE_LIMIT_POINTS=0` turns the limit off: no headers, `rateLimit` is null.
+#[tokio::test]
+async fn zero_points_turn_the_limit_off() {
+    let app = spawn_app_configured(&[("RATE_LIMIT_POINTS", "0")]).await;
+    for _ in 0..3 {
+        let (status, headers, body) = post(
+            &app,
+            "{ rateLimit { remaining } cities(first: 1) { totalCount } }",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("ratelimit-remaining").is_none());
+        assert_eq!(body["data"]["rateLimit"], Value::Null, "{body:#}");
+    }
+}

@@ -152,6 +152,54 @@ fn lock_statement(function: &str) -> Statement {
 mod tests {
     use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
+    use crate::config::Settings;
+
+    /// A statement that would never end on its own.
+    const ENDLESS: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+                           SELECT count(*) FROM n WHERE x < 0";
+
+    /// The serving pool stops a statement after `REQUEST_TIMEOUT_MS`, and the connection keeps
+    /// working; the maintenance pool lets statements run.
+    #[tokio::test]
+    async fn the_database_stops_a_statement_at_the_time_limit() {
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("sqlite::memory:".into()),
+            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
+            "REQUEST_TIMEOUT_MS" => Some("200".into()),
+            _ => None,
+        })
+        .unwrap();
+        let db = super::connect(&settings).await.unwrap();
+        let started = std::time::Instant::now();
+        let error = db
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, ENDLESS))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("interrupt"), "{error}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let row = db
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 41 + 1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 42);
+
+        let maintenance = super::connect_for_maintenance(&settings).await.unwrap();
+        let long = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < \
+                    10000000) SELECT count(*) FROM n";
+        let started = std::time::Instant::now();
+        let row = maintenance
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, long))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 10_000_000);
+        assert!(
+            started.elapsed() > std::time::Duration::from_millis(200),
+            "ran past the serving pool's limit"
+        );
+    }
+
     /// `.cargo/config.toml` compiles the bundled SQLite with the query-planner stability
     /// guarantee; without it every `LIMIT ?` page statement is compiled again on each execution
     /// (BENCHMARKS.md, run 3). This fails if the flag is lost.

@@ -47,7 +47,7 @@ impl ConnectionLimits {
         let Ok(peer) = stream.peer_addr() else {
             return;
         };
-        let ip = peer.ip();
+        let ip = client_address(peer.ip());
         let mut open = self
             .open
             .lock()
@@ -60,6 +60,22 @@ impl ConnectionLimits {
             ip,
             over_limit,
         });
+    }
+}
+
+/// The address a client is counted by: an IPv4 address, or an IPv6 address's /64 network (one
+/// host commonly holds a whole /64, so counting single IPv6 addresses would let it open a fresh
+/// budget per address).
+pub fn client_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(network))
+            }
+        },
     }
 }
 
@@ -76,5 +92,24 @@ impl Drop for OpenConnection {
                 open.remove(&self.ip);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_address(a), client_address(b));
+        assert_ne!(client_address(a), client_address(c));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(
+            client_address(mapped),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
+        );
     }
 }

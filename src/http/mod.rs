@@ -428,10 +428,13 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
     }
 }
 
-/// The client's address (the peer of the TCP connection).
+/// The client's address (the peer of the TCP connection), as limits count it (see
+/// [`connections::client_address`]).
 fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr()
-        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |addr| addr.ip())
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |addr| {
+            connections::client_address(addr.ip())
+        })
 }
 
 fn is_websocket_upgrade(req: &HttpRequest) -> bool {

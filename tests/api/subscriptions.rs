@@ -463,3 +463,154 @@ async fn a_plain_get_with_upgrade_but_no_protocol_is_refused_cleanly() {
     let still = app.data("{ cities { totalCount } }", json!({})).await;
     assert_eq!(still["cities"]["totalCount"], 24);
 }
+
+/// The error payload of a `next` or `error` message, if it carries one.
+fn errors_of(message: &Value) -> Value {
+    match message["type"].as_str() {
+        Some("error") => message["payload"].clone(),
+        Some("next") => message["payload"]["errors"].clone(),
+        _ => Value::Null,
+    }
+}
+
+/// A subscription's selection is held to the query cost limit like a query's: each change
+/// would run it for every subscriber.
+#[tokio::test]
+async fn a_costly_subscription_selection_is_refused() {
+    let app = spawn_writable_app().await;
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "costly",
+            "subscription { membershipChanged { membership { network { members(first: 100) {
+                nodes { networks(first: 100) { nodes { members(first: 100) { nodes { name } } } } }
+            } } } } }",
+            json!({}),
+        )
+        .await;
+    let message = session
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        errors_of(&message)[0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX",
+        "{message:#}"
+    );
+}
+
+/// `{"headers": {"Authorization": …}}` in `connection_init` carries the token too.
+#[tokio::test]
+async fn the_token_may_come_in_the_init_payloads_headers() {
+    let app = spawn_writable_app().await;
+    let mut writer = Session::open(
+        &app,
+        json!({ "headers": { "Authorization": format!("Bearer {TEST_TOKEN}") } }),
+    )
+    .await;
+    writer
+        .subscribe(
+            "1",
+            "mutation { createCity(input: { name: \"Visby\" }) { city { slug } } }",
+            json!({}),
+        )
+        .await;
+    let payload = writer.next_payload("1").await;
+    assert_eq!(payload["data"]["createCity"]["city"]["slug"], "visby");
+}
+
+/// A commit that hands one subscription more changes than its backlog (a cascading delete of a
+/// large network) ends it with `SUBSCRIPTION_LAGGED` instead of queueing them all, and other
+/// subscriptions carry on.
+#[tokio::test]
+async fn a_huge_cascade_ends_a_subscription_as_lagged() {
+    use entity::{membership, place};
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+
+    let database = crate::helpers::TestDatabase::new().await;
+    let mut app =
+        crate::helpers::spawn_app_with(database.settings_with(&[("API_TOKENS", TEST_TOKEN)])).await;
+    let db = citynet::db::connect_for_maintenance(&database.settings())
+        .await
+        .unwrap();
+    let places: Vec<place::ActiveModel> = (0..1100)
+        .map(|i| place::ActiveModel {
+            slug: Set(format!("lagging-place-{i}")),
+            name: Set(format!("Lagging Place {i}")),
+            name_folded: Set(format!("lagging place {i}")),
+            kind: Set(place::PlaceKind::City),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in places.chunks(200) {
+        place::Entity::insert_many(chunk.to_vec())
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let ids: Vec<i32> = place::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.slug.starts_with("lagging-place-"))
+        .map(|p| p.id)
+        .collect();
+    let network = app.network_id("ubc").await;
+    let row = citynet::schema::ids::decode(&network).unwrap().1;
+    let memberships: Vec<membership::ActiveModel> = ids
+        .iter()
+        .map(|&place| membership::ActiveModel {
+            place_id: Set(place),
+            network_id: Set(row),
+            role: Set(membership::MembershipRole::Member),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in memberships.chunks(200) {
+        membership::Entity::insert_many(chunk.to_vec())
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    db.close().await.unwrap();
+    app.database = Some(database);
+
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "all",
+            "subscription { membershipChanged { action membershipId } }",
+            json!({}),
+        )
+        .await;
+    session
+        .subscribe(
+            "networks",
+            "subscription { networkChanged { action networkId } }",
+            json!({}),
+        )
+        .await;
+    // Let the subscriptions start before the write.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.write_ok(
+        "mutation($id: ID!) { deleteNetwork(input: { id: $id, cascade: true }) { deletedNetworkId } }",
+        json!({ "id": network }),
+    )
+    .await;
+    let (mut lagged, mut membership_items, mut network_deleted) = (false, 0, false);
+    while let Some(message) = session.receive(Duration::from_secs(3)).await {
+        if message["id"] == "all"
+            && errors_of(&message)[0]["extensions"]["code"] == "SUBSCRIPTION_LAGGED"
+        {
+            lagged = true;
+        } else if message["id"] == "all" && message["type"] == "next" {
+            membership_items += 1;
+        } else if message["id"] == "networks" && message["type"] == "next" {
+            network_deleted |= message["payload"]["data"]["networkChanged"]["action"] == "DELETED";
+        }
+    }
+    assert!(lagged, "the membership subscription was ended as lagged");
+    assert_eq!(membership_items, 0, "no part of the cascade was queued");
+    assert!(network_deleted, "the other subscription heard the delete");
+}

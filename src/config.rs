@@ -29,6 +29,9 @@ pub struct Settings {
     /// `CORS_ALLOWED_ORIGINS`: `*`, or a comma-separated list of origins (default: `*` in
     /// development, none in production).
     pub cors_allowed_origins: AllowedOrigins,
+    /// `CORS_ALLOWED_HEADERS`: request headers browsers may send from other origins
+    /// (default: [`DEFAULT_CORS_ALLOWED_HEADERS`]).
+    pub cors_allowed_headers: Vec<String>,
     /// `API_TOKENS`: comma-separated bearer tokens that may write; none (the default) means
     /// the server accepts no writes.
     pub api_tokens: ApiTokens,
@@ -190,6 +193,7 @@ impl Settings {
                 .map(|Flag(on)| on)?,
             playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
             cors_allowed_origins: allowed_origins(&lookup, environment)?,
+            cors_allowed_headers: allowed_headers(&lookup)?,
             api_tokens: ApiTokens::parse(&lookup("API_TOKENS").unwrap_or_default()).map_err(
                 |problem| ConfigError {
                     variable: "API_TOKENS",
@@ -220,6 +224,31 @@ impl FromStr for Flag {
             "false" | "0" | "no" | "off" => Ok(Flag(false)),
             _ => Err(()),
         }
+    }
+}
+
+/// The request headers GraphQL clients send by themselves: content negotiation and credentials,
+/// Apollo's client awareness, W3C trace context and baggage, Sentry's trace, request ids.
+pub const DEFAULT_CORS_ALLOWED_HEADERS: &str = "content-type,accept,authorization,\
+apollographql-client-name,apollographql-client-version,apollo-require-preflight,traceparent,\
+tracestate,baggage,sentry-trace,x-request-id";
+
+fn allowed_headers(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let value = string_or(lookup, "CORS_ALLOWED_HEADERS", DEFAULT_CORS_ALLOWED_HEADERS);
+    let headers: Vec<String> = value
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .collect();
+    match headers
+        .iter()
+        .find(|name| actix_web::http::header::HeaderName::try_from(name.as_str()).is_err())
+    {
+        Some(bad) => Err(ConfigError {
+            variable: "CORS_ALLOWED_HEADERS",
+            problem: format!("expected comma-separated header names, got {bad:?}"),
+        }),
+        None => Ok(headers),
     }
 }
 
@@ -464,6 +493,7 @@ mod tests {
             ("CITYNET_ENV", "staging"),
             ("CORS_ALLOWED_ORIGINS", "example.org"),
             ("API_TOKENS", "too-short"),
+            ("CORS_ALLOWED_HEADERS", "x-ok, not a header"),
         ] {
             assert_eq!(
                 settings(&[(variable, value)]).unwrap_err().variable,

@@ -66,13 +66,14 @@ pub fn server(
     let db = web::Data::new(db);
     let statements = web::Data::new(statements);
     let origins = settings.cors_allowed_origins.clone();
+    let cors_headers = settings.cors_allowed_headers.clone();
     let playground_enabled = settings.playground;
     let connections = connections::ConnectionLimits::new(settings.limits.max_connections_per_ip);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server = HttpServer::new(move || {
         let app = App::new()
             .wrap(middleware::from_fn(refuse_connections_over_limit))
-            .wrap(cors(&origins))
+            .wrap(cors(&origins, &cors_headers))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
             .app_data(state.clone())
@@ -107,11 +108,18 @@ pub fn server(
     Ok(server)
 }
 
-/// CORS from `CORS_ALLOWED_ORIGINS`: browsers on other origins may POST and GET GraphQL.
-fn cors(origins: &AllowedOrigins) -> Cors {
+/// CORS from `CORS_ALLOWED_ORIGINS` and `CORS_ALLOWED_HEADERS`: browsers on other origins may
+/// POST and GET GraphQL, with the headers GraphQL clients add by themselves.
+fn cors(origins: &AllowedOrigins, headers: &[String]) -> Cors {
     let cors = Cors::default()
         .allowed_methods([Method::GET, Method::POST])
-        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .allowed_headers(headers.iter().map(String::as_str))
+        .expose_headers([
+            RATE_LIMIT_LIMIT,
+            RATE_LIMIT_REMAINING,
+            RATE_LIMIT_RESET,
+            header::RETRY_AFTER,
+        ])
         .max_age(3600);
     match origins {
         AllowedOrigins::Any => cors.allow_any_origin(),

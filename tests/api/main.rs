@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod batching;
 mod concurrency;
+mod conformance;
 mod contract;
 mod crash;
 mod filters;

@@ -91,6 +91,9 @@ pub struct Limits {
     /// `WS_MAX_MESSAGE_BYTES`: the largest WebSocket message (all its frames); a larger one
     /// closes the socket with 1009.
     pub ws_max_message_bytes: usize,
+    /// `WS_MAX_FRAME_BYTES`: the largest WebSocket frame; a larger one closes the socket with
+    /// 1009. Browsers send a message as one frame, so this is best left at the message limit.
+    pub ws_max_frame_bytes: usize,
     /// `WS_INIT_TIMEOUT_MS`: how long a WebSocket may stay open without `connection_init`
     /// (then closed with 4408).
     pub ws_init_timeout: Duration,
@@ -121,6 +124,7 @@ impl Default for Limits {
             max_connections: 1_024,
             max_connections_per_ip: 256,
             ws_max_message_bytes: 128 * 1024,
+            ws_max_frame_bytes: 128 * 1024,
             ws_init_timeout: Duration::from_secs(3),
             max_subscriptions: 10_000,
             max_subscriptions_per_ip: 500,
@@ -307,6 +311,7 @@ fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigErro
         max_connections: count("MAX_CONNECTIONS", defaults.max_connections)?,
         max_connections_per_ip: count("MAX_CONNECTIONS_PER_IP", defaults.max_connections_per_ip)?,
         ws_max_message_bytes: count("WS_MAX_MESSAGE_BYTES", defaults.ws_max_message_bytes)?,
+        ws_max_frame_bytes: count("WS_MAX_FRAME_BYTES", defaults.ws_max_frame_bytes)?,
         ws_init_timeout: millis("WS_INIT_TIMEOUT_MS", defaults.ws_init_timeout)?,
         max_subscriptions: count("MAX_SUBSCRIPTIONS", defaults.max_subscriptions)?,
         max_subscriptions_per_ip: count(

@@ -423,6 +423,7 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
     let settings = websocket::SocketSettings {
         executor: state.executor.clone(),
         tokens: state.tokens.clone(),
+        max_frame_bytes: state.limits.ws_max_frame_bytes,
         max_message_bytes: state.limits.ws_max_message_bytes,
         init_timeout: state.limits.ws_init_timeout,
     };

@@ -11,9 +11,14 @@
 //!   connection's, the address's and the server's limits (see [`super::executor`] and
 //!   `schema::subscription`).
 //!
-//! A client's close frame is echoed; close reasons are cut to fit a control frame (125 bytes).
+//! On `graphql-transport-ws`, messages are screened before the protocol machine sees them, so
+//! that the close codes are the protocol's: invalid JSON or an unknown message type → 4400,
+//! `subscribe` before `connection_ack` → 4401, a subscription id already in use → 4409, a second
+//! `connection_init` → 4429 (async-graphql's own). A client's close frame is echoed; close
+//! reasons are cut to fit a control frame (125 bytes).
 
 use std::{
+    collections::HashSet,
     str::FromStr,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -47,6 +52,7 @@ const MAX_CLOSE_REASON_BYTES: usize = 123;
 pub struct SocketSettings {
     pub executor: LimitedExecutor,
     pub tokens: ApiTokens,
+    pub max_frame_bytes: usize,
     pub max_message_bytes: usize,
     pub init_timeout: Duration,
 }
@@ -86,7 +92,7 @@ pub fn start(
         HeaderValue::from_static(protocol.sec_websocket_protocol()),
     );
     let messages = messages
-        .max_frame_size(settings.max_message_bytes)
+        .max_frame_size(settings.max_frame_bytes)
         .aggregate_continuations()
         .max_continuation_size(settings.max_message_bytes);
     data.insert(QueriesInFlight::default());
@@ -122,6 +128,7 @@ async fn run(
         .connection_data(data)
         .on_connection_init(on_init);
     let mut pending: Option<Vec<u8>> = None;
+    let mut screen = Screen::new(protocol);
     let init_deadline = tokio::time::sleep(settings.init_timeout);
     tokio::pin!(init_deadline);
     let mut ping = tokio::time::interval(PING_INTERVAL);
@@ -132,8 +139,14 @@ async fn run(
             message = messages.next(), if pending.is_none() => {
                 last_heard = tokio::time::Instant::now();
                 match message {
-                    Some(Ok(AggregatedMessage::Text(text))) => pending = Some(text.as_bytes().to_vec()),
-                    Some(Ok(AggregatedMessage::Binary(bytes))) => pending = Some(bytes.to_vec()),
+                    Some(Ok(AggregatedMessage::Text(text))) => match screen.client(text.as_bytes()) {
+                        Ok(()) => pending = Some(text.as_bytes().to_vec()),
+                        Err(close) => break Some(close),
+                    },
+                    Some(Ok(AggregatedMessage::Binary(bytes))) => match screen.client(&bytes) {
+                        Ok(()) => pending = Some(bytes.to_vec()),
+                        Err(close) => break Some(close),
+                    },
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
                         if session.pong(&bytes).await.is_err() {
                             return;
@@ -156,6 +169,7 @@ async fn run(
             },
             answer = machine.next() => match answer {
                 Some(WsMessage::Text(text)) => {
+                    screen.server(&text);
                     if session.text(text).await.is_err() {
                         return;
                     }
@@ -177,6 +191,81 @@ async fn run(
         }
     };
     let _ = session.close(close).await;
+}
+
+/// The graphql-transport-ws rules the protocol machine does not enforce with the protocol's close
+/// codes, checked on each message in each direction.
+struct Screen {
+    /// Only graphql-transport-ws is screened; the older protocol has no such codes.
+    active: bool,
+    acknowledged: bool,
+    /// The ids of the operations the client started that have not completed.
+    operations: HashSet<String>,
+}
+
+/// The part of a protocol message the screen reads.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+}
+
+impl Screen {
+    fn new(protocol: WebSocketProtocols) -> Self {
+        Self {
+            active: protocol == WebSocketProtocols::GraphQLWS,
+            acknowledged: false,
+            operations: HashSet::new(),
+        }
+    }
+
+    /// Checks a client message; the close to answer with when it breaks the protocol.
+    fn client(&mut self, message: &[u8]) -> Result<(), CloseReason> {
+        if !self.active {
+            return Ok(());
+        }
+        let invalid = || reason(CloseCode::Other(4400), "Invalid message received");
+        let head: Head = serde_json::from_slice(message).map_err(|_| invalid())?;
+        match (head.kind.as_str(), head.id) {
+            ("connection_init" | "ping" | "pong", _) => Ok(()),
+            ("subscribe", _) if !self.acknowledged => {
+                Err(reason(CloseCode::Other(4401), "Unauthorized"))
+            }
+            ("subscribe", Some(id)) => {
+                if self.operations.contains(&id) {
+                    return Err(reason(
+                        CloseCode::Other(4409),
+                        &format!("Subscriber for {id} already exists"),
+                    ));
+                }
+                self.operations.insert(id);
+                Ok(())
+            }
+            ("complete", Some(id)) => {
+                self.operations.remove(&id);
+                Ok(())
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    /// Follows a server message: the acknowledgement, and operations that ended.
+    fn server(&mut self, message: &str) {
+        if !self.active {
+            return;
+        }
+        let Ok(head) = serde_json::from_str::<Head>(message) else {
+            return;
+        };
+        match (head.kind.as_str(), head.id) {
+            ("connection_ack", _) => self.acknowledged = true,
+            ("complete" | "error", Some(id)) => {
+                self.operations.remove(&id);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The credentials of a `connection_init` payload: `{"Authorization": "Bearer …"}`, or the same
@@ -212,6 +301,27 @@ fn reason(code: CloseCode, description: &str) -> CloseReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn code(result: Result<(), CloseReason>) -> Option<u16> {
+        result.err().map(|close| close.code.into())
+    }
+
+    #[test]
+    fn the_screen_closes_with_the_protocols_codes() {
+        let mut screen = Screen::new(WebSocketProtocols::GraphQLWS);
+        assert_eq!(code(screen.client(b"{\"type\":\"bogus\"}")), Some(4400));
+        assert_eq!(code(screen.client(b"not json")), Some(4400));
+        let subscribe = br#"{"type":"subscribe","id":"1","payload":{"query":"{a}"}}"#;
+        assert_eq!(code(screen.client(subscribe)), Some(4401));
+        assert_eq!(code(screen.client(br#"{"type":"connection_init"}"#)), None);
+        screen.server(r#"{"type":"connection_ack"}"#);
+        assert_eq!(code(screen.client(subscribe)), None);
+        assert_eq!(code(screen.client(subscribe)), Some(4409));
+        screen.server(r#"{"type":"complete","id":"1"}"#);
+        assert_eq!(code(screen.client(subscribe)), None, "the id is free again");
+        let older = Screen::new(WebSocketProtocols::SubscriptionsTransportWS);
+        assert!(!older.active);
+    }
 
     #[test]
     fn close_reasons_fit_a_control_frame() {

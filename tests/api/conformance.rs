@@ -43,3 +43,131 @@ async fn the_allowed_headers_are_configurable() {
         .is_success());
     assert!(!preflight(&app, "traceparent").await.status().is_success());
 }
+
+mod websocket {
+    use std::time::Duration;
+
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::json;
+    use tokio_tungstenite::{
+        connect_async,
+        tungstenite::{client::IntoClientRequest, protocol::CloseFrame, Message},
+    };
+
+    use crate::helpers::{spawn_app, TestApp};
+
+    type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    async fn open(app: &TestApp) -> Socket {
+        let url = app.graphql_url().replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        connect_async(request)
+            .await
+            .expect("the upgrade succeeds")
+            .0
+    }
+
+    async fn send(socket: &mut Socket, message: serde_json::Value) {
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    async fn init(socket: &mut Socket) {
+        send(socket, json!({ "type": "connection_init" })).await;
+        let ack = next_text(socket).await;
+        assert_eq!(ack["type"], "connection_ack");
+    }
+
+    async fn next_text(socket: &mut Socket) -> serde_json::Value {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).unwrap(),
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
+    }
+
+    /// The close frame the server sends, which must fit a control frame (a longer one crashes
+    /// Node's `ws` client).
+    async fn close_frame(socket: &mut Socket) -> CloseFrame {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+                Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                    assert!(frame.reason.len() <= 123, "{frame:?}");
+                    return frame;
+                }
+                Ok(Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+
+    fn subscribe(id: &str) -> serde_json::Value {
+        json!({ "id": id, "type": "subscribe",
+                "payload": { "query": "subscription { cityChanged { action } }" } })
+    }
+
+    /// graphql-transport-ws: an invalid message is 4400.
+    #[tokio::test]
+    async fn an_unknown_message_type_closes_with_4400() {
+        let app = spawn_app().await;
+        let mut socket = open(&app).await;
+        init(&mut socket).await;
+        send(&mut socket, json!({ "type": "bogus" })).await;
+        assert_eq!(u16::from(close_frame(&mut socket).await.code), 4400);
+
+        let mut socket = open(&app).await;
+        socket
+            .send(Message::Text("{not json".into()))
+            .await
+            .unwrap();
+        assert_eq!(u16::from(close_frame(&mut socket).await.code), 4400);
+    }
+
+    /// graphql-transport-ws: `subscribe` before `connection_ack` is 4401.
+    #[tokio::test]
+    async fn subscribing_before_the_ack_closes_with_4401() {
+        let app = spawn_app().await;
+        let mut socket = open(&app).await;
+        send(&mut socket, subscribe("1")).await;
+        assert_eq!(u16::from(close_frame(&mut socket).await.code), 4401);
+    }
+
+    /// graphql-transport-ws: an id already in use is 4409; a completed one may be reused.
+    #[tokio::test]
+    async fn a_duplicate_subscription_id_closes_with_4409() {
+        let app = spawn_app().await;
+        let mut socket = open(&app).await;
+        init(&mut socket).await;
+        send(&mut socket, subscribe("1")).await;
+        send(&mut socket, json!({ "id": "1", "type": "complete" })).await;
+        send(&mut socket, subscribe("1")).await;
+        send(&mut socket, subscribe("2")).await;
+        send(&mut socket, subscribe("2")).await;
+        let frame = close_frame(&mut socket).await;
+        assert_eq!(u16::from(frame.code), 4409, "{frame:?}");
+        assert!(frame.reason.contains('2'), "{frame:?}");
+    }
+
+    /// A client's close is echoed (RFC 6455), not answered by a dropped connection.
+    #[tokio::test]
+    async fn a_client_close_is_echoed() {
+        let app = spawn_app().await;
+        let mut socket = open(&app).await;
+        init(&mut socket).await;
+        socket.close(None).await.unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) => {}
+            other => panic!("expected the close echoed, got {other:?}"),
+        }
+    }
+}

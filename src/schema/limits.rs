@@ -210,6 +210,11 @@ impl Extension for LimitsExtension {
                 ),
             ));
         }
+        let mut request = request;
+        let document = async_graphql::parser::parse_query(&request.query)
+            .map_err(|error| parse_error(error.into(), limits.max_depth))?;
+        self.check_document(&document, &request.variables)?;
+        request.set_parsed_query(document);
         next.run(ctx, request).await
     }
 
@@ -220,48 +225,9 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|mut error| {
-            if error.message.contains("recursion depth") {
-                too_deep(self.0.max_depth)
-            } else {
-                set_code(&mut error, "GRAPHQL_PARSE_FAILED");
-                error
-            }
-        })?;
-        let aliases = count_aliases(&document);
-        if aliases > self.0.max_aliases {
-            return Err(coded_error(
-                "TOO_MANY_ALIASES",
-                format!(
-                    "The query has {aliases} aliases; at most {} are allowed.",
-                    self.0.max_aliases
-                ),
-            ));
-        }
-        check_expansion(&document, variables, &self.0)?;
-        let roots = root_fields(&document);
-        if !self.1
-            && roots
-                .iter()
-                .flatten()
-                .any(|name| name == "__schema" || name == "__type")
-        {
-            return Err(coded_error(
-                "INTROSPECTION_DISABLED",
-                "Introspection is switched off on this server.",
-            ));
-        }
-        let root_fields = roots.iter().map(Vec::len).max().unwrap_or(0);
-        if root_fields > self.0.max_root_fields {
-            return Err(coded_error(
-                "TOO_MANY_ROOT_FIELDS",
-                format!(
-                    "An operation selects {root_fields} root fields; at most {} are allowed.",
-                    self.0.max_root_fields
-                ),
-            ));
-        }
-        Ok(document)
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|error| parse_error(error, self.0.max_depth))
     }
 
     async fn validation(
@@ -287,6 +253,63 @@ impl Extension for LimitsExtension {
         })?;
         charge_rate_limit(ctx, result.complexity)?;
         Ok(result)
+    }
+}
+
+impl LimitsExtension {
+    /// The checks of a parsed document, made before async-graphql walks it at all: its own
+    /// recursion-depth check, run right after parsing, follows every fragment spread, so a chain
+    /// of fragments each spreading the previous one twice is 2^levels steps for it.
+    fn check_document(
+        &self,
+        document: &ExecutableDocument,
+        variables: &Variables,
+    ) -> ServerResult<()> {
+        let limits = &self.0;
+        let aliases = count_aliases(document);
+        if aliases > limits.max_aliases {
+            return Err(coded_error(
+                "TOO_MANY_ALIASES",
+                format!(
+                    "The query has {aliases} aliases; at most {} are allowed.",
+                    limits.max_aliases
+                ),
+            ));
+        }
+        check_expansion(document, variables, limits)?;
+        let roots = root_fields(document);
+        if !self.1
+            && roots
+                .iter()
+                .flatten()
+                .any(|name| name == "__schema" || name == "__type")
+        {
+            return Err(coded_error(
+                "INTROSPECTION_DISABLED",
+                "Introspection is switched off on this server.",
+            ));
+        }
+        let root_fields = roots.iter().map(Vec::len).max().unwrap_or(0);
+        if root_fields > limits.max_root_fields {
+            return Err(coded_error(
+                "TOO_MANY_ROOT_FIELDS",
+                format!(
+                    "An operation selects {root_fields} root fields; at most {} are allowed.",
+                    limits.max_root_fields
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A parse error with its code: too deep for the parser's recursion limit, or malformed.
+fn parse_error(mut error: ServerError, max_depth: usize) -> ServerError {
+    if error.message.contains("recursion depth") {
+        too_deep(max_depth)
+    } else {
+        set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+        error
     }
 }
 
@@ -337,14 +360,24 @@ fn check_expansion(
     variables: &Variables,
     limits: &Limits,
 ) -> ServerResult<()> {
-    let expanded = expansion::largest_operation(document, variables);
+    let expanded = expansion::largest_operation(document, variables).map_err(|cycle| {
+        coded_error(
+            "GRAPHQL_VALIDATION_FAILED",
+            format!("Cannot spread fragment \"{}\": it spreads itself.", cycle.0),
+        )
+    })?;
     if expanded.fields > limits.max_fields as u64 {
         return Err(coded_error(
             "QUERY_TOO_COMPLEX",
             format!(
-                "The operation selects {} fields once its fragments are spread; at most {} are \
-                 allowed.",
-                expanded.fields, limits.max_fields
+                "The operation makes {} selections once its fragments are spread; at most {} \
+                 are allowed.",
+                if expanded.fields == u64::MAX {
+                    "more than 10^19".to_string()
+                } else {
+                    expanded.fields.to_string()
+                },
+                limits.max_fields
             ),
         ));
     }

@@ -19,6 +19,7 @@ mod node;
 pub mod pagination;
 mod rate_limit;
 mod search;
+mod shape;
 mod source;
 mod subscription;
 
@@ -70,6 +71,9 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
             limits: limits.clone(),
             introspection: settings.introspection,
         })
+        .extension(shape::ShapeResponses(std::sync::Arc::new(
+            shape::TypeInfo::from_sdl(&sdl()),
+        )))
         .data(loaders::data_loader(db.clone()))
         .data(mutation::WriteLock::default())
         .data(Changes::default())

@@ -1,6 +1,7 @@
 //! A bounded fuzz run over the request path: random GraphQL-ish documents, variables and raw
-//! bodies must always get a well-formed answer (never a 5xx, never a dropped connection), and the
-//! server must keep answering. The budget is fixed so that CI runs it every time.
+//! bodies, chains of fragments that multiply when spread and filter variables used many times,
+//! must always get a well-formed answer (never a 5xx or a server fault, never a dropped
+//! connection, never the request's time limit), and the server must keep answering. The budget is fixed so that CI runs it every time.
 
 use proptest::{
     prelude::*,
@@ -121,10 +122,45 @@ enum Input {
     Get(String),
 }
 
+/// A chain of fragments, each spreading the previous one `spreads` times: `spreads^levels`
+/// fields once expanded, from a few hundred characters.
+fn fragment_chain(levels: usize, spreads: usize) -> Input {
+    let mut query = format!(
+        "{{ networks(first: 1) {{ nodes {{ ...F{levels} }} }} }} fragment F0 on Network {{ name }}"
+    );
+    for level in 1..=levels {
+        let spread = format!(" ...F{}", level - 1).repeat(spreads);
+        query.push_str(&format!(" fragment F{level} on Network {{{spread} }}"));
+    }
+    Input::Graphql {
+        query,
+        variables: json!({}),
+        operation: None,
+    }
+}
+
+/// A filter variable of `codes` country codes in `branches` branches, used `uses` times in one
+/// filter, under `aliases` aliases.
+fn reused_filter(codes: usize, branches: usize, uses: usize, aliases: usize) -> Input {
+    let filter = json!({ "or": vec![json!({ "countryCodes": vec!["DE"; codes] }); branches] });
+    let or = vec!["$f"; uses].join(", ");
+    let fields: String = (0..aliases)
+        .map(|i| format!(" a{i}: cities(first: 1, filter: {{ or: [{or}] }}) {{ totalCount }}"))
+        .collect();
+    Input::Graphql {
+        query: format!("query($f: CityFilter) {{{fields} }}"),
+        variables: json!({ "f": filter }),
+        operation: None,
+    }
+}
+
 fn input() -> impl Strategy<Value = Input> {
     prop_oneof![
         6 => (tokens(), json_value(), prop::option::of("[A-Za-z]{1,4}"))
             .prop_map(|(query, variables, operation)| Input::Graphql { query, variables, operation }),
+        1 => (1usize..64, 1usize..5).prop_map(|(levels, spreads)| fragment_chain(levels, spreads)),
+        1 => (1usize..120, 1usize..120, 1usize..120, 1usize..9)
+            .prop_map(|(codes, branches, uses, aliases)| reused_filter(codes, branches, uses, aliases)),
         2 => prop::collection::vec(any::<u8>(), 0..256).prop_map(Input::Raw),
         2 => tokens().prop_map(Input::Get),
     ]
@@ -194,6 +230,12 @@ fn random_requests_always_get_a_well_formed_answer() {
                 prop_assert!(
                     error["extensions"]["code"].is_string(),
                     "an error without a code: {error}"
+                );
+                prop_assert_ne!(
+                    &error["extensions"]["code"],
+                    "INTERNAL_SERVER_ERROR",
+                    "a server fault for {:?}",
+                    input
                 );
             }
         }

@@ -19,6 +19,7 @@ mod nodes;
 mod pagination;
 mod playground;
 mod rate_limits;
+mod response_shape;
 mod seed_facts;
 mod server;
 mod subscriptions;

@@ -20,7 +20,8 @@ use async_graphql_value::Value;
 /// What an operation amounts to when expanded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Expanded {
-    /// Fields, counting a fragment's fields once per spread.
+    /// Selections — fields, fragment spreads and inline fragments — counting a fragment's once
+    /// per spread: the steps of any walk over the expanded operation.
     pub fields: u64,
     /// Bytes of argument values, variables substituted.
     pub argument_bytes: u64,
@@ -35,23 +36,47 @@ impl Expanded {
     }
 }
 
-/// The largest expansion among the operations of `document`.
-pub fn largest_operation(document: &ExecutableDocument, variables: &Variables) -> Expanded {
+/// A fragment that spreads itself, directly or through others: no expansion has an end.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FragmentCycle(pub String);
+
+/// The largest expansion among the operations of `document` (and of its fragments, which
+/// async-graphql's validation walks whether an operation spreads them or not).
+pub fn largest_operation(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> Result<Expanded, FragmentCycle> {
     let mut walker = Walker {
         document,
         variables,
         fragments: HashMap::new(),
         variable_bytes: HashMap::new(),
+        cycle: None,
     };
-    document
+    let operations = document
         .operations
         .iter()
         .map(|(_, operation)| walker.selection_set(&operation.node.selection_set))
+        .collect::<Vec<_>>();
+    for name in document.fragments.keys() {
+        walker.fragment(name);
+    }
+    if let Some(name) = walker.cycle {
+        return Err(FragmentCycle(name.to_string()));
+    }
+    Ok(operations
+        .into_iter()
         .fold(Expanded::default(), |largest, op| Expanded {
             fields: largest.fields.max(op.fields),
             argument_bytes: largest.argument_bytes.max(op.argument_bytes),
-        })
+        }))
 }
+
+/// A spread or an inline fragment: no field, but a step for every walk.
+const ONE_STEP: Expanded = Expanded {
+    fields: 1,
+    argument_bytes: 0,
+};
 
 struct Walker<'a> {
     document: &'a ExecutableDocument,
@@ -60,6 +85,8 @@ struct Walker<'a> {
     /// validation rejects, counts as empty here).
     fragments: HashMap<&'a Name, Option<Expanded>>,
     variable_bytes: HashMap<&'a Name, u64>,
+    /// The first fragment found spreading itself.
+    cycle: Option<&'a Name>,
 }
 
 impl<'a> Walker<'a> {
@@ -83,9 +110,11 @@ impl<'a> Walker<'a> {
                     .add(self.selection_set(&field.node.selection_set))
                 }
                 Selection::InlineFragment(fragment) => {
-                    self.selection_set(&fragment.node.selection_set)
+                    ONE_STEP.add(self.selection_set(&fragment.node.selection_set))
                 }
-                Selection::FragmentSpread(spread) => self.fragment(&spread.node.fragment_name.node),
+                Selection::FragmentSpread(spread) => {
+                    ONE_STEP.add(self.fragment(&spread.node.fragment_name.node))
+                }
             };
             total = total.add(size);
         }
@@ -95,7 +124,10 @@ impl<'a> Walker<'a> {
     fn fragment(&mut self, name: &'a Name) -> Expanded {
         match self.fragments.get(name) {
             Some(Some(size)) => return *size,
-            Some(None) => return Expanded::default(),
+            Some(None) => {
+                self.cycle.get_or_insert(name);
+                return Expanded::default();
+            }
             None => {}
         }
         let Some(fragment) = self.document.fragments.get(name) else {
@@ -146,7 +178,7 @@ mod tests {
 
     fn expanded(query: &str, variables: serde_json::Value) -> Expanded {
         let document = async_graphql::parser::parse_query(query).unwrap();
-        largest_operation(&document, &Variables::from_json(variables))
+        largest_operation(&document, &Variables::from_json(variables)).unwrap()
     }
 
     /// The fragment bomb of the security review: each fragment spreads the previous one twice.
@@ -165,11 +197,12 @@ mod tests {
 
     #[test]
     fn counts_spreads_by_multiplying_not_walking() {
-        assert_eq!(expanded(&bomb(3), serde_json::json!({})).fields, 2 + 8);
+        // networks, nodes, the spread of F3, 2 + 4 + 8 spreads below it, 8 names.
+        assert_eq!(expanded(&bomb(3), serde_json::json!({})).fields, 3 + 14 + 8);
         // 2^60 fields: measured at once, without overflow.
         assert_eq!(
             expanded(&bomb(60), serde_json::json!({})).fields,
-            2 + (1u64 << 60)
+            3 + ((1u64 << 61) - 2) + (1u64 << 60)
         );
         assert_eq!(
             expanded(&bomb(70), serde_json::json!({})).fields,
@@ -179,12 +212,18 @@ mod tests {
     }
 
     #[test]
-    fn a_cycle_terminates() {
-        let size = expanded(
+    fn a_cycle_is_found_not_followed() {
+        for query in [
             "{ networks { nodes { ...A } } } fragment A on Network { name ...B } fragment B on Network { ...A }",
-            serde_json::json!({}),
-        );
-        assert_eq!(size.fields, 3);
+            // Not spread by the operation, still walked by validation.
+            "{ __typename } fragment A on Network { ...A ...A }",
+        ] {
+            let document = async_graphql::parser::parse_query(query).unwrap();
+            assert_eq!(
+                largest_operation(&document, &Variables::default()).map(|_| ()),
+                Err(FragmentCycle("A".into()))
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,120 @@
+//! The response's shape as the GraphQL spec defines it, which clients' caches and codegen rely
+//! on: an error in a non-null field nulls the nearest nullable parent (§6.4.4), never leaving a
+//! key out or a `null` in a non-null list; keys come in selection order (§6.3.2), so identical
+//! requests get identical bytes.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error_code, spawn_app, TestApp};
+
+async fn body_text(app: &TestApp, query: &str) -> String {
+    app.client
+        .post(app.graphql_url())
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a body")
+}
+
+/// `cities: CityConnection!` fails: its parent is the whole `data`.
+#[tokio::test]
+async fn an_error_in_a_non_null_root_field_nulls_data() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            r#"{ city(slug: "rostock") { name } cities(first: 1000) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"], Value::Null, "{body:#}");
+    assert!(body.as_object().unwrap().contains_key("data"), "{body:#}");
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["path"], json!(["cities"]));
+}
+
+/// `members: CityConnection!` fails with a bad cursor: `network` (nullable) becomes null.
+#[tokio::test]
+async fn an_error_in_a_non_null_field_nulls_its_nullable_parent() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            r#"{ network(slug: "ubc") { name members(first: 2, after: "garbage") { nodes { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"], json!({ "network": null }), "{body:#}");
+    assert_eq!(first_error_code(&body), "INVALID_CURSOR");
+    assert_eq!(body["errors"][0]["path"], json!(["network", "members"]));
+}
+
+/// An error inside an item of `[City!]!` cannot leave a `null` in the list: it propagates
+/// through the list, the connection and the root field to `data`.
+#[tokio::test]
+async fn an_error_inside_a_non_null_list_item_propagates_through_the_list() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "{ cities(first: 2) { nodes { memberships(first: 1000) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"], Value::Null, "{body:#}");
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+}
+
+/// A nullable field that fails is present as `null`, its siblings intact.
+#[tokio::test]
+async fn a_failing_nullable_field_is_null_and_its_siblings_stay() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            r#"{ city(slug: "rostock") { name } connection(from: "no-such-place", to: "rostock") { length } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "city": { "name": "Rostock" }, "connection": null }),
+        "{body:#}"
+    );
+    assert_eq!(first_error_code(&body), "NOT_FOUND");
+}
+
+/// Keys in the order the query selects them, the same bytes every time, however the resolvers
+/// happen to finish.
+#[tokio::test]
+async fn keys_come_in_selection_order_and_identical_requests_get_identical_bytes() {
+    let app = spawn_app().await;
+    let query = "{ networks(first: 5) { totalCount pageInfo { hasNextPage } nodes { \
+                 memberCount: members(first: 3) { totalCount nodes { name slug } } \
+                 name ... on Node { id } slug } } }";
+    let first = body_text(&app, query).await;
+    let positions: Vec<usize> = [
+        "\"totalCount\"",
+        "\"pageInfo\"",
+        "\"nodes\"",
+        "\"memberCount\"",
+    ]
+    .iter()
+    .map(|key| {
+        first
+            .find(key)
+            .unwrap_or_else(|| panic!("{key} in {first}"))
+    })
+    .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{first}");
+    let node = &first[first.find("\"memberCount\"").unwrap()..];
+    let (name, id, slug) = (
+        node.find("},\"name\"")
+            .expect("name right after the members"),
+        node.find("\"id\"").unwrap(),
+        node.rfind("\"slug\"").unwrap(),
+    );
+    assert!(name < id && id < slug, "{first}");
+    for _ in 0..30 {
+        assert_eq!(body_text(&app, query).await, first);
+    }
+}

@@ -25,10 +25,14 @@ const MAX_FILTER_TEXT: usize = 200;
 const MAX_FILTER_TERMS: usize = 200;
 const MAX_FILTER_VALUES: usize = 1_000;
 
+/// The direction of an ordering. Records without a value in the ordered field come last in
+/// either direction.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OrderDirection {
+    /// Ascending: the smallest number, earliest year or first text first.
     #[default]
     Asc,
+    /// Descending: the largest number, latest year or last text first.
     Desc,
 }
 
@@ -226,13 +230,17 @@ fn count_of_memberships_of_t() -> Expr {
 // ---------------------------------------------------------------------------------------------
 // Places
 
-/// Which places to list. All given conditions must hold.
+/// Which places to list: all the conditions given must hold. Filters compose with `and`, `or` and
+/// `not`, nested at most 5 filters deep (the outer one counting as the first); a filter holds at
+/// most 200 filters and 1 000 values in all (list items and texts, a variable counted at each use),
+/// a list at most 100 items and a text at most 200 characters (`BAD_USER_INPUT` otherwise).
 #[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CityFilter {
     /// The name contains this text, ignoring case and diacritics ("dusseldorf" finds Düsseldorf).
     pub name_contains: Option<String>,
-    /// The ISO 3166-1 alpha-2 country code is one of these.
+    /// The ISO 3166-1 alpha-2 country code is one of these (in any case, e.g. `DE` or `de`).
     pub country_codes: Option<Vec<String>>,
+    /// The place is of this kind.
     pub kind: Option<PlaceKind>,
     /// Belongs to the network with this slug.
     pub member_of: Option<String>,
@@ -240,8 +248,11 @@ pub struct CityFilter {
     pub min_networks: Option<i32>,
     /// Belongs to at most this many networks.
     pub max_networks: Option<i32>,
+    /// Every one of these filters matches as well.
     pub and: Option<Vec<CityFilter>>,
+    /// At least one of these filters matches as well.
     pub or: Option<Vec<CityFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<CityFilter>>,
 }
 
@@ -279,21 +290,30 @@ fn city_texts(f: &CityFilter) -> Vec<Option<&String>> {
 
 composable_filter!(CityFilter, city_conditions, city_lists, city_texts);
 
+/// What to order places by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CityOrderField {
-    /// Alphabetically, ignoring case and diacritics.
+    /// By name, alphabetically, ignoring case and diacritics.
     Name,
+    /// By slug, alphabetically.
     Slug,
+    /// By country code, alphabetically.
     CountryCode,
+    /// By kind: `CITY` before `REGION` in ascending order.
     Kind,
+    /// By latitude, south to north in ascending order.
     Latitude,
+    /// By longitude, west to east in ascending order.
     Longitude,
 }
 
-/// How to order places; ties are broken by the order in which they were recorded.
+/// How to order places: by `field` in `direction`, places without a value in that field last,
+/// ties in the order in which they were recorded.
 #[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CityOrder {
+    /// The field to order by.
     pub field: CityOrderField,
+    /// The direction to order in; ascending when left out.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -324,23 +344,31 @@ fn sort(column: &'static str, kind: SortType, direction: OrderDirection) -> Sort
 // ---------------------------------------------------------------------------------------------
 // Networks
 
-/// Which networks to list. All given conditions must hold.
+/// Which networks to list: all the conditions given must hold. Filters compose with `and`, `or` and
+/// `not`, nested at most 5 filters deep (the outer one counting as the first); a filter holds at
+/// most 200 filters and 1 000 values in all (list items and texts, a variable counted at each use),
+/// a list at most 100 items and a text at most 200 characters (`BAD_USER_INPUT` otherwise).
 #[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NetworkFilter {
     /// The name or acronym contains this text, ignoring case and diacritics.
     pub name_contains: Option<String>,
-    /// Works on at least one of these topics.
+    /// Works on at least one of these topics (in any case).
     pub topics: Option<Vec<String>>,
-    /// Founded in or after this year.
+    /// Founded in or after this year (networks without a founding year are left out).
     pub founded_from: Option<i32>,
-    /// Founded in or before this year.
+    /// Founded in or before this year (networks without a founding year are left out).
     pub founded_to: Option<i32>,
     /// Has the place with this slug as a member.
     pub has_member: Option<String>,
+    /// The reported member count is at least this (networks without one are left out).
     pub reported_member_count_min: Option<i32>,
+    /// The reported member count is at most this (networks without one are left out).
     pub reported_member_count_max: Option<i32>,
+    /// Every one of these filters matches as well.
     pub and: Option<Vec<NetworkFilter>>,
+    /// At least one of these filters matches as well.
     pub or: Option<Vec<NetworkFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<NetworkFilter>>,
 }
 
@@ -399,20 +427,28 @@ composable_filter!(
     network_texts
 );
 
+/// What to order networks by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NetworkOrderField {
-    /// Alphabetically, ignoring case and diacritics.
+    /// By name, alphabetically, ignoring case and diacritics.
     Name,
+    /// By slug, alphabetically.
     Slug,
+    /// By acronym, alphabetically.
     Acronym,
+    /// By founding year.
     FoundedYear,
+    /// By reported member count.
     ReportedMemberCount,
 }
 
-/// How to order networks; ties are broken by the order in which they were recorded.
+/// How to order networks: by `field` in `direction`, networks without a value in that field last,
+/// ties in the order in which they were recorded.
 #[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NetworkOrder {
+    /// The field to order by.
     pub field: NetworkOrderField,
+    /// The direction to order in; ascending when left out.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -436,14 +472,17 @@ impl Ordering for NetworkOrder {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-/// Which events to list. All given conditions must hold.
+/// Which events to list: all the conditions given must hold. Filters compose with `and`, `or` and
+/// `not`, nested at most 5 filters deep (the outer one counting as the first); a filter holds at
+/// most 200 filters and 1 000 values in all (list items and texts, a variable counted at each use),
+/// a list at most 100 items and a text at most 200 characters (`BAD_USER_INPUT` otherwise).
 #[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EventFilter {
     /// The kind is one of these.
     pub kinds: Option<Vec<EventKind>>,
-    /// In or after this year.
+    /// In or after this year (events without a year are left out).
     pub year_from: Option<i32>,
-    /// In or before this year.
+    /// In or before this year (events without a year are left out).
     pub year_to: Option<i32>,
     /// Held by the network with this slug.
     pub network: Option<String>,
@@ -451,8 +490,11 @@ pub struct EventFilter {
     pub host: Option<String>,
     /// The place with this slug is named as taking part.
     pub participant: Option<String>,
+    /// Every one of these filters matches as well.
     pub and: Option<Vec<EventFilter>>,
+    /// At least one of these filters matches as well.
     pub or: Option<Vec<EventFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<EventFilter>>,
 }
 
@@ -512,19 +554,28 @@ fn event_texts(f: &EventFilter) -> Vec<Option<&String>> {
 
 composable_filter!(EventFilter, event_conditions, event_lists, event_texts);
 
+/// What to order events by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventOrderField {
+    /// By title, alphabetically.
     Title,
+    /// By year.
     Year,
+    /// By kind: `CONFERENCE`, `FOUNDING`, `LAUNCH`, `SIGNING` in ascending order.
     Kind,
+    /// By topic, alphabetically.
     Topic,
+    /// By reported participant count.
     ReportedParticipantCount,
 }
 
-/// How to order events; ties are broken by the order in which they were recorded.
+/// How to order events: by `field` in `direction`, events without a value in that field last,
+/// ties in the order in which they were recorded.
 #[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EventOrder {
+    /// The field to order by.
     pub field: EventOrderField,
+    /// The direction to order in; ascending when left out.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -548,17 +599,23 @@ impl Ordering for EventOrder {
 // ---------------------------------------------------------------------------------------------
 // Memberships
 
-/// Which memberships to list. All given conditions must hold.
+/// Which memberships to list: all the conditions given must hold. Filters compose with `and`, `or`
+/// and `not`, nested at most 5 filters deep (the outer one counting as the first); a filter holds
+/// at most 200 filters and 1 000 values in all (list items and texts, a variable counted at each
+/// use), a list at most 100 items and a text at most 200 characters (`BAD_USER_INPUT` otherwise).
 #[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MembershipFilter {
     /// The role is one of these.
     pub roles: Option<Vec<MembershipRole>>,
-    /// Began in or after this year.
+    /// Began in or after this year (memberships without a start year are left out).
     pub since_from: Option<i32>,
-    /// Began in or before this year.
+    /// Began in or before this year (memberships without a start year are left out).
     pub since_to: Option<i32>,
+    /// Every one of these filters matches as well.
     pub and: Option<Vec<MembershipFilter>>,
+    /// At least one of these filters matches as well.
     pub or: Option<Vec<MembershipFilter>>,
+    /// This filter does not match.
     pub not: Option<Box<MembershipFilter>>,
 }
 
@@ -595,17 +652,24 @@ composable_filter!(
     membership_texts
 );
 
+/// What to order memberships by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MembershipOrderField {
+    /// By the year the membership began.
     Since,
+    /// By role: `CO_FOUNDER`, `FOUNDING_MEMBER`, `INITIATOR`, `MEMBER` in ascending order.
     Role,
+    /// By representative, alphabetically.
     RepresentedBy,
 }
 
-/// How to order memberships; ties are broken by the order in which they were recorded.
+/// How to order memberships: by `field` in `direction`, memberships without a value in that field last,
+/// ties in the order in which they were recorded.
 #[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MembershipOrder {
+    /// The field to order by.
     pub field: MembershipOrderField,
+    /// The direction to order in; ascending when left out.
     #[graphql(default)]
     pub direction: OrderDirection,
 }

@@ -1,7 +1,7 @@
 //! Graph questions: partners of a place, the networks two places share, the shortest chain of
 //! shared networks between two places, and aggregates.
 
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::place;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -9,7 +9,7 @@ use super::{
     city::PlaceKind,
     db,
     filters::{NetworkFilter, NetworkOrder, NetworkSpec},
-    load, load_all_required, load_required,
+    ids, load, load_all_required, load_required,
     pagination::{self, Conn, Counter, PageArgs, TotalCount},
     City, Network,
 };
@@ -43,8 +43,16 @@ pub struct Partner {
     shared: i64,
 }
 
+/// A place seen as the partner of another: the two share at least one network. Its `id` names
+/// the pair, so a normalised cache keeps one record per pair.
 #[Object]
 impl Partner {
+    /// The pair's global id (this place as the partner of the place whose `partners` listed
+    /// it); `node(id:)` fetches it again while the two still share a network.
+    pub async fn id(&self) -> ID {
+        ids::encode_pair(self.place, self.partner)
+    }
+    /// The partner place.
     async fn city(&self, ctx: &Context<'_>) -> Result<City> {
         Ok(City(load_required(ctx, PlaceId(self.partner)).await?))
     }
@@ -56,6 +64,27 @@ impl Partner {
     async fn shared_networks(&self, ctx: &Context<'_>) -> Result<Vec<Network>> {
         shared_networks(ctx, self.place, self.partner).await
     }
+}
+
+/// `partner` as the partner of `place`, or `None` when they share no network (or are the same).
+pub async fn partner_of(ctx: &Context<'_>, place: i32, partner: i32) -> Result<Option<Partner>> {
+    if place == partner {
+        return Ok(None);
+    }
+    let shared = load(
+        ctx,
+        SharedNetworks {
+            a: place,
+            b: partner,
+        },
+    )
+    .await?
+    .map_or(0, |networks| networks.len());
+    Ok((shared > 0).then(|| Partner {
+        place,
+        partner,
+        shared: i64::try_from(shared).unwrap_or(i64::MAX),
+    }))
 }
 
 async fn shared_networks(ctx: &Context<'_>, a: i32, b: i32) -> Result<Vec<Network>> {
@@ -112,21 +141,27 @@ impl Counter for PartnerCountOf {
 pub struct CountryCount {
     /// ISO 3166-1 alpha-2; null for members without a country.
     pub country_code: Option<String>,
+    /// How many members have this country.
     pub count: i32,
 }
 
 /// A number of members of one kind.
 #[derive(SimpleObject)]
 pub struct KindCount {
+    /// Cities or regions.
     pub kind: PlaceKind,
+    /// How many members are of this kind.
     pub count: i32,
 }
 
 /// One link of a chain: `from` and `to` both belong to `network`.
 #[derive(SimpleObject)]
 pub struct PathStep {
+    /// The place this step starts from.
     pub from: City,
+    /// The network both places belong to.
     pub network: Network,
+    /// The place this step leads to.
     pub to: City,
 }
 
@@ -139,6 +174,7 @@ pub struct Path {
     pub places: Vec<City>,
     /// The networks crossed, one per step.
     pub networks: Vec<Network>,
+    /// The chain as steps, each a place, a network and the next place.
     pub steps: Vec<PathStep>,
 }
 
@@ -152,13 +188,37 @@ impl GraphQuery {
     async fn shared_networks(
         &self,
         ctx: &Context<'_>,
-        a: String,
-        b: String,
+        #[graphql(desc = "The slug of one place (`city(slug:)`).")] a: String,
+        #[graphql(desc = "The slug of the other place.")] b: String,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         before: Option<String>,
-        filter: Option<NetworkFilter>,
+        #[graphql(desc = "Only the shared networks that match this filter.")] filter: Option<
+            NetworkFilter,
+        >,
+        #[graphql(
+            desc = "How to order the networks; by default, in the order they were recorded."
+        )]
         order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let both = NetworkFilter {
@@ -184,8 +244,8 @@ impl GraphQuery {
     async fn connection(
         &self,
         ctx: &Context<'_>,
-        from: String,
-        to: String,
+        #[graphql(desc = "The slug of the place the chain starts from.")] from: String,
+        #[graphql(desc = "The slug of the place the chain leads to.")] to: String,
     ) -> Result<Option<Path>> {
         let (start, goal) = (
             place_by_slug(ctx, &from).await?,

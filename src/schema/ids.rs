@@ -50,6 +50,20 @@ pub fn decode(id: &str) -> AppResult<(NodeType, i32)> {
     Ok((node_type, row))
 }
 
+/// The global id of `partner` seen as the partner of `place` (`Partner.id`).
+pub fn encode_pair(place: i32, partner: i32) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("Partner:{place}:{partner}")))
+}
+
+/// The two places of a `Partner` id; `None` for any other id.
+pub fn decode_pair(id: &str) -> Option<(i32, i32)> {
+    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let (place, partner) = text.strip_prefix("Partner:")?.split_once(':')?;
+    let (place, partner) = (place.parse().ok()?, partner.parse().ok()?);
+    (encode_pair(place, partner).0 == id && place > 0 && partner > 0).then_some((place, partner))
+}
+
 /// The part after the type name, compared literally so that "City:01" is not a second id of 1.
 fn row_text(text: &str) -> &str {
     text.split_once(':').map(|(_, row)| row).unwrap_or_default()
@@ -65,6 +79,15 @@ mod tests {
             let id = encode(node_type, 42);
             assert_eq!(decode(&id).unwrap(), (node_type, 42));
         }
+    }
+
+    #[test]
+    fn a_pair_round_trips_and_is_no_other_id() {
+        let id = encode_pair(3, 14);
+        assert_eq!(decode_pair(&id), Some((3, 14)));
+        assert!(decode(&id).is_err());
+        assert_eq!(decode_pair(&encode(NodeType::City, 3)), None);
+        assert_eq!(decode_pair(&URL_SAFE_NO_PAD.encode("Partner:03:14")), None);
     }
 
     #[test]

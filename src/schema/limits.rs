@@ -3,6 +3,7 @@
 //! before any validation rule walks it), depth and complexity (async-graphql's validation,
 //! configured in `build`). Every error this module sees gets a stable `extensions.code`.
 
+mod coercion;
 mod expansion;
 
 use std::sync::Arc;
@@ -30,11 +31,17 @@ pub struct QueryLimits {
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension(self.limits.clone(), self.introspection))
+        Arc::new(LimitsExtension(
+            self.limits.clone(),
+            self.introspection,
+            Default::default(),
+        ))
     }
 }
 
-struct LimitsExtension(Limits, bool);
+/// The limits, the introspection switch, and (once parsed) where the request's document passes
+/// variables to arguments.
+struct LimitsExtension(Limits, bool, std::sync::Mutex<coercion::VariableArguments>);
 
 /// A request error with `extensions.code`.
 pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
@@ -214,6 +221,11 @@ impl Extension for LimitsExtension {
         let document = async_graphql::parser::parse_query(&request.query)
             .map_err(|error| parse_error(error.into(), limits.max_depth))?;
         self.check_document(&document, &request.variables)?;
+        *self
+            .2
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            coercion::VariableArguments::of(&document);
         request.set_parsed_query(document);
         next.run(ctx, request).await
     }
@@ -236,16 +248,27 @@ impl Extension for LimitsExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|errors| {
-            errors
+            let limit_code = |error: &ServerError| match error.message.as_str() {
+                "Query is too complex." => Some("QUERY_TOO_COMPLEX"),
+                "Query is nested too deep." => Some("QUERY_TOO_DEEP"),
+                _ => None,
+            };
+            if let Some(limit) = errors.iter().find_map(&limit_code) {
+                return errors
+                    .into_iter()
+                    .filter(|error| limit_code(error) == Some(limit))
+                    .map(|mut error| {
+                        set_code(&mut error, limit);
+                        error
+                    })
+                    .collect();
+            }
+            self.2
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .classify(errors)
                 .into_iter()
-                .map(|mut error| {
-                    let code = if error.message == "Query is too complex." {
-                        "QUERY_TOO_COMPLEX"
-                    } else if error.message == "Query is nested too deep." {
-                        "QUERY_TOO_DEEP"
-                    } else {
-                        "GRAPHQL_VALIDATION_FAILED"
-                    };
+                .map(|(mut error, code)| {
                     set_code(&mut error, code);
                     error
                 })

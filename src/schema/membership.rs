@@ -12,8 +12,10 @@ use super::{
 };
 use crate::loaders::by_id::{NetworkId, PlaceId};
 
+/// The part a member plays in a network.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MembershipRole {
+    /// A member, without one of the roles below.
     Member,
     /// Joined when the network was founded (Berlin in C40).
     FoundingMember,
@@ -48,31 +50,39 @@ impl From<MembershipRole> for membership::MembershipRole {
 
 pub struct Membership(pub membership::Model);
 
+/// A place's membership in a network: who (`city`), where (`network`), in what role and since
+/// when. A place belongs to a network at most once.
 #[Object]
 impl Membership {
+    /// The membership's global id, for `node(id:)` and mutations. Opaque: do not parse it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeType::Membership, self.0.id)
     }
+    /// The member place.
     async fn city(&self, ctx: &Context<'_>) -> Result<City> {
         Ok(City(load_required(ctx, PlaceId(self.0.place_id)).await?))
     }
+    /// The network.
     async fn network(&self, ctx: &Context<'_>) -> Result<Network> {
         Ok(Network(
             load_required(ctx, NetworkId(self.0.network_id)).await?,
         ))
     }
+    /// The part the member plays in the network.
     async fn role(&self) -> MembershipRole {
         self.0.role.into()
     }
-    /// Year the membership began, where a source states it.
+    /// The year the membership began; null where a source does not state it.
     async fn since(&self) -> Option<i32> {
         self.0.since
     }
-    /// Who represents the member in the network (Rostock Fire Department).
+    /// Who represents the member in the network, e.g. "Rostock Fire Department"; null where
+    /// none is recorded.
     async fn represented_by(&self) -> Option<&str> {
         self.0.represented_by.as_deref()
     }
-    /// The document that states this membership.
+    /// The source document that states this membership; null where none is recorded (as for
+    /// memberships added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         source_of(ctx, self.0.source_id).await
     }

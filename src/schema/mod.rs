@@ -8,6 +8,7 @@
 
 mod city;
 mod event;
+mod federation;
 pub mod filters;
 mod graph;
 pub mod ids;
@@ -40,7 +41,10 @@ pub use network::Network;
 pub use node::Node;
 pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
 
-/// The query root: each domain contributes its own fields.
+/// The query root: every read starts here. Places (`city`, `cities`), networks (`network`,
+/// `networks`), events (`events`), any object by id (`node`, `nodes`), full-text `search`, and
+/// graph questions (`sharedNetworks`, `connection`).
+// Each domain module contributes its own fields.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -50,13 +54,14 @@ pub struct Query(
     search::SearchQuery,
     graph::GraphQuery,
     rate_limit::RateLimitQuery,
+    federation::FederationQuery,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema's shape, without any state attached (enough for `sdl()`).
 pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription).enable_federation()
 }
 
 /// The executable schema over `db`, with the request limits and introspection switch of

@@ -40,49 +40,87 @@ async fn member_counts(
 
 pub struct Network(pub network::Model);
 
+/// An inter-city network, such as the Union of the Baltic Cities: its members (`memberships`,
+/// `members`) and its `events`. Fetch one with `network(slug:)` or list them with `networks`.
 #[Object]
 impl Network {
+    /// The network's global id, for `node(id:)` and mutations. Opaque: do not parse it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeType::Network, self.0.id)
     }
+    /// The network's unique name in URLs and in `network(slug:)`: lowercase ASCII words joined by
+    /// `-`, e.g. `ubc`.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The network's full name, e.g. "Union of the Baltic Cities".
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The network's usual abbreviation, e.g. "UBC"; null where it has none.
     async fn acronym(&self) -> Option<&str> {
         self.0.acronym.as_deref()
     }
+    /// What the network is and does, in plain text; null where none is recorded.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
-    /// Short lowercase tags for what the network works on, e.g. climate, peace, crisis management.
+    /// Short lowercase tags for what the network works on, e.g. climate, peace, crisis management;
+    /// empty where none are recorded.
     async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         Ok(load(ctx, TopicsOf(self.0.id)).await?.unwrap_or_default())
     }
+    /// The year the network was founded; null where a source does not state it.
     async fn founded_year(&self) -> Option<i32> {
         self.0.founded_year
     }
+    /// The place the network was founded in; null where none is recorded.
     async fn founded_in(&self, ctx: &Context<'_>) -> Result<Option<City>> {
         match self.0.founded_in_id {
             Some(id) => Ok(load(ctx, PlaceId(id)).await?.map(City)),
             None => Ok(None),
         }
     }
-    /// The member count a source states ('about 100' -> 100), null where none is stated.
+    /// The member count a source states ("about 100" is 100), which may differ from the
+    /// members listed here; null where none is stated.
     async fn reported_member_count(&self) -> Option<i32> {
         self.0.reported_member_count
     }
+    /// The network's memberships, by default in the order they were recorded.
     #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         before: Option<String>,
-        filter: Option<MembershipFilter>,
+        #[graphql(desc = "Only the memberships that match this filter.")] filter: Option<
+            MembershipFilter,
+        >,
+        #[graphql(
+            desc = "How to order the memberships; by default, in the order they were \
+            recorded."
+        )]
         order_by: Option<MembershipOrder>,
     ) -> Result<Conn<Membership>> {
         let args = PageArgs::new(first, after, last, before);
@@ -97,16 +135,39 @@ impl Network {
         )
         .await
     }
-    /// The places that are members, in the order their memberships were recorded.
+    /// The places that are members, by default in the order their memberships were recorded.
     #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         before: Option<String>,
-        filter: Option<CityFilter>,
+        #[graphql(desc = "Only the places that match this filter.")] filter: Option<CityFilter>,
+        #[graphql(
+            desc = "How to order the places; by default, in the order their memberships were \
+            recorded."
+        )]
         order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
@@ -121,22 +182,44 @@ impl Network {
         )
         .await
     }
+    /// The network's events, by default in the order they were recorded.
     #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         before: Option<String>,
-        filter: Option<EventFilter>,
+        #[graphql(desc = "Only the events that match this filter.")] filter: Option<EventFilter>,
+        #[graphql(desc = "How to order the events; by default, in the order they were recorded.")]
         order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
         let spec = EventSpec::new(filter, order_by)?;
         pagination::related(ctx, EventList::OfNetwork, self.0.id, spec, args, Event).await
     }
-    /// The members counted per country, most first.
+    /// The members counted per country, most first; members without a country are counted
+    /// under a null `countryCode`.
     async fn member_count_by_country(&self, ctx: &Context<'_>) -> Result<Vec<CountryCount>> {
         let counts = member_counts(ctx, self.0.id, PlaceAttribute::CountryCode).await?;
         Ok(counts
@@ -147,7 +230,8 @@ impl Network {
             })
             .collect())
     }
-    /// The members counted per kind (cities, regions), most first.
+    /// The members counted per kind (cities, regions), most first; kinds without members are
+    /// left out.
     async fn member_count_by_kind(&self, ctx: &Context<'_>) -> Result<Vec<KindCount>> {
         let counts = member_counts(ctx, self.0.id, PlaceAttribute::Kind).await?;
         Ok(counts
@@ -165,7 +249,8 @@ impl Network {
             })
             .collect())
     }
-    /// The document this network was taken from.
+    /// The source document this network was taken from; null where none is recorded (as for
+    /// networks added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         source_of(ctx, self.0.source_id).await
     }
@@ -176,8 +261,13 @@ pub struct NetworkQuery;
 
 #[Object]
 impl NetworkQuery {
-    /// A network by slug, or null when there is none.
-    async fn network(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Network>> {
+    /// A network by its slug; null when no network has it.
+    async fn network(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The network's `slug`, exactly as `Network.slug` gives it, e.g. `ubc`.")]
+        slug: String,
+    ) -> Result<Option<Network>> {
         let found = network::Entity::find()
             .filter(network::Column::Slug.eq(slug))
             .one(db(ctx)?)
@@ -185,16 +275,40 @@ impl NetworkQuery {
             .map_err(AppError::from)?;
         Ok(found.map(Network))
     }
-    /// All networks.
+    /// All networks, by default in the order they were recorded.
     #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn networks(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
         before: Option<String>,
-        filter: Option<NetworkFilter>,
+        #[graphql(desc = "Only the networks that match this filter.")] filter: Option<
+            NetworkFilter,
+        >,
+        #[graphql(
+            desc = "How to order the networks; by default, in the order they were recorded."
+        )]
         order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let args = PageArgs::new(first, after, last, before);

@@ -9,7 +9,8 @@ use std::{borrow::Cow, marker::PhantomData};
 use async_graphql::{
     connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
     futures_util::future::BoxFuture,
-    Context, Object, OutputType, Result,
+    registry::{MetaType, Registry},
+    Context, ContextSelectionSet, Object, OutputType, Positioned, Result, ServerResult, Value,
 };
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
@@ -62,8 +63,40 @@ fn is_null(value: &SortValue) -> bool {
 
 pub type Cursor = OpaqueCursor<CursorKey>;
 
-/// Every list in the API is one of these.
-pub type Conn<T> = Connection<Cursor, T, TotalCount, EmptyFields>;
+/// Every list in the API is one of these: async-graphql's Relay connection (`XConnection` with
+/// `edges`, `nodes`, `pageInfo` and `totalCount`), given the type description that
+/// async-graphql leaves out.
+pub struct Conn<T: OutputType>(Connection<Cursor, T, TotalCount, EmptyFields>);
+
+impl<T: OutputType> OutputType for Conn<T> {
+    fn type_name() -> Cow<'static, str> {
+        Connection::<Cursor, T, TotalCount, EmptyFields>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        let qualified =
+            Connection::<Cursor, T, TotalCount, EmptyFields>::create_type_info(registry);
+        if let Some(MetaType::Object { description, .. }) =
+            registry.types.get_mut(&*Self::type_name())
+        {
+            *description = Some(format!(
+                "A list of `{}` items, one page at a time (a Relay connection): the page's \
+                 `nodes` (or `edges`, each with its cursor), `pageInfo` to fetch the next or \
+                 previous page, and the `totalCount` of the whole list.",
+                T::type_name()
+            ));
+        }
+        qualified
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<async_graphql::parser::types::Field>,
+    ) -> ServerResult<Value> {
+        self.0.resolve(ctx, field).await
+    }
+}
 
 /// The four Relay arguments, as a client sent them.
 #[derive(Clone, Debug, Default)]
@@ -192,7 +225,7 @@ pub fn connection<M, T: OutputType>(
         });
         Edge::new(cursor, to_node(row.model))
     }));
-    conn
+    Conn(conn)
 }
 
 /// A page of the list `relation` of `parent`, filtered and ordered by `spec`, batched with its

@@ -9,8 +9,8 @@ use crate::rate_limit::ChargeSlot;
 pub struct RateLimit {
     /// The points a client may spend per window (`RATE_LIMIT_POINTS`).
     limit: i32,
-    /// What this operation cost: its node count divided by 100, at least 1 (an operation that
-    /// asks only for `rateLimit` costs 0).
+    /// What this operation cost: its node count divided by 100, rounded up, at least 1 (an
+    /// operation that asks only for `rateLimit` costs 0).
     cost: i32,
     /// The points left in the current window.
     remaining: i32,

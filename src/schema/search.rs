@@ -9,7 +9,7 @@ use crate::{
     search::{self, Kind},
 };
 
-/// What a search can find.
+/// What `search` can find: a place, a network or an event.
 #[derive(Union)]
 pub enum SearchResult {
     City(City),
@@ -27,12 +27,20 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Places, networks and events whose names, acronyms, descriptions, topics or titles contain
     /// every word of `query` (as a word prefix, ignoring case and diacritics), best match first.
+    /// Unlike the lists, this is not a connection: it returns one page and has no cursors.
     #[graphql(complexity = "pagination::list_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The words to look for; each must begin a word of a match. Only letters \
+            and digits count (at least one is needed, `BAD_USER_INPUT` otherwise); the first 8 \
+            words are used, each up to 64 characters."
+        )]
         query: String,
-        #[graphql(desc = "How many results, at most 100 (default 10).")] first: Option<i32>,
+        #[graphql(desc = "How many results to return, from 0 to 100 (`BAD_USER_INPUT` \
+            otherwise); 10 when left out.")]
+        first: Option<i32>,
     ) -> Result<Vec<SearchResult>> {
         let first = first.unwrap_or(DEFAULT_RESULTS);
         if !(0..=MAX_RESULTS).contains(&first) {

@@ -205,8 +205,17 @@ pub fn shape(
         }
     }
     walker.reorder(&mut response.data, root, &root_sets);
+    walker.describe_schema(&mut response.data, root, &root_sets);
     response
 }
+
+/// What `__schema { description }` answers. async-graphql 7.2 answers a fixed paragraph about
+/// GraphQL schemas in general and has no setting for it.
+pub const SCHEMA_DESCRIPTION: &str = "Citynet: which cities and regions belong to which \
+    inter-city networks (since when, in what role, represented by whom), the events those \
+    networks held and who took part, and twinnings — every fact taken from a cited source \
+    document. Start at `cities`, `networks`, `events` or `search`; every object with an `id` \
+    is a `Node`; lists are Relay connections of at most 100 items per page.";
 
 /// A field of a selection once fragments are flattened: where it is defined and what it selects.
 struct Collected<'d> {
@@ -408,6 +417,35 @@ impl<'a> Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
+    /// Puts [`SCHEMA_DESCRIPTION`] wherever the operation asks for `__schema { description }`.
+    fn describe_schema(&self, data: &mut Value, root: &'a str, sets: &[&'a SelectionSet]) {
+        let Value::Object(object) = data else {
+            return;
+        };
+        for schema in self.collect(root, sets) {
+            let Some(field) = schema.fields.first() else {
+                continue;
+            };
+            if field.node.name.node != "__schema" {
+                continue;
+            }
+            let Some(Value::Object(schema_object)) = object.get_mut(schema.key) else {
+                continue;
+            };
+            for description in self.collect("__Schema", &child_sets(&schema)) {
+                let is_description = description
+                    .fields
+                    .first()
+                    .is_some_and(|field| field.node.name.node == "description");
+                if let (true, Some(value)) =
+                    (is_description, schema_object.get_mut(description.key))
+                {
+                    *value = Value::String(SCHEMA_DESCRIPTION.to_string());
+                }
+            }
+        }
+    }
+
     /// The object's own type where it says (`__typename`), else the declared type.
     fn concrete_type(&self, value: &Value, declared: &'a str) -> &'a str {
         let Value::Object(object) = value else {

@@ -6,20 +6,24 @@ use entity::source;
 /// A source document that seeded records cite (kept verbatim in `seeds/sources/`).
 pub struct Source(pub source::Model);
 
+/// A published document that records were taken from: the evidence for a place, network,
+/// membership or event. Citynet keeps a verbatim copy of each (see `document`).
 #[Object]
 impl Source {
-    /// Stable short name, e.g. `rostock`.
+    /// The source's stable short name, e.g. `rostock`.
     async fn key(&self) -> &str {
         &self.0.key
     }
+    /// The document's title.
     async fn title(&self) -> &str {
         &self.0.title
     }
-    /// Who published it, e.g. "City of Rostock".
+    /// Who published the document, e.g. "City of Rostock".
     async fn publisher(&self) -> &str {
         &self.0.publisher
     }
-    /// Path of the verbatim copy in the Citynet repository.
+    /// The path of the document's verbatim copy in the Citynet repository, e.g.
+    /// `seeds/sources/000_3f2f3118c1dd9723.txt`.
     async fn document(&self) -> &str {
         &self.0.document
     }

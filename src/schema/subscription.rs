@@ -33,8 +33,11 @@ use crate::changes::{self, Change, Changes, Commit};
 /// What happened to a record.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeAction {
+    /// The record was created.
     Created,
+    /// The record was changed (for an event, also when its participants changed).
     Updated,
+    /// The record was deleted; the change carries its ids but not the record.
     Deleted,
 }
 
@@ -48,36 +51,51 @@ impl From<changes::Action> for ChangeAction {
     }
 }
 
+/// A membership that was created, updated or deleted (`membershipChanged`).
 #[derive(SimpleObject)]
 pub struct MembershipChange {
+    /// What happened to the membership.
     action: ChangeAction,
+    /// The membership's global id.
     membership_id: ID,
+    /// The global id of the member place.
     city_id: ID,
+    /// The global id of the network.
     network_id: ID,
     /// The membership as committed; null when it was deleted.
     membership: Option<Membership>,
 }
 
+/// An event that was created, updated or deleted (`eventChanged`).
 #[derive(SimpleObject)]
 pub struct EventChange {
+    /// What happened to the event.
     action: ChangeAction,
+    /// The event's global id.
     event_id: ID,
+    /// The global id of the event's network.
     network_id: ID,
     /// The event as committed; null when it was deleted.
     event: Option<Event>,
 }
 
+/// A place that was created, updated or deleted (`cityChanged`).
 #[derive(SimpleObject)]
 pub struct CityChange {
+    /// What happened to the place.
     action: ChangeAction,
+    /// The place's global id.
     city_id: ID,
     /// The place as committed; null when it was deleted.
     city: Option<City>,
 }
 
+/// A network that was created, updated or deleted (`networkChanged`).
 #[derive(SimpleObject)]
 pub struct NetworkChange {
+    /// What happened to the network.
     action: ChangeAction,
+    /// The network's global id.
     network_id: ID,
     /// The network as committed; null when it was deleted.
     network: Option<Network>,
@@ -86,6 +104,12 @@ pub struct NetworkChange {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Changes as they are committed, over WebSocket (`graphql-transport-ws` or `graphql-ws`) on
+/// `/graphql`. A change arrives only after the write that made it has committed. A subscriber
+/// that falls more than 1 024 commits behind, or is handed more than 1 024 changes by one commit,
+/// receives a `SUBSCRIPTION_LAGGED` error and the subscription ends: re-read, then subscribe
+/// again. A connection holds at most 100 subscriptions; a client address and the server at most
+/// as many as the server's settings allow (`TOO_MANY_SUBSCRIPTIONS`).
 #[SubscriptionRoot]
 impl Subscription {
     /// Memberships created, updated or deleted; only those of `networkId` and/or `cityId` when
@@ -93,7 +117,15 @@ impl Subscription {
     async fn membership_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only memberships in the network with this global id (`INVALID_ID` when \
+            it is not a `Network` id)."
+        )]
         network_id: Option<ID>,
+        #[graphql(
+            desc = "Only memberships of the place with this global id (`INVALID_ID` when it \
+            is not a `City` id)."
+        )]
         city_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<MembershipChange>>> {
         let network = optional_row("networkId", network_id, NodeType::Network)?;
@@ -121,7 +153,15 @@ impl Subscription {
     async fn event_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only events of the network with this global id, before or after the \
+            change (`INVALID_ID` when it is not a `Network` id)."
+        )]
         network_id: Option<ID>,
+        #[graphql(
+            desc = "Only events hosted by or naming as a participant the place with this \
+            global id, before or after the change (`INVALID_ID` when it is not a `City` id)."
+        )]
         city_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<EventChange>>> {
         let network = optional_row("networkId", network_id, NodeType::Network)?;
@@ -146,6 +186,10 @@ impl Subscription {
     async fn city_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the place with this global id (`INVALID_ID` when it is not a `City` \
+            id)."
+        )]
         id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<CityChange>>> {
         let wanted = optional_row("id", id, NodeType::City)?;
@@ -163,6 +207,10 @@ impl Subscription {
     async fn network_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the network with this global id (`INVALID_ID` when it is not a \
+            `Network` id)."
+        )]
         id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<NetworkChange>>> {
         let wanted = optional_row("id", id, NodeType::Network)?;

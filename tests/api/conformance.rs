@@ -171,3 +171,29 @@ mod websocket {
         }
     }
 }
+
+/// A variable's value that does not fit is the client's input (`BAD_USER_INPUT`, as the README
+/// and Apollo Server say), reported once; a wrong literal is a validation failure, also once.
+#[tokio::test]
+async fn a_bad_variable_value_is_bad_user_input_reported_once() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "query($n: Int) { cities(first: $n) { totalCount } }",
+            serde_json::json!({ "n": "ten" }),
+        )
+        .await;
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{body:#}");
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    let body = app
+        .gql(
+            r#"{ cities(first: "ten") { totalCount } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{body:#}");
+    assert_eq!(errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+}

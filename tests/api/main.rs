@@ -11,6 +11,8 @@ mod concurrency;
 mod conformance;
 mod contract;
 mod crash;
+mod descriptions;
+mod federation;
 mod filters;
 mod fuzz;
 mod graph;

@@ -110,3 +110,32 @@ async fn unknown_and_malformed_ids() {
         assert_eq!(body["data"]["node"], Value::Null);
     }
 }
+
+/// A partner row has an id of its own (the pair), so normalised caches keep one record per
+/// pair, and `node(id:)` fetches it again.
+#[tokio::test]
+async fn partners_have_ids_that_node_resolves() {
+    let app = crate::helpers::spawn_app().await;
+    let data = app
+        .data(
+            r#"{ city(slug: "rostock") { partners(first: 2) { edges { node { id sharedNetworkCount city { slug } } } } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let edges = data["city"]["partners"]["edges"].as_array().expect("edges");
+    assert!(!edges.is_empty(), "{data:#}");
+    let partner = &edges[0]["node"];
+    let fetched = app
+        .data(
+            "query($id: ID!) { node(id: $id) { __typename id ... on Partner { sharedNetworkCount city { slug } } } }",
+            serde_json::json!({ "id": partner["id"] }),
+        )
+        .await;
+    assert_eq!(fetched["node"]["__typename"], "Partner");
+    assert_eq!(fetched["node"]["id"], partner["id"]);
+    assert_eq!(fetched["node"]["city"], partner["city"]);
+    assert_eq!(
+        fetched["node"]["sharedNetworkCount"],
+        partner["sharedNetworkCount"]
+    );
+}

@@ -26,45 +26,64 @@ use crate::{
 
 const MAX_NAME: usize = 200;
 
+/// A place to add with `createCity`.
 #[derive(InputObject)]
 pub struct CreateCityInput {
-    /// The place's name as it is usually written, e.g. "Düsseldorf".
+    /// The place's name as it is usually written, e.g. "Düsseldorf": at most 200 characters,
+    /// trimmed, no control characters.
     name: String,
-    /// Defaults to the name in slug form ("dusseldorf"), with "-2", "-3", … appended if taken.
+    /// Defaults to the name in slug form ("dusseldorf"), with "-2", "-3", … appended if taken. A
+    /// given slug must be lowercase ASCII words joined by `-`, at most 100 characters, and free (`CONFLICT` otherwise).
     slug: Option<String>,
+    /// Whether the place is a city or a region.
     #[graphql(default_with = "PlaceKind::City")]
     kind: PlaceKind,
     /// ISO 3166-1 alpha-2, e.g. DE (any case; stored in capitals).
     country_code: Option<String>,
+    /// The latitude in degrees, from -90 (south) to 90 (north).
     latitude: Option<f64>,
+    /// The longitude in degrees, from -180 (west) to 180 (east).
     longitude: Option<f64>,
 }
 
+/// The result of `createCity`.
 #[derive(SimpleObject)]
 pub struct CreateCityPayload {
+    /// The new place.
     city: City,
 }
 
-/// Fields left out stay as they are; `null` clears a nullable field. Changing the name keeps the
-/// slug (links stay valid) unless `slug` is given too.
+/// Changes to a place, for `updateCity`. Fields left out stay as they are; `null` clears a
+/// nullable field. Changing the name keeps the slug (links stay valid) unless `slug` is given too.
 #[derive(InputObject)]
 pub struct UpdateCityInput {
+    /// The global id of the place to change.
     id: ID,
+    /// The new name: at most 200 characters, trimmed; cannot be null.
     name: MaybeUndefined<String>,
+    /// The new slug: lowercase ASCII words joined by `-`, at most 100 characters, not another place's (`CONFLICT`); cannot be null.
     slug: MaybeUndefined<String>,
+    /// The new kind; cannot be null.
     kind: MaybeUndefined<PlaceKind>,
+    /// The new ISO 3166-1 alpha-2 country code (any case; stored in capitals).
     country_code: MaybeUndefined<String>,
+    /// The new latitude in degrees, from -90 to 90.
     latitude: MaybeUndefined<f64>,
+    /// The new longitude in degrees, from -180 to 180.
     longitude: MaybeUndefined<f64>,
 }
 
+/// The result of `updateCity`.
 #[derive(SimpleObject)]
 pub struct UpdateCityPayload {
+    /// The place as changed.
     city: City,
 }
 
+/// The place to delete with `deleteCity`.
 #[derive(InputObject)]
 pub struct DeleteCityInput {
+    /// The global id of the place to delete.
     id: ID,
     /// A place that still has memberships, event participations, twinnings, hosted events or
     /// founded networks is not deleted unless this is true; then its memberships,
@@ -74,8 +93,10 @@ pub struct DeleteCityInput {
     cascade: bool,
 }
 
+/// The result of `deleteCity`.
 #[derive(SimpleObject)]
 pub struct DeleteCityPayload {
+    /// The global id the deleted place had.
     deleted_city_id: ID,
 }
 
@@ -88,7 +109,7 @@ impl CityMutation {
     async fn create_city(
         &self,
         ctx: &Context<'_>,
-        input: CreateCityInput,
+        #[graphql(desc = "The place to add.")] input: CreateCityInput,
     ) -> Option<Result<CreateCityPayload>> {
         Some(create_city(ctx, input).await)
     }
@@ -97,7 +118,7 @@ impl CityMutation {
     async fn update_city(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCityInput,
+        #[graphql(desc = "The place to change, and how.")] input: UpdateCityInput,
     ) -> Option<Result<UpdateCityPayload>> {
         Some(update_city(ctx, input).await)
     }
@@ -106,7 +127,7 @@ impl CityMutation {
     async fn delete_city(
         &self,
         ctx: &Context<'_>,
-        input: DeleteCityInput,
+        #[graphql(desc = "The place to delete.")] input: DeleteCityInput,
     ) -> Option<Result<DeleteCityPayload>> {
         Some(delete_city(ctx, input).await)
     }

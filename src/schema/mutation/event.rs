@@ -28,66 +28,95 @@ const MAX_TITLE: usize = 300;
 const MAX_TOPIC: usize = 200;
 const MAX_PARTICIPANTS: usize = 500;
 
+/// An event to add with `createEvent`.
 #[derive(InputObject)]
 pub struct CreateEventInput {
     /// The network that held the event.
     network_id: ID,
+    /// What kind of event it is.
     kind: EventKind,
+    /// The event's title: at most 300 characters, trimmed, no control characters.
     title: String,
+    /// The year the event took place, from 1800 to the current year.
     year: Option<i32>,
+    /// What the event was about, in a few words: at most 200 characters; empty means none.
     topic: Option<String>,
     /// The `City` the event took place in.
     host_id: Option<ID>,
+    /// How many places took part, as a source states it; not negative.
     reported_participant_count: Option<i32>,
     /// The `City` ids named as taking part, each once (at most 500).
     #[graphql(default)]
     participant_ids: Vec<ID>,
 }
 
+/// The result of `createEvent`.
 #[derive(SimpleObject)]
 pub struct CreateEventPayload {
+    /// The new event.
     event: Event,
 }
 
-/// Fields left out stay as they are; `null` clears a nullable field; `participantIds` replaces
-/// the whole list when given.
+/// Changes to an event, for `updateEvent`. Fields left out stay as they are; `null` clears a
+/// nullable field; `participantIds` replaces the whole list when given. The rules for each value
+/// are those of `CreateEventInput`.
 #[derive(InputObject)]
 pub struct UpdateEventInput {
+    /// The global id of the event to change.
     id: ID,
+    /// The global id of the `Network` that now holds the event; cannot be null.
     network_id: MaybeUndefined<ID>,
+    /// The new kind; cannot be null.
     kind: MaybeUndefined<EventKind>,
+    /// The new title; cannot be null.
     title: MaybeUndefined<String>,
+    /// The new year.
     year: MaybeUndefined<i32>,
+    /// The new topic; null or empty clears it.
     topic: MaybeUndefined<String>,
+    /// The global id of the `City` that hosted the event.
     host_id: MaybeUndefined<ID>,
+    /// The new reported participant count.
     reported_participant_count: MaybeUndefined<i32>,
+    /// The `City` ids named as taking part, replacing all current participants (`[]` removes
+    /// them); cannot be null.
     participant_ids: MaybeUndefined<Vec<ID>>,
 }
 
+/// The result of `updateEvent`.
 #[derive(SimpleObject)]
 pub struct UpdateEventPayload {
+    /// The event as changed.
     event: Event,
 }
 
+/// The event to delete with `deleteEvent`.
 #[derive(InputObject)]
 pub struct DeleteEventInput {
     /// The event; its participant records are deleted with it.
     id: ID,
 }
 
+/// The result of `deleteEvent`.
 #[derive(SimpleObject)]
 pub struct DeleteEventPayload {
+    /// The global id the deleted event had.
     deleted_event_id: ID,
 }
 
+/// An event and a place, for `addEventParticipant` and `removeEventParticipant`.
 #[derive(InputObject)]
 pub struct EventParticipantInput {
+    /// The global id of the `Event`.
     event_id: ID,
+    /// The global id of the `City`.
     city_id: ID,
 }
 
+/// The result of `addEventParticipant` or `removeEventParticipant`.
 #[derive(SimpleObject)]
 pub struct EventParticipantPayload {
+    /// The event, with its participants as changed.
     event: Event,
 }
 
@@ -100,7 +129,7 @@ impl EventMutation {
     async fn create_event(
         &self,
         ctx: &Context<'_>,
-        input: CreateEventInput,
+        #[graphql(desc = "The event to add.")] input: CreateEventInput,
     ) -> Option<Result<CreateEventPayload>> {
         Some(create_event(ctx, input).await)
     }
@@ -109,7 +138,7 @@ impl EventMutation {
     async fn update_event(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEventInput,
+        #[graphql(desc = "The event to change, and how.")] input: UpdateEventInput,
     ) -> Option<Result<UpdateEventPayload>> {
         Some(update_event(ctx, input).await)
     }
@@ -118,7 +147,7 @@ impl EventMutation {
     async fn delete_event(
         &self,
         ctx: &Context<'_>,
-        input: DeleteEventInput,
+        #[graphql(desc = "The event to delete.")] input: DeleteEventInput,
     ) -> Option<Result<DeleteEventPayload>> {
         Some(delete_event(ctx, input).await)
     }
@@ -127,6 +156,7 @@ impl EventMutation {
     async fn add_event_participant(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The event, and the place to name as taking part.")]
         input: EventParticipantInput,
     ) -> Option<Result<EventParticipantPayload>> {
         Some(add_event_participant(ctx, input).await)
@@ -136,6 +166,7 @@ impl EventMutation {
     async fn remove_event_participant(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The event, and the place to remove from its participants.")]
         input: EventParticipantInput,
     ) -> Option<Result<EventParticipantPayload>> {
         Some(remove_event_participant(ctx, input).await)

@@ -21,46 +21,63 @@ use crate::{
 
 const MAX_REPRESENTED_BY: usize = 200;
 
+/// A membership to record with `createMembership`.
 #[derive(InputObject)]
 pub struct CreateMembershipInput {
     /// The member `City`.
     city_id: ID,
+    /// The global id of the `Network`.
     network_id: ID,
+    /// The part the member plays in the network.
     #[graphql(default_with = "MembershipRole::Member")]
     role: MembershipRole,
     /// The year the membership began (1800 to the current year).
     since: Option<i32>,
-    /// Who represents the member, e.g. "Rostock Fire Department".
+    /// Who represents the member, e.g. "Rostock Fire Department": at most 200 characters; empty
+    /// means no one.
     represented_by: Option<String>,
 }
 
+/// The result of `createMembership`.
 #[derive(SimpleObject)]
 pub struct CreateMembershipPayload {
+    /// The new membership.
     membership: Membership,
 }
 
-/// Fields left out stay as they are; `null` clears a nullable field. The city and network of a
-/// membership do not change: delete it and create another.
+/// Changes to a membership, for `updateMembership`. Fields left out stay as they are; `null`
+/// clears a nullable field. The city and network of a membership do not change: delete it and
+/// create another.
 #[derive(InputObject)]
 pub struct UpdateMembershipInput {
+    /// The global id of the membership to change.
     id: ID,
+    /// The new role; cannot be null.
     role: MaybeUndefined<MembershipRole>,
+    /// The new start year (1800 to the current year).
     since: MaybeUndefined<i32>,
+    /// The new representative (at most 200 characters); null or empty clears it.
     represented_by: MaybeUndefined<String>,
 }
 
+/// The result of `updateMembership`.
 #[derive(SimpleObject)]
 pub struct UpdateMembershipPayload {
+    /// The membership as changed.
     membership: Membership,
 }
 
+/// The membership to delete with `deleteMembership`.
 #[derive(InputObject)]
 pub struct DeleteMembershipInput {
+    /// The global id of the membership to delete.
     id: ID,
 }
 
+/// The result of `deleteMembership`.
 #[derive(SimpleObject)]
 pub struct DeleteMembershipPayload {
+    /// The global id the deleted membership had.
     deleted_membership_id: ID,
 }
 
@@ -74,7 +91,7 @@ impl MembershipMutation {
     async fn create_membership(
         &self,
         ctx: &Context<'_>,
-        input: CreateMembershipInput,
+        #[graphql(desc = "The membership to record.")] input: CreateMembershipInput,
     ) -> Option<Result<CreateMembershipPayload>> {
         Some(create_membership(ctx, input).await)
     }
@@ -83,7 +100,7 @@ impl MembershipMutation {
     async fn update_membership(
         &self,
         ctx: &Context<'_>,
-        input: UpdateMembershipInput,
+        #[graphql(desc = "The membership to change, and how.")] input: UpdateMembershipInput,
     ) -> Option<Result<UpdateMembershipPayload>> {
         Some(update_membership(ctx, input).await)
     }
@@ -92,7 +109,7 @@ impl MembershipMutation {
     async fn delete_membership(
         &self,
         ctx: &Context<'_>,
-        input: DeleteMembershipInput,
+        #[graphql(desc = "The membership to delete.")] input: DeleteMembershipInput,
     ) -> Option<Result<DeleteMembershipPayload>> {
         Some(delete_membership(ctx, input).await)
     }

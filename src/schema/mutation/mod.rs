@@ -43,6 +43,12 @@ fn authorize(ctx: &Context<'_>) -> AppResult<()> {
         .require_writer()
 }
 
+/// Writes. Every mutation needs an `Authorization: Bearer <token>` header with one of the
+/// server's API tokens (`UNAUTHENTICATED` otherwise; `FORBIDDEN` when the server takes no
+/// writes). It checks its input before writing anything (`BAD_USER_INPUT`, `INVALID_ID`,
+/// `NOT_FOUND` or `CONFLICT`, with `extensions.field` naming the input field at fault, e.g.
+/// `input.countryCode`) and runs in one transaction: when it fails, nothing is written, its
+/// payload is null and the error says why. Subscribers hear of a change once it is committed.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     city::CityMutation,

@@ -29,50 +29,74 @@ const MAX_DESCRIPTION: usize = 5_000;
 const MAX_TOPICS: usize = 20;
 const MAX_TOPIC: usize = 60;
 
+/// A network to add with `createNetwork`.
 #[derive(InputObject)]
 pub struct CreateNetworkInput {
-    /// E.g. "Union of the Baltic Cities".
+    /// The network's full name, e.g. "Union of the Baltic Cities": at most 200 characters,
+    /// trimmed, no control characters.
     name: String,
-    /// Defaults to the name in slug form, with "-2", "-3", … appended if taken.
+    /// Defaults to the name in slug form, with "-2", "-3", … appended if taken. A given slug must
+    /// be lowercase ASCII words joined by `-`, at most 100 characters, and free (`CONFLICT` otherwise).
     slug: Option<String>,
+    /// The usual abbreviation, e.g. "UBC": at most 32 characters; empty means none.
     acronym: Option<String>,
+    /// What the network is and does, in plain text: at most 5 000 characters; empty means none.
     description: Option<String>,
-    /// Short lowercase tags (stored trimmed and in lowercase), e.g. ["climate", "peace"].
+    /// Short lowercase tags (stored trimmed and in lowercase), e.g. ["climate", "peace"]: at most
+    /// 20, each at most 60 characters, none twice.
     #[graphql(default)]
     topics: Vec<String>,
+    /// The year the network was founded, from 1800 to the current year.
     founded_year: Option<i32>,
     /// The `City` the network was founded in.
     founded_in_id: Option<ID>,
+    /// The member count a source states; not negative.
     reported_member_count: Option<i32>,
 }
 
+/// The result of `createNetwork`.
 #[derive(SimpleObject)]
 pub struct CreateNetworkPayload {
+    /// The new network.
     network: Network,
 }
 
-/// Fields left out stay as they are; `null` clears a nullable field; `topics` replaces the
-/// whole list when given.
+/// Changes to a network, for `updateNetwork`. Fields left out stay as they are; `null` clears a
+/// nullable field; `topics` replaces the whole list when given. The rules for each value are
+/// those of `CreateNetworkInput`.
 #[derive(InputObject)]
 pub struct UpdateNetworkInput {
+    /// The global id of the network to change.
     id: ID,
+    /// The new name; cannot be null.
     name: MaybeUndefined<String>,
+    /// The new slug: lowercase ASCII words joined by `-`, at most 100 characters, not another network's (`CONFLICT`); cannot be null.
     slug: MaybeUndefined<String>,
+    /// The new acronym; null or empty clears it.
     acronym: MaybeUndefined<String>,
+    /// The new description; null or empty clears it.
     description: MaybeUndefined<String>,
+    /// The new topics, replacing all the current ones (`[]` removes them); cannot be null.
     topics: MaybeUndefined<Vec<String>>,
+    /// The new founding year.
     founded_year: MaybeUndefined<i32>,
+    /// The global id of the new founding `City`.
     founded_in_id: MaybeUndefined<ID>,
+    /// The new reported member count.
     reported_member_count: MaybeUndefined<i32>,
 }
 
+/// The result of `updateNetwork`.
 #[derive(SimpleObject)]
 pub struct UpdateNetworkPayload {
+    /// The network as changed.
     network: Network,
 }
 
+/// The network to delete with `deleteNetwork`.
 #[derive(InputObject)]
 pub struct DeleteNetworkInput {
+    /// The global id of the network to delete.
     id: ID,
     /// A network that still has memberships or events is not deleted unless this is true; then
     /// its memberships and events (with their participants) are deleted with it.
@@ -80,8 +104,10 @@ pub struct DeleteNetworkInput {
     cascade: bool,
 }
 
+/// The result of `deleteNetwork`.
 #[derive(SimpleObject)]
 pub struct DeleteNetworkPayload {
+    /// The global id the deleted network had.
     deleted_network_id: ID,
 }
 
@@ -94,7 +120,7 @@ impl NetworkMutation {
     async fn create_network(
         &self,
         ctx: &Context<'_>,
-        input: CreateNetworkInput,
+        #[graphql(desc = "The network to add.")] input: CreateNetworkInput,
     ) -> Option<Result<CreateNetworkPayload>> {
         Some(create_network(ctx, input).await)
     }
@@ -103,7 +129,7 @@ impl NetworkMutation {
     async fn update_network(
         &self,
         ctx: &Context<'_>,
-        input: UpdateNetworkInput,
+        #[graphql(desc = "The network to change, and how.")] input: UpdateNetworkInput,
     ) -> Option<Result<UpdateNetworkPayload>> {
         Some(update_network(ctx, input).await)
     }
@@ -112,7 +138,7 @@ impl NetworkMutation {
     async fn delete_network(
         &self,
         ctx: &Context<'_>,
-        input: DeleteNetworkInput,
+        #[graphql(desc = "The network to delete.")] input: DeleteNetworkInput,
     ) -> Option<Result<DeleteNetworkPayload>> {
         Some(delete_network(ctx, input).await)
     }

@@ -18,17 +18,22 @@ use crate::{
     schema::{ids::NodeType, City},
 };
 
+/// Two places to twin (`createTwinning`) or untwin (`deleteTwinning`); the order does not
+/// matter.
 #[derive(InputObject)]
 pub struct TwinningInput {
+    /// The global id of one `City`.
     city_id: ID,
     /// The other `City`; not the same as `cityId`.
     twin_id: ID,
 }
 
-/// Both places of the twinning.
+/// The result of `createTwinning` or `deleteTwinning`: both places of the twinning.
 #[derive(SimpleObject)]
 pub struct TwinningPayload {
+    /// The place given as `cityId`.
     city: City,
+    /// The place given as `twinId`.
     twin: City,
 }
 
@@ -41,7 +46,7 @@ impl TwinningMutation {
     async fn create_twinning(
         &self,
         ctx: &Context<'_>,
-        input: TwinningInput,
+        #[graphql(desc = "The two places.")] input: TwinningInput,
     ) -> Option<Result<TwinningPayload>> {
         Some(create_twinning(ctx, input).await)
     }
@@ -50,7 +55,7 @@ impl TwinningMutation {
     async fn delete_twinning(
         &self,
         ctx: &Context<'_>,
-        input: TwinningInput,
+        #[graphql(desc = "The two places.")] input: TwinningInput,
     ) -> Option<Result<TwinningPayload>> {
         Some(delete_twinning(ctx, input).await)
     }

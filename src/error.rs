@@ -7,6 +7,114 @@
 
 use std::sync::Arc;
 
+/// Every `extensions.code` a client can receive, from GraphQL errors and from HTTP-level error
+/// bodies alike: the single list (the README's table is checked against it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    BadUserInput,
+    InvalidCursor,
+    InvalidId,
+    NotFound,
+    Conflict,
+    Unauthenticated,
+    Forbidden,
+    SubscriptionLagged,
+    TooManySubscriptions,
+    TooManyOperations,
+    RateLimited,
+    RequestTimeout,
+    TooManyConnections,
+    InternalServerError,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    IntrospectionDisabled,
+    QueryTooLong,
+    QueryTooDeep,
+    QueryTooComplex,
+    TooManyAliases,
+    TooManyRootFields,
+    VariablesTooLarge,
+    BatchTooLarge,
+    BadRequest,
+    UnsupportedContentType,
+    PayloadTooLarge,
+    MethodNotAllowed,
+}
+
+impl ErrorCode {
+    /// Every code, in the README's order.
+    pub const ALL: [ErrorCode; 28] = [
+        Self::BadUserInput,
+        Self::InvalidCursor,
+        Self::InvalidId,
+        Self::NotFound,
+        Self::Conflict,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::SubscriptionLagged,
+        Self::TooManySubscriptions,
+        Self::TooManyOperations,
+        Self::RateLimited,
+        Self::RequestTimeout,
+        Self::TooManyConnections,
+        Self::InternalServerError,
+        Self::GraphqlParseFailed,
+        Self::GraphqlValidationFailed,
+        Self::IntrospectionDisabled,
+        Self::QueryTooLong,
+        Self::QueryTooDeep,
+        Self::QueryTooComplex,
+        Self::TooManyAliases,
+        Self::TooManyRootFields,
+        Self::VariablesTooLarge,
+        Self::BatchTooLarge,
+        Self::BadRequest,
+        Self::UnsupportedContentType,
+        Self::PayloadTooLarge,
+        Self::MethodNotAllowed,
+    ];
+
+    /// The code as clients see it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::InvalidCursor => "INVALID_CURSOR",
+            Self::InvalidId => "INVALID_ID",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::SubscriptionLagged => "SUBSCRIPTION_LAGGED",
+            Self::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
+            Self::TooManyOperations => "TOO_MANY_OPERATIONS",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::TooManyConnections => "TOO_MANY_CONNECTIONS",
+            Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Self::QueryTooLong => "QUERY_TOO_LONG",
+            Self::QueryTooDeep => "QUERY_TOO_DEEP",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::TooManyAliases => "TOO_MANY_ALIASES",
+            Self::TooManyRootFields => "TOO_MANY_ROOT_FIELDS",
+            Self::VariablesTooLarge => "VARIABLES_TOO_LARGE",
+            Self::BatchTooLarge => "BATCH_TOO_LARGE",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::UnsupportedContentType => "UNSUPPORTED_CONTENT_TYPE",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AppError {
     /// The request is well-formed GraphQL but an argument value is not acceptable.
@@ -33,17 +141,17 @@ pub enum AppError {
 
 impl AppError {
     /// The stable machine-readable code clients branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadUserInput(_) => "BAD_USER_INPUT",
-            AppError::InvalidCursor(_) => "INVALID_CURSOR",
-            AppError::InvalidId(_) => "INVALID_ID",
-            AppError::NotFound(_) => "NOT_FOUND",
-            AppError::Conflict(_) => "CONFLICT",
-            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
-            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::BadUserInput(_) => ErrorCode::BadUserInput,
+            AppError::InvalidCursor(_) => ErrorCode::InvalidCursor,
+            AppError::InvalidId(_) => ErrorCode::InvalidId,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::InField { error, .. } => error.code(),
-            AppError::Database(_) => "INTERNAL_SERVER_ERROR",
+            AppError::Database(_) => ErrorCode::InternalServerError,
         }
     }
 
@@ -118,7 +226,7 @@ impl From<AppError> for async_graphql::Error {
         let field = err.field().map(str::to_owned);
         use async_graphql::ErrorExtensions;
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", code);
+            ext.set("code", code.as_str());
             if let Some(field) = field {
                 ext.set("field", field);
             }
@@ -127,3 +235,42 @@ impl From<AppError> for async_graphql::Error {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::ErrorCode;
+
+    /// The codes in the first column of the README's table of error codes.
+    fn readme_codes() -> BTreeSet<String> {
+        let readme = include_str!("../README.md");
+        let table = readme
+            .split("| code | when |")
+            .nth(1)
+            .expect("the README has a table of error codes");
+        table
+            .lines()
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .flat_map(|line| {
+                let first_column = line.split('|').nth(1).unwrap_or_default();
+                first_column
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_the_codes_a_client_can_receive() {
+        let enum_codes: BTreeSet<String> = ErrorCode::ALL
+            .iter()
+            .map(|code| code.as_str().to_owned())
+            .collect();
+        assert_eq!(readme_codes(), enum_codes);
+    }
+}

@@ -7,6 +7,7 @@
 //! by the input limits, the number of mutations by `MAX_ROOT_FIELDS`, and each SQL statement by
 //! the statement deadline (`db::connect`).
 
+use crate::error::ErrorCode;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use async_graphql::{
@@ -24,9 +25,6 @@ use crate::schema::{limits::coded_error, AppSchema};
 /// How many query operations one WebSocket connection may run at once; more are refused with
 /// `TOO_MANY_OPERATIONS` until one finishes (subscriptions are counted apart).
 pub const MAX_QUERIES_IN_FLIGHT_PER_SOCKET: usize = 4;
-
-/// The code of an operation stopped by the time limit.
-pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
 
 #[derive(Clone)]
 pub struct LimitedExecutor {
@@ -52,7 +50,7 @@ impl LimitedExecutor {
 
     fn timed_out(&self) -> Response {
         Response::from_errors(vec![coded_error(
-            REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
             format!(
                 "The operation took longer than {} ms and was stopped.",
                 self.timeout.as_millis()
@@ -126,7 +124,7 @@ impl LimitedExecutor {
 
 fn too_many_operations() -> Response {
     Response::from_errors(vec![coded_error(
-        "TOO_MANY_OPERATIONS",
+        ErrorCode::TooManyOperations,
         format!(
             "A connection may run at most {MAX_QUERIES_IN_FLIGHT_PER_SOCKET} queries at once; \
              wait for one to complete."

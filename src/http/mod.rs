@@ -11,6 +11,7 @@ mod executor;
 mod playground;
 mod websocket;
 
+use crate::error::ErrorCode;
 use std::{net::TcpListener, panic::AssertUnwindSafe};
 
 use actix_cors::Cors;
@@ -138,7 +139,7 @@ async fn graphql_post(
     if !is_json(&req) {
         return request_error(
             StatusCode::BAD_REQUEST,
-            "UNSUPPORTED_CONTENT_TYPE",
+            ErrorCode::UnsupportedContentType,
             "POST /graphql needs `Content-Type: application/json`.",
         );
     }
@@ -151,7 +152,7 @@ async fn graphql_post(
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 &format!("The body is not a GraphQL request in JSON: {err}"),
             )
         }
@@ -171,17 +172,17 @@ async fn read_body(payload: web::Payload, limits: &Limits) -> Result<web::Bytes,
         Ok(Ok(Ok(body))) => Ok(body),
         Ok(Ok(Err(err))) => Err(request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             &format!("The request body could not be read: {err}"),
         )),
         Ok(Err(_too_large)) => Err(request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             &format!("The request body exceeds {} bytes.", limits.max_body_bytes),
         )),
         Err(_) => Err(request_error(
             StatusCode::REQUEST_TIMEOUT,
-            executor::REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
             &format!(
                 "The request body did not arrive within {} ms.",
                 limits.body_timeout.as_millis()
@@ -202,7 +203,7 @@ async fn refuse_connections_over_limit(
     if over_limit {
         let mut response = request_error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "TOO_MANY_CONNECTIONS",
+            ErrorCode::TooManyConnections,
             "This address holds too many open connections; close some and retry.",
         );
         response
@@ -231,7 +232,7 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
     if operations.is_empty() || operations.len() > limits.max_batch_operations {
         return Some(request_error(
             StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
+            ErrorCode::BatchTooLarge,
             &format!(
                 "A batch holds 1 to {} operations; this one holds {}.",
                 limits.max_batch_operations,
@@ -242,7 +243,7 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
     if operations.iter().any(|op| op.query.trim().is_empty()) {
         return Some(request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "Every request needs a non-empty `query`.",
         ));
     }
@@ -261,10 +262,10 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
         .data(charge.clone());
     let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
     let mut response = match run.await {
-        Ok(BatchResponse::Single(response)) if has_code(&response, executor::REQUEST_TIMEOUT) => {
+        Ok(BatchResponse::Single(response)) if has_code(&response, ErrorCode::RequestTimeout) => {
             request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                executor::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
                 &format!(
                     "The request took longer than {} ms and was stopped.",
                     state.limits.request_timeout.as_millis()
@@ -273,10 +274,10 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
         }
         Ok(response) => {
             let rate_limited = match &response {
-                BatchResponse::Single(single) => has_code(single, "RATE_LIMITED"),
-                BatchResponse::Batch(batch) => {
-                    batch.iter().all(|single| has_code(single, "RATE_LIMITED"))
-                }
+                BatchResponse::Single(single) => has_code(single, ErrorCode::RateLimited),
+                BatchResponse::Batch(batch) => batch
+                    .iter()
+                    .all(|single| has_code(single, ErrorCode::RateLimited)),
             };
             let mut http = graphql_response(req, response);
             if rate_limited {
@@ -291,7 +292,7 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
             tracing::error!("a request panicked; answered 500");
             request_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
+                ErrorCode::InternalServerError,
                 "Internal server error",
             )
         }
@@ -332,13 +333,13 @@ fn rate_limit_client(state: &State, req: &HttpRequest) -> rate_limit::Client {
 }
 
 /// True when one of the response's errors carries `code`.
-fn has_code(response: &async_graphql::Response, code: &str) -> bool {
+fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
     response.errors.iter().any(|error| {
         error
             .extensions
             .as_ref()
             .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|value| *value == async_graphql::Value::from(code))
+            .is_some_and(|value| *value == async_graphql::Value::from(code.as_str()))
     })
 }
 
@@ -359,14 +360,14 @@ async fn graphql_get(
     let request = match async_graphql::http::parse_query_string(req.query_string()) {
         Ok(request) if request.query.trim().is_empty() => return request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
         ),
         Ok(request) => with_operation_name(request, req.query_string()),
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 &format!("The URL does not hold a GraphQL request: {err}"),
             )
         }
@@ -374,7 +375,7 @@ async fn graphql_get(
     if !is_query_only(&request) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed,
             "Only queries may be sent with GET; send mutations with POST.",
         );
         response
@@ -408,7 +409,7 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
     let Some(protocol) = websocket::negotiate(req) else {
         return request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "Offer the graphql-transport-ws WebSocket subprotocol.",
         );
     };
@@ -431,7 +432,7 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
         Ok(response) => response,
         Err(err) => request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             &format!("The WebSocket handshake failed: {err}"),
         ),
     }
@@ -473,7 +474,7 @@ fn graphql_response(req: &HttpRequest, response: BatchResponse) -> HttpResponse 
             tracing::error!(error = %err, "could not serialise a GraphQL response");
             return request_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
+                ErrorCode::InternalServerError,
                 "Internal server error",
             );
         }
@@ -556,7 +557,7 @@ async fn metrics(statements: web::Data<StatementCounter>) -> HttpResponse {
 async fn method_not_allowed() -> HttpResponse {
     let mut response = request_error(
         StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
+        ErrorCode::MethodNotAllowed,
         "/graphql accepts GET and POST.",
     );
     response
@@ -568,15 +569,15 @@ async fn method_not_allowed() -> HttpResponse {
 async fn not_found() -> HttpResponse {
     request_error(
         StatusCode::NOT_FOUND,
-        "NOT_FOUND",
+        ErrorCode::NotFound,
         "Nothing here; the API is at /graphql.",
     )
 }
 
 /// A request-level error in the GraphQL response shape: `{"errors":[{message, extensions}]}`.
-fn request_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+fn request_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     }))
 }
 

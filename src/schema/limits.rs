@@ -6,6 +6,7 @@
 mod coercion;
 mod expansion;
 
+use crate::error::ErrorCode;
 use std::sync::Arc;
 
 use async_graphql::{
@@ -44,17 +45,17 @@ impl ExtensionFactory for QueryLimits {
 struct LimitsExtension(Limits, bool, std::sync::Mutex<coercion::VariableArguments>);
 
 /// A request error with `extensions.code`.
-pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
+pub fn coded_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
     let mut error = ServerError::new(message, None);
     set_code(&mut error, code);
     error
 }
 
-fn set_code(error: &mut ServerError, code: &str) {
+fn set_code(error: &mut ServerError, code: ErrorCode) {
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", code);
+        .set("code", code.as_str());
 }
 
 fn has_code(error: &ServerError) -> bool {
@@ -180,7 +181,7 @@ impl Extension for LimitsExtension {
         // wrong type, an unknown operation name): the client's to fix.
         for error in &mut response.errors {
             if !has_code(error) {
-                set_code(error, "BAD_USER_INPUT");
+                set_code(error, ErrorCode::BadUserInput);
             }
         }
         response
@@ -196,7 +197,7 @@ impl Extension for LimitsExtension {
         let length = request.query.chars().count();
         if length > limits.max_query_length {
             return Err(coded_error(
-                "QUERY_TOO_LONG",
+                ErrorCode::QueryTooLong,
                 format!(
                     "The query has {length} characters; at most {} are allowed.",
                     limits.max_query_length
@@ -210,7 +211,7 @@ impl Extension for LimitsExtension {
         let variables = serde_json::to_vec(&request.variables).map_or(0, |json| json.len());
         if variables > limits.max_variables_bytes {
             return Err(coded_error(
-                "VARIABLES_TOO_LARGE",
+                ErrorCode::VariablesTooLarge,
                 format!(
                     "The variables take {variables} bytes; at most {} are allowed.",
                     limits.max_variables_bytes
@@ -249,8 +250,8 @@ impl Extension for LimitsExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|errors| {
             let limit_code = |error: &ServerError| match error.message.as_str() {
-                "Query is too complex." => Some("QUERY_TOO_COMPLEX"),
-                "Query is nested too deep." => Some("QUERY_TOO_DEEP"),
+                "Query is too complex." => Some(ErrorCode::QueryTooComplex),
+                "Query is nested too deep." => Some(ErrorCode::QueryTooDeep),
                 _ => None,
             };
             if let Some(limit) = errors.iter().find_map(&limit_code) {
@@ -292,7 +293,7 @@ impl LimitsExtension {
         let aliases = count_aliases(document);
         if aliases > limits.max_aliases {
             return Err(coded_error(
-                "TOO_MANY_ALIASES",
+                ErrorCode::TooManyAliases,
                 format!(
                     "The query has {aliases} aliases; at most {} are allowed.",
                     limits.max_aliases
@@ -308,14 +309,14 @@ impl LimitsExtension {
                 .any(|name| name == "__schema" || name == "__type")
         {
             return Err(coded_error(
-                "INTROSPECTION_DISABLED",
+                ErrorCode::IntrospectionDisabled,
                 "Introspection is switched off on this server.",
             ));
         }
         let root_fields = roots.iter().map(Vec::len).max().unwrap_or(0);
         if root_fields > limits.max_root_fields {
             return Err(coded_error(
-                "TOO_MANY_ROOT_FIELDS",
+                ErrorCode::TooManyRootFields,
                 format!(
                     "An operation selects {root_fields} root fields; at most {} are allowed.",
                     limits.max_root_fields
@@ -331,7 +332,7 @@ fn parse_error(mut error: ServerError, max_depth: usize) -> ServerError {
     if error.message.contains("recursion depth") {
         too_deep(max_depth)
     } else {
-        set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+        set_code(&mut error, ErrorCode::GraphqlParseFailed);
         error
     }
 }
@@ -358,7 +359,7 @@ fn charge_rate_limit(
     }
     charged.map(drop).map_err(|charge| {
         let mut error = coded_error(
-            "RATE_LIMITED",
+            ErrorCode::RateLimited,
             format!(
                 "This operation costs {} points and {} of {} are left; the budget is renewed in \
                  {} s.",
@@ -385,13 +386,13 @@ fn check_expansion(
 ) -> ServerResult<()> {
     let expanded = expansion::largest_operation(document, variables).map_err(|cycle| {
         coded_error(
-            "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::GraphqlValidationFailed,
             format!("Cannot spread fragment \"{}\": it spreads itself.", cycle.0),
         )
     })?;
     if expanded.fields > limits.max_fields as u64 {
         return Err(coded_error(
-            "QUERY_TOO_COMPLEX",
+            ErrorCode::QueryTooComplex,
             format!(
                 "The operation makes {} selections once its fragments are spread; at most {} \
                  are allowed.",
@@ -406,7 +407,7 @@ fn check_expansion(
     }
     if expanded.argument_bytes > limits.max_variables_bytes as u64 {
         return Err(coded_error(
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             format!(
                 "The operation's arguments take {} bytes once variables are substituted at each \
                  use; at most {} are allowed.",
@@ -419,7 +420,7 @@ fn check_expansion(
 
 fn too_deep(max_depth: usize) -> ServerError {
     coded_error(
-        "QUERY_TOO_DEEP",
+        ErrorCode::QueryTooDeep,
         format!("The query nests deeper than {max_depth} levels."),
     )
 }

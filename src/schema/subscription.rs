@@ -8,6 +8,7 @@
 //! 100 subscriptions, a client address and the server as many as their settings allow
 //! (`TOO_MANY_SUBSCRIPTIONS`).
 
+use crate::error::ErrorCode;
 use std::{
     collections::HashMap,
     net::IpAddr,
@@ -321,7 +322,7 @@ impl Slot {
         };
         let too_many = |message: String| {
             async_graphql::Error::new(message)
-                .extend_with(|_, ext| ext.set("code", "TOO_MANY_SUBSCRIPTIONS"))
+                .extend_with(|_, ext| ext.set("code", ErrorCode::TooManySubscriptions.as_str()))
         };
         if slots.connection.fetch_add(1, Ordering::AcqRel) >= MAX_SUBSCRIPTIONS_PER_CONNECTION {
             slots.connection.fetch_sub(1, Ordering::AcqRel);
@@ -410,7 +411,7 @@ fn lagged(why: String) -> async_graphql::Error {
     async_graphql::Error::new(format!(
         "This subscription was ended: {why}. Re-read the data and subscribe again."
     ))
-    .extend_with(|_, ext| ext.set("code", "SUBSCRIPTION_LAGGED"))
+    .extend_with(|_, ext| ext.set("code", ErrorCode::SubscriptionLagged.as_str()))
 }
 
 fn optional_row(argument: &str, id: Option<ID>, expected: NodeType) -> Result<Option<i32>> {

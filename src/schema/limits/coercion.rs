@@ -4,6 +4,7 @@
 //! makes variable coercion a separate step whose errors are the client's input
 //! (`BAD_USER_INPUT`, as Apollo Server names them), one per problem.
 
+use crate::error::ErrorCode;
 use async_graphql::{
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
     Pos, Positioned, ServerError,
@@ -54,7 +55,7 @@ impl VariableArguments {
     /// `BAD_USER_INPUT`, and the second report of the same bad value (variable or literal) is
     /// dropped. Everything else is
     /// the document's (`GRAPHQL_VALIDATION_FAILED`), unless it already has a code.
-    pub fn classify(&self, errors: Vec<ServerError>) -> Vec<(ServerError, &'static str)> {
+    pub fn classify(&self, errors: Vec<ServerError>) -> Vec<(ServerError, ErrorCode)> {
         let at = |error: &ServerError| error.locations.first().copied();
         let mut fields_reported = Vec::new();
         let mut classified = Vec::with_capacity(errors.len());
@@ -71,15 +72,15 @@ impl VariableArguments {
             ) {
                 fields_reported.push(*field);
                 let code = if *takes_variable {
-                    "BAD_USER_INPUT"
+                    ErrorCode::BadUserInput
                 } else {
-                    "GRAPHQL_VALIDATION_FAILED"
+                    ErrorCode::GraphqlValidationFailed
                 };
                 classified.push((error, code));
             } else if error.message.starts_with("Expected input type") {
                 unreadable.push(error);
             } else {
-                classified.push((error, "GRAPHQL_VALIDATION_FAILED"));
+                classified.push((error, ErrorCode::GraphqlValidationFailed));
             }
         }
         for error in unreadable {
@@ -93,9 +94,9 @@ impl VariableArguments {
                     .any(|(_, field, variable)| *field == pos && *variable)
             });
             let code = if takes_variable {
-                "BAD_USER_INPUT"
+                ErrorCode::BadUserInput
             } else {
-                "GRAPHQL_VALIDATION_FAILED"
+                ErrorCode::GraphqlValidationFailed
             };
             classified.push((error, code));
         }

@@ -311,13 +311,14 @@ async fn slug_taken<E: EntityTrait, C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn texts_are_trimmed_and_bounded() {
         assert_eq!(text("input.name", "  Rostock ", 10).unwrap(), "Rostock");
         assert_eq!(
             text("input.name", "   ", 10).unwrap_err().code(),
-            "BAD_USER_INPUT"
+            ErrorCode::BadUserInput
         );
         assert_eq!(
             text("input.name", "abcdefghijk", 10).unwrap_err().field(),
@@ -357,7 +358,7 @@ mod tests {
         let err = row_id("input.cityId", &network, NodeType::City).unwrap_err();
         assert_eq!(
             (err.code(), err.field()),
-            ("INVALID_ID", Some("input.cityId"))
+            (ErrorCode::InvalidId, Some("input.cityId"))
         );
         assert!(row_id("input.cityId", &ID::from("nonsense"), NodeType::City).is_err());
     }

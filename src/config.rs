@@ -307,7 +307,18 @@ fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigErro
         max_variables_bytes: count("MAX_VARIABLES_BYTES", defaults.max_variables_bytes)?,
         max_body_bytes: count("MAX_BODY_BYTES", defaults.max_body_bytes)?,
         request_timeout: millis("REQUEST_TIMEOUT_MS", defaults.request_timeout)?,
-        body_timeout: millis("REQUEST_BODY_TIMEOUT_MS", defaults.body_timeout)?,
+        // actix-http times request heads on a clock it refreshes every 500 ms, so a shorter
+        // limit would refuse prompt clients.
+        body_timeout: millis("REQUEST_BODY_TIMEOUT_MS", defaults.body_timeout).and_then(
+            |limit| {
+                in_range(
+                    "REQUEST_BODY_TIMEOUT_MS",
+                    limit.as_millis(),
+                    1000..=u128::MAX,
+                )
+                .map(|_| limit)
+            },
+        )?,
         max_connections: count("MAX_CONNECTIONS", defaults.max_connections)?,
         max_connections_per_ip: count("MAX_CONNECTIONS_PER_IP", defaults.max_connections_per_ip)?,
         ws_max_message_bytes: count("WS_MAX_MESSAGE_BYTES", defaults.ws_max_message_bytes)?,
@@ -499,6 +510,7 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "example.org"),
             ("API_TOKENS", "too-short"),
             ("CORS_ALLOWED_HEADERS", "x-ok, not a header"),
+            ("REQUEST_BODY_TIMEOUT_MS", "300"),
         ] {
             assert_eq!(
                 settings(&[(variable, value)]).unwrap_err().variable,

@@ -1,10 +1,14 @@
-//! Citynet: a GraphQL API over the networks cities form.
+//! Citynet: a GraphQL API over the networks cities form. `ARCHITECTURE.md` at the repository's
+//! root describes the read and write paths and the invariants.
 //!
 //! Map of the crate (arrows: "uses"):
 //! - [`config`]: `Settings` from the environment, with embedded defaults.
 //! - [`auth`]: API tokens and the guard every mutation passes.
 //! - [`changes`]: committed writes, broadcast to subscriptions.
 //! - [`telemetry`]: the log subscriber.
+//! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
+//! - [`slug`]: names in URL form.
+//! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
 //! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.

@@ -41,6 +41,16 @@ use futures_util::StreamExt;
 use super::executor::{LimitedExecutor, QueriesInFlight};
 use crate::auth::ApiTokens;
 
+/// Whether a protocol error is a frame or message over its size cap: actix-ws reports a frame
+/// as `Overflow` and aggregated continuation frames as an I/O error with its own message.
+fn is_overflow(error: &ProtocolError) -> bool {
+    match error {
+        ProtocolError::Overflow => true,
+        ProtocolError::Io(io) => io.to_string().contains("maximum continuation size"),
+        _ => false,
+    }
+}
+
 /// How often the server pings an idle peer, and how long it waits for any sign of life.
 const PING_INTERVAL: Duration = Duration::from_secs(5);
 const PEER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -91,8 +101,9 @@ pub fn start(
         header::SEC_WEBSOCKET_PROTOCOL,
         HeaderValue::from_static(protocol.sec_websocket_protocol()),
     );
+    // A message of one frame is capped by the frame size, so the message cap bounds that too.
     let messages = messages
-        .max_frame_size(settings.max_frame_bytes)
+        .max_frame_size(settings.max_frame_bytes.min(settings.max_message_bytes))
         .aggregate_continuations()
         .max_continuation_size(settings.max_message_bytes);
     data.insert(QueriesInFlight::default());
@@ -155,7 +166,7 @@ async fn run(
                     Some(Ok(AggregatedMessage::Pong(_))) => {}
                     // Echo the client's close, as RFC 6455 asks.
                     Some(Ok(AggregatedMessage::Close(reason))) => break reason,
-                    Some(Err(ProtocolError::Overflow)) => break Some(reason(
+                    Some(Err(error)) if is_overflow(&error) => break Some(reason(
                         CloseCode::Size,
                         &format!("Messages are limited to {} bytes.", settings.max_message_bytes),
                     )),

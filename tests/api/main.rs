@@ -22,6 +22,7 @@ mod pagination;
 mod playground;
 mod rate_limits;
 mod response_shape;
+mod security;
 mod seed_facts;
 mod server;
 mod subscriptions;

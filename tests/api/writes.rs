@@ -574,7 +574,8 @@ async fn membership_input_is_validated() {
             json!({ "input": { "cityId": vienna, "networkId": ubc, "role": "KING" } }),
         )
         .await;
-    assert_eq!(first_error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    // A variable's value that does not fit its type is the client's input (issue 14.6).
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
 }
 
 #[tokio::test]

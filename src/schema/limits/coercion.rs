@@ -77,7 +77,9 @@ impl VariableArguments {
                     ErrorCode::GraphqlValidationFailed
                 };
                 classified.push((error, code));
-            } else if error.message.starts_with("Expected input type") {
+            } else if error.message.starts_with("Expected input type")
+                || error.message.starts_with("Failed to parse")
+            {
                 unreadable.push(error);
             } else {
                 classified.push((error, ErrorCode::GraphqlValidationFailed));

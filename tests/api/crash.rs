@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 use crate::helpers::{TestDatabase, TEST_TOKEN};
 
 /// The `citynet` binary, running until dropped (then killed).
-struct Process {
-    child: Child,
-    address: String,
+pub struct Process {
+    pub child: Child,
+    pub address: String,
 }
 
 impl Drop for Process {
@@ -37,6 +37,16 @@ fn free_port() -> u16 {
 
 /// Starts the binary on `database_url` and waits until `/health` answers.
 async fn start(database_url: &str, workdir: &std::path::Path) -> Process {
+    start_with(database_url, workdir, &[]).await
+}
+
+/// Starts the binary on `database_url` with `variables` set too, and waits until `/health`
+/// answers.
+pub async fn start_with(
+    database_url: &str,
+    workdir: &std::path::Path,
+    variables: &[(&str, &str)],
+) -> Process {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_citynet"))
         .current_dir(workdir)
@@ -46,6 +56,7 @@ async fn start(database_url: &str, workdir: &std::path::Path) -> Process {
         .env("PORT", port.to_string())
         .env("API_TOKENS", TEST_TOKEN)
         .env("RUST_LOG", "warn")
+        .envs(variables.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

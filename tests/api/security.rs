@@ -959,3 +959,103 @@ async fn the_slow_query_takes_longer_than_the_time_limit() {
         "the slow query took only {took:?}, not enough for a 300 ms limit to stop it"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 10. Back to idle
+// ---------------------------------------------------------------------------------------------
+
+/// The CPU seconds (user and system) the process `pid` has used, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process's stat");
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    let after_name = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    let per_second: f64 = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0);
+    ticks as f64 / per_second
+}
+
+/// The resident memory of process `pid` in MiB, from `/proc/<pid>/status`.
+fn resident_mib(pid: u32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process's status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.split_whitespace().next())
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .expect("VmRSS")
+        / 1024
+}
+
+/// After a burst of hostile requests — fragment bombs, a reused filter variable, and slow
+/// queries stopped at their time limit — the real binary goes back to idle: it spends no CPU
+/// while nobody asks (before, SQL went on for seconds after the 503), and its memory stays
+/// bounded (before, a reused filter kept 2.3 GB).
+#[tokio::test]
+async fn the_process_returns_to_idle_after_a_hostile_burst() {
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        return; // Linux only: CI is.
+    }
+    let generated = spawn_generated_app(&[]).await;
+    let database = generated.database.as_ref().expect("a database");
+    let workdir = tempfile::tempdir().expect("a working directory");
+    let server = crate::crash::start_with(&database.url, workdir.path(), TIME_LIMITED).await;
+    let pid = server.child.id();
+    let client = fresh_client();
+    let url = format!("{}/graphql", server.address);
+    let filter = json!({ "or": vec![json!({ "countryCodes": vec!["DE"; 100] }); 100] });
+    let reused = format!(
+        "query($f: CityFilter) {{ {} }}",
+        (0..8)
+            .map(|i| format!(
+                "a{i}: cities(first: 1, filter: {{ or: [{}] }}) {{ totalCount }}",
+                vec!["$f"; 100].join(", ")
+            ))
+            .collect::<String>()
+    );
+    let mut requests = Vec::new();
+    for round in 0..4 {
+        requests.push(json!({ "query": SLOW_QUERY }));
+        requests.push(json!({ "query": fragment_bomb(26 + round) }));
+        requests.push(json!({ "query": reused, "variables": { "f": filter } }));
+    }
+    let answers = futures_util::future::join_all(requests.iter().map(|body| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            client
+                .post(url)
+                .json(body)
+                .send()
+                .await
+                .map(|response| response.status())
+        }
+    }));
+    let statuses = promptly("the hostile burst", answers).await;
+    assert!(
+        statuses
+            .iter()
+            .all(|status| matches!(status, Ok(s) if s.as_u16() < 500 || s.as_u16() == 503)),
+        "{statuses:?}"
+    );
+    // Whatever was stopped must stop: measure the CPU over a quiet second and a half.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_seconds(pid);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let busy = cpu_seconds(pid) - before;
+    assert!(busy < 0.3, "{busy:.2} CPU seconds spent while idle");
+    let resident = resident_mib(pid);
+    assert!(resident < 400, "{resident} MiB resident after the burst");
+    let health = client
+        .get(format!("{}/health", server.address))
+        .send()
+        .await
+        .expect("the server still answers");
+    assert!(health.status().is_success());
+}

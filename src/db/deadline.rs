@@ -5,6 +5,11 @@
 //! statement already inside the database runs to its end. So the database stops it:
 //!
 //! - PostgreSQL: `statement_timeout`, set on every connection.
+//!
+//! Writes are exempt — a mutation always runs whole, so that its client knows what happened: on
+//! PostgreSQL the write transaction sets `statement_timeout` to 0 for itself
+//! (`SET LOCAL`); on SQLite the handler leaves statements alone while the connection is inside
+//! an explicit transaction, which on the serving pool only writes open.
 //! - SQLite: a progress handler, called every [`CHECK_EVERY_OPS`] virtual-machine instructions
 //!   of a running statement, interrupts a statement that has run longer than the limit
 //!   (`SQLITE_INTERRUPT`, which sqlx reports as an error). The handler tells one run of a
@@ -32,6 +37,9 @@ pub async fn install_on_sqlite(
     handle.set_progress_handler(CHECK_EVERY_OPS, move || {
         // SAFETY: the handler runs on the connection's own thread, inside a step of one of its
         // statements; `running_statement` only reads statement status.
+        if unsafe { database.in_transaction() } {
+            return true;
+        }
         let Some(run) = (unsafe { database.running_statement() }) else {
             return true;
         };
@@ -61,6 +69,14 @@ struct Database(NonNull<ffi::sqlite3>);
 unsafe impl Send for Database {}
 
 impl Database {
+    /// Whether the connection is inside an explicit transaction (a write's).
+    ///
+    /// # Safety
+    /// Call only from the connection's progress handler.
+    unsafe fn in_transaction(&self) -> bool {
+        ffi::sqlite3_get_autocommit(self.0.as_ptr()) == 0
+    }
+
     /// The statement being stepped, if any.
     ///
     /// # Safety

@@ -24,7 +24,10 @@ mod twinning;
 use std::sync::Arc;
 
 use async_graphql::{Context, MaybeUndefined, MergedObject};
-use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::db;
@@ -90,6 +93,13 @@ impl Write {
             .begin_with_options(options)
             .await
             .map_err(AppError::from)?;
+        // A mutation runs whole: the serving pool's statement deadline is for queries.
+        if transaction.get_database_backend() == DbBackend::Postgres {
+            transaction
+                .execute_unprepared("SET LOCAL statement_timeout = 0")
+                .await
+                .map_err(AppError::from)?;
+        }
         Ok(Self {
             transaction,
             changes: Vec::new(),

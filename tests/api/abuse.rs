@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::{first_error_code, TestApp};
 
 async fn still_answers(app: &TestApp) {
     let data = app
@@ -36,7 +36,7 @@ fn nested(depth: usize) -> String {
 
 #[tokio::test]
 async fn deep_complex_and_wide_queries_are_refused_before_sql() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     refused(&app, &nested(100), json!({}), "QUERY_TOO_DEEP").await;
     refused(&app, &nested(16), json!({}), "QUERY_TOO_DEEP").await;
     refused(&app, &"{".repeat(10_000), json!({}), "QUERY_TOO_DEEP").await;
@@ -88,7 +88,7 @@ async fn deep_complex_and_wide_queries_are_refused_before_sql() {
 
 #[tokio::test]
 async fn malformed_documents_and_operations_get_codes() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     // A cycle is named (the spec's NoFragmentCycles) right after parsing, before anything
     // follows the spreads round it.
     refused(
@@ -146,7 +146,7 @@ async fn malformed_documents_and_operations_get_codes() {
 
 #[tokio::test]
 async fn oversized_bodies_batches_and_variables_are_refused() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let five_mb = format!(
         r#"{{"query":"{{ __typename }}","x":"{}"}}"#,
         "x".repeat(5 * 1024 * 1024)
@@ -225,7 +225,7 @@ async fn oversized_bodies_batches_and_variables_are_refused() {
 
 #[tokio::test]
 async fn mutations_over_get_are_405() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app
         .client
         .get(app.graphql_url())
@@ -240,7 +240,10 @@ async fn mutations_over_get_are_405() {
 
 #[tokio::test]
 async fn a_slow_request_is_stopped_at_the_time_limit() {
-    let app = spawn_app_configured(&[("REQUEST_TIMEOUT_MS", "1")]).await;
+    let app = TestApp::builder()
+        .envs(&[("REQUEST_TIMEOUT_MS", "1")])
+        .spawn()
+        .await;
     let heavy = r#"{ networks(first: 20) { nodes { members(first: 25) { nodes {
         networks(first: 5) { nodes { members(first: 25) { totalCount nodes { name } } } } } } } } }"#;
     let response = app
@@ -257,8 +260,10 @@ async fn a_slow_request_is_stopped_at_the_time_limit() {
 
 #[tokio::test]
 async fn limits_follow_the_settings() {
-    let app =
-        spawn_app_configured(&[("MAX_QUERY_DEPTH", "4"), ("MAX_BATCH_OPERATIONS", "2")]).await;
+    let app = TestApp::builder()
+        .envs(&[("MAX_QUERY_DEPTH", "4"), ("MAX_BATCH_OPERATIONS", "2")])
+        .spawn()
+        .await;
     refused(&app, &nested(3), json!({}), "QUERY_TOO_DEEP").await;
     let data = app.data(&nested(1), json!({})).await;
     assert_eq!(data["city"]["twinCities"]["nodes"][0]["name"], "Dunkirk");
@@ -276,7 +281,10 @@ async fn limits_follow_the_settings() {
 
 #[tokio::test]
 async fn production_mode_hides_introspection_and_the_playground() {
-    let app = spawn_app_configured(&[("CITYNET_ENV", "production")]).await;
+    let app = TestApp::builder()
+        .envs(&[("CITYNET_ENV", "production")])
+        .spawn()
+        .await;
     for query in [
         "{ __schema { types { name } } }",
         "{ __type(name: \"City\") { name } }",
@@ -308,7 +316,10 @@ async fn production_mode_hides_introspection_and_the_playground() {
 
 #[tokio::test]
 async fn cors_answers_preflights_for_allowed_origins_only() {
-    let app = spawn_app_configured(&[("CORS_ALLOWED_ORIGINS", "https://maps.example")]).await;
+    let app = TestApp::builder()
+        .envs(&[("CORS_ALLOWED_ORIGINS", "https://maps.example")])
+        .spawn()
+        .await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.graphql_url())
@@ -329,7 +340,7 @@ async fn cors_answers_preflights_for_allowed_origins_only() {
         .get("access-control-allow-origin")
         .is_none());
 
-    let open = spawn_app().await; // development: any origin
+    let open = TestApp::builder().spawn().await; // development: any origin
     let response = open
         .client
         .post(open.graphql_url())

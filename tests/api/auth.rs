@@ -3,13 +3,13 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, spawn_writable_app, TEST_TOKEN};
+use crate::helpers::{first_error_code, TestApp, TEST_TOKEN};
 
 const CREATE: &str = "mutation { createCity(input: { name: \"Visby\" }) { city { slug } } }";
 
 #[tokio::test]
 async fn without_api_tokens_every_write_is_forbidden() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let before = app.snapshot().await;
     for authorization in [None, Some(format!("Bearer {TEST_TOKEN}"))] {
         let body = app
@@ -25,7 +25,7 @@ async fn without_api_tokens_every_write_is_forbidden() {
 
 #[tokio::test]
 async fn writes_need_the_right_bearer_token() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let before = app.snapshot().await;
     for authorization in [
         None,
@@ -60,7 +60,7 @@ async fn writes_need_the_right_bearer_token() {
 
 #[tokio::test]
 async fn reads_stay_public_when_writes_are_protected() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     for authorization in [None, Some("Bearer not-a-valid-token-at-all")] {
         let body = app
             .gql_with_authorization(authorization, "{ cities { totalCount } }", json!({}))
@@ -71,7 +71,7 @@ async fn reads_stay_public_when_writes_are_protected() {
 
 #[tokio::test]
 async fn authorization_is_checked_before_the_input() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let body = app
         .gql_with_authorization(
             None,
@@ -84,7 +84,7 @@ async fn authorization_is_checked_before_the_input() {
 
 #[tokio::test]
 async fn mutations_over_get_are_refused_even_with_a_token() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let response = app
         .client
         .get(app.graphql_url())

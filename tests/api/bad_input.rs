@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, TestApp};
+use crate::helpers::{first_error_code, TestApp};
 
 async fn still_answers(app: &TestApp) {
     let data = app
@@ -14,7 +14,7 @@ async fn still_answers(app: &TestApp) {
 
 #[tokio::test]
 async fn malformed_json_is_a_400_with_a_json_error() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     for body in ["{", "not json", "", "[1, 2", "{\"query\": 5}", "\u{0}\u{1}"] {
         let (status, json) = app.post_raw("application/json", body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
@@ -29,7 +29,7 @@ async fn malformed_json_is_a_400_with_a_json_error() {
 
 #[tokio::test]
 async fn a_wrong_content_type_is_a_400_with_a_json_error() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let query = r#"{"query":"{ cities { totalCount } }"}"#;
     for content_type in [
         "text/plain",
@@ -50,7 +50,7 @@ async fn a_wrong_content_type_is_a_400_with_a_json_error() {
 
 #[tokio::test]
 async fn an_invalid_query_gets_errors_and_no_data() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     for query in [
         "{ cities { ",
         "{ nosuchfield }",
@@ -74,7 +74,7 @@ async fn an_invalid_query_gets_errors_and_no_data() {
 
 #[tokio::test]
 async fn graphql_response_json_clients_get_400_for_requests_that_never_ran() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app
         .client
         .post(app.graphql_url())
@@ -92,7 +92,7 @@ async fn graphql_response_json_clients_get_400_for_requests_that_never_ran() {
 
 #[tokio::test]
 async fn unknown_slugs_are_null_not_errors() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "atlantis") { name } network(slug: "") { name }
@@ -109,7 +109,7 @@ async fn unknown_slugs_are_null_not_errors() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_413() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let padding = " ".repeat(2 * 1024 * 1024);
     let body = format!(r#"{{"query":"{{ cities {{ totalCount }} }}{padding}"}}"#);
     let (status, json) = app.post_raw("application/json", body).await;
@@ -120,7 +120,7 @@ async fn oversized_bodies_are_refused_with_413() {
 
 #[tokio::test]
 async fn other_methods_and_paths_get_json_errors() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app.client.put(app.graphql_url()).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "GET, POST");
@@ -140,7 +140,7 @@ async fn other_methods_and_paths_get_json_errors() {
 
 #[tokio::test]
 async fn a_query_in_the_url_works_and_a_missing_one_is_a_400() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app
         .client
         .get(app.graphql_url())

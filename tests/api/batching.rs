@@ -4,7 +4,7 @@ use entity::{membership, network, place};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, TestApp, TestDatabase};
+use crate::helpers::{TestApp, TestDatabase};
 
 const NESTED: &str = r#"{ networks(first: 50) { nodes {
     members(first: 50) { totalCount nodes {
@@ -68,7 +68,10 @@ async fn grow_tenfold(database: &TestDatabase) {
 #[tokio::test]
 async fn a_nested_query_costs_the_same_statements_on_ten_times_the_data() {
     let database = TestDatabase::new().await;
-    let app = spawn_app_with(database.settings()).await;
+    let app = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
 
     let (on_seed, data) = statements_for(&app, NESTED).await;
     assert_eq!(
@@ -99,7 +102,10 @@ async fn a_nested_query_costs_the_same_statements_on_ten_times_the_data() {
 #[tokio::test]
 async fn every_relation_is_batched() {
     let database = TestDatabase::new().await;
-    let app = spawn_app_with(database.settings()).await;
+    let app = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
     // Each level below is one statement however many parents it has: cities (1), memberships
     // (1), their networks by id (1), the networks' events (1), the events' hosts by id (1), the
     // hosts' twins (1), and the twins' sources by id (1).

@@ -5,14 +5,14 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_writable_app, strings};
+use crate::helpers::{strings, TestApp};
 
 const WRITERS: usize = 8;
 const WRITES_PER_WRITER: usize = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_all_succeed_and_every_write_is_stored() {
-    let app = std::sync::Arc::new(spawn_writable_app().await);
+    let app = std::sync::Arc::new(TestApp::builder().writable().spawn().await);
     let ubc = app.network_id("ubc").await;
     let mut tasks = Vec::new();
     for writer in 0..WRITERS {
@@ -82,10 +82,10 @@ async fn concurrent_writers_all_succeed_and_every_write_is_stored() {
 /// the write lock of the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_database_never_refuse_a_generated_slug() {
-    let first = spawn_writable_app().await;
+    let first = TestApp::builder().writable().spawn().await;
     let database = first.database.as_ref().expect("a test database");
     let settings = database.settings_with(&[("API_TOKENS", crate::helpers::TEST_TOKEN)]);
-    let second = crate::helpers::spawn_app_with(settings).await;
+    let second = TestApp::builder().settings(settings).spawn().await;
     let instances = std::sync::Arc::new([first, second]);
     let mut tasks = Vec::new();
     for writer in 0..8 {
@@ -117,7 +117,7 @@ async fn two_instances_on_one_database_never_refuse_a_generated_slug() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reads_keep_flowing_while_writers_hold_the_write_lock() {
-    let app = std::sync::Arc::new(spawn_writable_app().await);
+    let app = std::sync::Arc::new(TestApp::builder().writable().spawn().await);
     let writer = {
         let app = app.clone();
         tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! What independent GraphQL clients rely on: CORS preflights for the headers they add by
 //! themselves.
 
-use crate::helpers::{spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::TestApp;
 
 async fn preflight(app: &TestApp, headers: &str) -> reqwest::Response {
     app.client
@@ -18,7 +18,7 @@ async fn preflight(app: &TestApp, headers: &str) -> reqwest::Response {
 /// clients without being asked; a preflight that refused them would block every request.
 #[tokio::test]
 async fn preflights_allow_the_headers_clients_add_by_themselves() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let headers = "content-type,authorization,apollographql-client-name,\
                    apollographql-client-version,traceparent,tracestate,baggage,sentry-trace,\
                    x-request-id";
@@ -36,7 +36,10 @@ async fn preflights_allow_the_headers_clients_add_by_themselves() {
 /// `CORS_ALLOWED_HEADERS` replaces the list.
 #[tokio::test]
 async fn the_allowed_headers_are_configurable() {
-    let app = spawn_app_configured(&[("CORS_ALLOWED_HEADERS", "content-type, x-custom")]).await;
+    let app = TestApp::builder()
+        .envs(&[("CORS_ALLOWED_HEADERS", "content-type, x-custom")])
+        .spawn()
+        .await;
     assert!(preflight(&app, "content-type,x-custom")
         .await
         .status()
@@ -54,7 +57,7 @@ mod websocket {
         tungstenite::{client::IntoClientRequest, protocol::CloseFrame, Message},
     };
 
-    use crate::helpers::{spawn_app, TestApp};
+    use crate::helpers::TestApp;
 
     type Socket = tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -119,7 +122,7 @@ mod websocket {
     /// graphql-transport-ws: an invalid message is 4400.
     #[tokio::test]
     async fn an_unknown_message_type_closes_with_4400() {
-        let app = spawn_app().await;
+        let app = TestApp::builder().spawn().await;
         let mut socket = open(&app).await;
         init(&mut socket).await;
         send(&mut socket, json!({ "type": "bogus" })).await;
@@ -136,7 +139,7 @@ mod websocket {
     /// graphql-transport-ws: `subscribe` before `connection_ack` is 4401.
     #[tokio::test]
     async fn subscribing_before_the_ack_closes_with_4401() {
-        let app = spawn_app().await;
+        let app = TestApp::builder().spawn().await;
         let mut socket = open(&app).await;
         send(&mut socket, subscribe("1")).await;
         assert_eq!(u16::from(close_frame(&mut socket).await.code), 4401);
@@ -145,7 +148,7 @@ mod websocket {
     /// graphql-transport-ws: an id already in use is 4409; a completed one may be reused.
     #[tokio::test]
     async fn a_duplicate_subscription_id_closes_with_4409() {
-        let app = spawn_app().await;
+        let app = TestApp::builder().spawn().await;
         let mut socket = open(&app).await;
         init(&mut socket).await;
         send(&mut socket, subscribe("1")).await;
@@ -161,7 +164,7 @@ mod websocket {
     /// A client's close is echoed (RFC 6455), not answered by a dropped connection.
     #[tokio::test]
     async fn a_client_close_is_echoed() {
-        let app = spawn_app().await;
+        let app = TestApp::builder().spawn().await;
         let mut socket = open(&app).await;
         init(&mut socket).await;
         socket.close(None).await.unwrap();
@@ -176,7 +179,7 @@ mod websocket {
 /// and Apollo Server say), reported once; a wrong literal is a validation failure, also once.
 #[tokio::test]
 async fn a_bad_variable_value_is_bad_user_input_reported_once() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql(
             "query($n: Int) { cities(first: $n) { totalCount } }",

@@ -9,7 +9,7 @@ use async_graphql::parser::{
 };
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 const CONTRACT: &str = include_str!("../contract.graphql");
 
@@ -173,7 +173,7 @@ fn violations(contract: &str, live: &BTreeMap<String, LiveType>) -> Vec<String> 
 
 #[tokio::test]
 async fn the_live_schema_satisfies_the_contract() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let live = live_types(&app.data(INTROSPECTION, json!({})).await);
     let problems = violations(CONTRACT, &live);
     assert!(
@@ -185,7 +185,7 @@ async fn the_live_schema_satisfies_the_contract() {
 
 #[tokio::test]
 async fn the_contract_check_notices_a_break() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let live = live_types(&app.data(INTROSPECTION, json!({})).await);
     let broken = [
         (

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 const INTROSPECTION: &str = r#"{ __schema { types {
     name kind description
@@ -74,7 +74,7 @@ fn undocumented(schema: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_type_field_argument_and_value_is_documented() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app.data(INTROSPECTION, json!({})).await;
     assert!(
         items(&data["__schema"]["types"]).len() > 20,

@@ -4,11 +4,11 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn the_subgraph_sdl_declares_the_entities_by_id() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app.data("{ _service { sdl } }", json!({})).await;
     let sdl = data["_service"]["sdl"].as_str().expect("an SDL string");
     for entity in ["City", "Network", "Event", "Membership"] {
@@ -25,7 +25,7 @@ async fn the_subgraph_sdl_declares_the_entities_by_id() {
 
 #[tokio::test]
 async fn entities_resolve_from_their_representations() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let rostock = app.city_id("rostock").await;
     let ubc = app.network_id("ubc").await;
     let data = app
@@ -53,7 +53,7 @@ async fn entities_resolve_from_their_representations() {
 /// `__schema.description` describes Citynet, not GraphQL schemas in general.
 #[tokio::test]
 async fn the_schema_describes_itself() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data("{ __schema { about: description } }", json!({}))
         .await;

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, strings, TestApp};
+use crate::helpers::{first_error_code, strings, TestApp};
 
 const CITIES: &str = r#"query($filter: CityFilter, $orderBy: CityOrder, $first: Int, $after: String,
         $last: Int, $before: String) {
@@ -56,7 +56,7 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
 
 #[tokio::test]
 async fn city_filters() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let cities = |filter: Value| {
         let app = &app;
         async move { sorted(slugs(app, CITIES, "cities", json!({ "filter": filter })).await) }
@@ -106,7 +106,7 @@ async fn city_filters() {
 
 #[tokio::test]
 async fn network_and_event_filters() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let networks = |filter: Value| {
         let app = &app;
         async move { sorted(slugs(app, NETWORKS, "networks", json!({ "filter": filter })).await) }
@@ -159,7 +159,7 @@ async fn network_and_event_filters() {
 
 #[tokio::test]
 async fn nested_lists_filter_count_and_order() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{
@@ -203,7 +203,7 @@ async fn nested_lists_filter_count_and_order() {
 
 #[tokio::test]
 async fn orderings_sort_case_and_diacritics_insensitively_with_nulls_last() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let by_name = app
         .data(CITIES, json!({ "orderBy": { "field": "NAME" } }))
         .await;
@@ -310,7 +310,7 @@ async fn walk(
 
 #[tokio::test]
 async fn cursors_stay_valid_under_filters_and_orderings() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let cases = [
         (CITIES, "cities", json!({ "orderBy": { "field": "NAME" } })),
         (
@@ -373,7 +373,7 @@ fn with_first_100(base: &Value) -> Value {
 
 #[tokio::test]
 async fn a_cursor_from_another_ordering_or_a_forged_one_is_refused() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let by_name = app
         .data(
             CITIES,
@@ -412,7 +412,7 @@ fn base64_url(text: &str) -> String {
 
 #[tokio::test]
 async fn bad_filters_are_rejected_with_codes() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let mut deep = json!({ "kind": "CITY" });
     for _ in 0..6 {
         deep = json!({ "not": deep });

@@ -9,7 +9,7 @@ use proptest::{
 };
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::TestApp;
 
 /// The budget CI runs; `FUZZ_CASES=20000 cargo test --test api fuzz` searches longer.
 const CASES: u32 = 400;
@@ -203,7 +203,7 @@ fn random_requests_always_get_a_well_formed_answer() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let app = runtime.block_on(spawn_app());
+    let app = runtime.block_on(TestApp::builder().spawn());
     let cases = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|n| n.parse().ok())

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, strings};
+use crate::helpers::{first_error_code, strings, TestApp};
 
 const SEARCH: &str = r#"query($q: String!, $first: Int) { search(query: $q, first: $first) {
     __typename
@@ -29,7 +29,7 @@ fn labels(results: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn search_finds_places_networks_and_events_ignoring_case_and_diacritics() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let search = |q: &str| {
         let app = &app;
         let q = q.to_owned();
@@ -66,7 +66,7 @@ async fn search_finds_places_networks_and_events_ignoring_case_and_diacritics() 
 
 #[tokio::test]
 async fn search_rejects_empty_queries_and_wild_limits() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     for (q, first) in [("", 10), ("  *?\"  ", 10), ("berlin", 101), ("berlin", -1)] {
         let body = app.gql(SEARCH, json!({ "q": q, "first": first })).await;
         assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{q:?} {first}");
@@ -80,7 +80,7 @@ async fn search_rejects_empty_queries_and_wild_limits() {
 
 #[tokio::test]
 async fn rostock_and_berlin_share_exactly_one_network() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{
@@ -102,7 +102,7 @@ async fn rostock_and_berlin_share_exactly_one_network() {
 
 #[tokio::test]
 async fn partners_are_ordered_by_shared_networks_and_page_like_any_list() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let query = r#"query($slug: String!, $first: Int, $after: String) {
         city(slug: $slug) { partners(first: $first, after: $after) {
             totalCount
@@ -172,7 +172,7 @@ async fn partners_are_ordered_by_shared_networks_and_page_like_any_list() {
 
 #[tokio::test]
 async fn the_shortest_chain_between_two_places() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let query = r#"query($from: String!, $to: String!) { connection(from: $from, to: $to) {
         length places { slug } networks { slug } steps { from { slug } network { slug } to { slug } }
     } }"#;
@@ -217,7 +217,7 @@ async fn the_shortest_chain_between_two_places() {
 
 #[tokio::test]
 async fn aggregates_per_network_and_per_place() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{

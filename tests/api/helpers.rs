@@ -1,4 +1,4 @@
-//! `spawn_app`: the real application on port 0 with a fresh database, plus request helpers.
+//! `TestApp::builder()`: the real application on port 0 with a fresh database, plus request helpers.
 
 use std::{
     sync::atomic::{AtomicU32, Ordering},
@@ -101,24 +101,59 @@ impl TestDatabase {
     }
 }
 
-/// Starts the application on a fresh database with some settings changed.
-pub async fn spawn_app_configured(variables: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::new().await;
-    let mut app = spawn_app_with(database.settings_with(variables)).await;
-    app.database = Some(database);
-    app
+/// How a test's server is set up: `TestApp::builder().env("MAX_QUERY_DEPTH", "3").writable()
+/// .spawn()`. By default the real application on port 0 over a fresh, empty database of its own.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    variables: Vec<(String, String)>,
+    settings: Option<Settings>,
 }
 
-/// Starts the application on a fresh, empty test database.
-pub async fn spawn_app() -> TestApp {
-    let database = TestDatabase::new().await;
-    let mut app = spawn_app_with(database.settings()).await;
-    app.database = Some(database);
-    app
+impl TestAppBuilder {
+    /// Sets a variable as in the environment.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets several variables as in the environment.
+    pub fn envs(self, variables: &[(&str, &str)]) -> Self {
+        variables
+            .iter()
+            .fold(self, |builder, (name, value)| builder.env(name, value))
+    }
+
+    /// Accepts writes with [`TEST_TOKEN`].
+    pub fn writable(self) -> Self {
+        self.env("API_TOKENS", TEST_TOKEN)
+    }
+
+    /// Runs with exactly these settings, over a database the caller owns (a second instance of
+    /// a shared database, a generated world).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// Starts the application and returns once it listens.
+    pub async fn spawn(self) -> TestApp {
+        if let Some(settings) = self.settings {
+            return start(settings).await;
+        }
+        let database = TestDatabase::new().await;
+        let variables: Vec<(&str, &str)> = self
+            .variables
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let mut app = start(database.settings_with(&variables)).await;
+        app.database = Some(database);
+        app
+    }
 }
 
-/// Starts the application with the given settings (the caller owns the database).
-pub async fn spawn_app_with(settings: Settings) -> TestApp {
+/// Builds and starts the application with `settings`.
+async fn start(settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         citynet::telemetry::init(&settings.log_filter).expect("a valid TEST_LOG filter");
     }
@@ -137,6 +172,11 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
 }
 
 impl TestApp {
+    /// The way to start a test server (see [`TestAppBuilder`]).
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
     pub fn graphql_url(&self) -> String {
         format!("{}/graphql", self.address)
     }
@@ -202,11 +242,6 @@ pub fn strings(connection: &Value, field: &str) -> Vec<String> {
 
 /// The API token the writable test servers accept.
 pub const TEST_TOKEN: &str = "test-token-0123456789abcdef";
-
-/// Starts the application on a fresh database, accepting writes with [`TEST_TOKEN`].
-pub async fn spawn_writable_app() -> TestApp {
-    spawn_app_configured(&[("API_TOKENS", TEST_TOKEN)]).await
-}
 
 impl TestApp {
     /// POSTs a GraphQL request with an `Authorization` header (none when `authorization` is

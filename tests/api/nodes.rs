@@ -2,11 +2,11 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app};
+use crate::helpers::{first_error_code, TestApp};
 
 #[tokio::test]
 async fn every_type_round_trips_through_node() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{
@@ -78,7 +78,7 @@ async fn every_type_round_trips_through_node() {
 
 #[tokio::test]
 async fn ids_are_distinct_across_types() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ cities(first: 1) { nodes { id } } networks(first: 1) { nodes { id } } }"#,
@@ -93,7 +93,7 @@ async fn ids_are_distinct_across_types() {
 
 #[tokio::test]
 async fn unknown_and_malformed_ids() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     // Well-formed but no such row: null, no error ("City:999999").
     let missing = app
         .data(r#"{ node(id: "Q2l0eTo5OTk5OTk") { id } }"#, json!({}))
@@ -115,7 +115,7 @@ async fn unknown_and_malformed_ids() {
 /// pair, and `node(id:)` fetches it again.
 #[tokio::test]
 async fn partners_have_ids_that_node_resolves() {
-    let app = crate::helpers::spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "rostock") { partners(first: 2) { edges { node { id sharedNetworkCount city { slug } } } } } }"#,

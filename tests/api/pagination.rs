@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, strings, TestApp};
+use crate::helpers::{first_error_code, strings, TestApp};
 
 const CITY_PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String) {
     cities(first: $first, after: $after, last: $last, before: $before) {
@@ -86,7 +86,7 @@ fn assert_no_duplicates(items: &[String]) {
 
 #[tokio::test]
 async fn root_list_pages_forward_and_backward_without_gaps_or_duplicates() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let all = app.data(CITY_PAGE, json!({ "first": 100 })).await;
     let all: Vec<String> = all["cities"]["edges"]
         .as_array()
@@ -105,7 +105,7 @@ async fn root_list_pages_forward_and_backward_without_gaps_or_duplicates() {
 
 #[tokio::test]
 async fn nested_list_pages_forward_and_backward_without_gaps_or_duplicates() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let path = ["network", "members"];
     let (all, _) = walk(&app, MEMBER_PAGE, &path, 100).await;
     assert_eq!(all.len(), 22);
@@ -118,7 +118,7 @@ async fn nested_list_pages_forward_and_backward_without_gaps_or_duplicates() {
 
 #[tokio::test]
 async fn a_window_between_two_cursors_holds_exactly_the_rows_between_them() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let all = app.data(CITY_PAGE, json!({ "first": 100 })).await;
     let edges = all["cities"]["edges"].as_array().unwrap().clone();
     let (after, before) = (&edges[3]["cursor"], &edges[10]["cursor"]);
@@ -157,7 +157,7 @@ async fn a_window_between_two_cursors_holds_exactly_the_rows_between_them() {
 
 #[tokio::test]
 async fn nested_pages_are_per_parent() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     // Every network's first two members, in one request: each page is that network's own.
     let data = app
         .data(
@@ -185,7 +185,7 @@ async fn nested_pages_are_per_parent() {
 
 #[tokio::test]
 async fn page_size_zero_returns_no_edges_but_counts() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app.data(CITY_PAGE, json!({ "first": 0 })).await;
     assert_eq!(data["cities"]["edges"], json!([]));
     assert_eq!(data["cities"]["totalCount"], 24);
@@ -195,7 +195,7 @@ async fn page_size_zero_returns_no_edges_but_counts() {
 
 #[tokio::test]
 async fn bad_pagination_arguments_are_rejected_with_codes() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let cases = [
         (json!({ "first": 101 }), "BAD_USER_INPUT"),
         (json!({ "last": 1000000 }), "QUERY_TOO_COMPLEX"),
@@ -226,7 +226,7 @@ async fn bad_pagination_arguments_are_rejected_with_codes() {
 
 #[tokio::test]
 async fn an_out_of_range_integer_is_a_validation_error() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql("{ cities(first: 99999999999) { totalCount } }", json!({}))
         .await;

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::TestApp;
 
 async fn page(app: &TestApp) -> reqwest::Response {
     app.client
@@ -25,7 +25,7 @@ fn asset_paths(page: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_page_loads_only_this_servers_assets_under_a_strict_policy() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = page(&app).await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
@@ -82,7 +82,7 @@ async fn the_page_loads_only_this_servers_assets_under_a_strict_policy() {
 
 #[tokio::test]
 async fn assets_are_cached_and_revalidated() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let vendored = format!("{}/playground/vendor/graphiql-4.1.2.min.js", app.address);
     let response = app.client.get(&vendored).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -131,7 +131,7 @@ async fn assets_are_cached_and_revalidated() {
 
 #[tokio::test]
 async fn gzip_is_negotiated_for_the_big_assets() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app
         .client
         .get(format!(
@@ -147,7 +147,10 @@ async fn gzip_is_negotiated_for_the_big_assets() {
 
 #[tokio::test]
 async fn without_the_playground_there_are_no_assets_either() {
-    let app = spawn_app_configured(&[("PLAYGROUND", "false")]).await;
+    let app = TestApp::builder()
+        .envs(&[("PLAYGROUND", "false")])
+        .spawn()
+        .await;
     assert_ne!(page(&app).await.status(), StatusCode::OK);
     let asset = app
         .client

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app_configured, TestApp, TEST_TOKEN};
+use crate::helpers::{first_error_code, TestApp, TEST_TOKEN};
 
 async fn post(
     app: &TestApp,
@@ -39,11 +39,13 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> u64 {
 /// `rateLimit` stays free and reports it.
 #[tokio::test]
 async fn a_client_spends_its_budget_and_is_refused_with_429() {
-    let app = spawn_app_configured(&[
-        ("RATE_LIMIT_POINTS", "5"),
-        ("RATE_LIMIT_WINDOW_SECS", "3600"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .envs(&[
+            ("RATE_LIMIT_POINTS", "5"),
+            ("RATE_LIMIT_WINDOW_SECS", "3600"),
+        ])
+        .spawn()
+        .await;
     let cheap = "{ cities(first: 1) { totalCount } }";
     // 100 cities with a page of 50 networks each: 100 * 50 = 5 000 nodes, well over 100.
     let costly = "{ cities(first: 100) { nodes { networks(first: 50) { nodes { name } } } } }";
@@ -107,7 +109,10 @@ async fn a_client_spends_its_budget_and_is_refused_with_429() {
 /// A valid token has a budget of its own; an invalid one cannot open a fresh budget.
 #[tokio::test]
 async fn tokens_have_their_own_budget_and_bad_tokens_do_not() {
-    let app = spawn_app_configured(&[("RATE_LIMIT_POINTS", "1"), ("API_TOKENS", TEST_TOKEN)]).await;
+    let app = TestApp::builder()
+        .envs(&[("RATE_LIMIT_POINTS", "1"), ("API_TOKENS", TEST_TOKEN)])
+        .spawn()
+        .await;
     let cheap = "{ cities(first: 1) { totalCount } }";
     assert_eq!(post(&app, cheap, None).await.0, StatusCode::OK);
     assert_eq!(
@@ -131,7 +136,10 @@ async fn tokens_have_their_own_budget_and_bad_tokens_do_not() {
 /// `RATE_LIMIT_POINTS=0` turns the limit off: no headers, `rateLimit` is null.
 #[tokio::test]
 async fn zero_points_turn_the_limit_off() {
-    let app = spawn_app_configured(&[("RATE_LIMIT_POINTS", "0")]).await;
+    let app = TestApp::builder()
+        .envs(&[("RATE_LIMIT_POINTS", "0")])
+        .spawn()
+        .await;
     for _ in 0..3 {
         let (status, headers, body) = post(
             &app,

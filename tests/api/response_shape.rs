@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, spawn_app, TestApp};
+use crate::helpers::{first_error_code, TestApp};
 
 async fn body_text(app: &TestApp, query: &str) -> String {
     app.client
@@ -22,7 +22,7 @@ async fn body_text(app: &TestApp, query: &str) -> String {
 /// `cities: CityConnection!` fails: its parent is the whole `data`.
 #[tokio::test]
 async fn an_error_in_a_non_null_root_field_nulls_data() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql(
             r#"{ city(slug: "rostock") { name } cities(first: 1000) { totalCount } }"#,
@@ -38,7 +38,7 @@ async fn an_error_in_a_non_null_root_field_nulls_data() {
 /// `members: CityConnection!` fails with a bad cursor: `network` (nullable) becomes null.
 #[tokio::test]
 async fn an_error_in_a_non_null_field_nulls_its_nullable_parent() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql(
             r#"{ network(slug: "ubc") { name members(first: 2, after: "garbage") { nodes { id } } } }"#,
@@ -54,7 +54,7 @@ async fn an_error_in_a_non_null_field_nulls_its_nullable_parent() {
 /// through the list, the connection and the root field to `data`.
 #[tokio::test]
 async fn an_error_inside_a_non_null_list_item_propagates_through_the_list() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql(
             "{ cities(first: 2) { nodes { memberships(first: 1000) { totalCount } } } }",
@@ -68,7 +68,7 @@ async fn an_error_inside_a_non_null_list_item_propagates_through_the_list() {
 /// A nullable field that fails is present as `null`, its siblings intact.
 #[tokio::test]
 async fn a_failing_nullable_field_is_null_and_its_siblings_stay() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let body = app
         .gql(
             r#"{ city(slug: "rostock") { name } connection(from: "no-such-place", to: "rostock") { length } }"#,
@@ -87,7 +87,7 @@ async fn a_failing_nullable_field_is_null_and_its_siblings_stay() {
 /// happen to finish.
 #[tokio::test]
 async fn keys_come_in_selection_order_and_identical_requests_get_identical_bytes() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let query = "{ networks(first: 5) { totalCount pageInfo { hasNextPage } nodes { \
                  memberCount: members(first: 3) { totalCount nodes { name slug } } \
                  name ... on Node { id } slug } } }";

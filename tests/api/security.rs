@@ -31,10 +31,7 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
-use crate::helpers::{
-    first_error_code, spawn_app, spawn_app_configured, spawn_app_with, TestApp, TestDatabase,
-    TEST_TOKEN,
-};
+use crate::helpers::{first_error_code, TestApp, TestDatabase, TEST_TOKEN};
 
 /// Generous: long enough for a loaded CI machine, short enough to catch a hang.
 const PROMPTLY: Duration = Duration::from_secs(20);
@@ -121,7 +118,7 @@ fn fragment_bomb(levels: usize) -> String {
 /// complex at once, before any SQL and before any validation rule expands it.
 #[tokio::test]
 async fn fragment_bombs_are_refused_as_too_complex_at_once() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     for levels in [18, 26, 39] {
         let query = fragment_bomb(levels);
         let before = app.statements.get();
@@ -146,7 +143,7 @@ async fn fragment_bombs_are_refused_as_too_complex_at_once() {
 /// Two bombs at once leave the server answering a third client.
 #[tokio::test]
 async fn concurrent_fragment_bombs_do_not_stop_other_clients() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let (big, bigger) = (fragment_bomb(26), fragment_bomb(39));
     let (first, second, plain) = tokio::join!(
         promptly("the first bomb", app.gql(&big, json!({}))),
@@ -171,7 +168,7 @@ async fn concurrent_fragment_bombs_do_not_stop_other_clients() {
 /// check let through used to pin a core in async-graphql's own walks of the document).
 #[tokio::test]
 async fn fragment_chains_around_the_field_limit_are_answered_promptly() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let mut answered = 0;
     for levels in 8..=13 {
         let body = promptly(
@@ -288,7 +285,10 @@ async fn overflow_by_continuations(app: &TestApp) -> CloseFrame {
 /// understood.
 #[tokio::test]
 async fn a_message_over_the_cap_in_continuation_frames_closes_the_socket() {
-    let app = spawn_app_configured(&[("WS_MAX_MESSAGE_BYTES", "4096")]).await;
+    let app = TestApp::builder()
+        .envs(&[("WS_MAX_MESSAGE_BYTES", "4096")])
+        .spawn()
+        .await;
 
     let mut socket = open_socket(&app).await;
     let init = br#"{"type":"connection_init"}"#;
@@ -314,7 +314,10 @@ async fn a_message_over_the_cap_in_continuation_frames_closes_the_socket() {
 /// ... and the close code is 1009 (message too big), as the README says.
 #[tokio::test]
 async fn a_message_over_the_cap_in_continuation_frames_closes_with_1009() {
-    let app = spawn_app_configured(&[("WS_MAX_MESSAGE_BYTES", "4096")]).await;
+    let app = TestApp::builder()
+        .envs(&[("WS_MAX_MESSAGE_BYTES", "4096")])
+        .spawn()
+        .await;
     let frame = overflow_by_continuations(&app).await;
     assert_eq!(u16::from(frame.code), 1009, "{frame:?}");
 }
@@ -324,7 +327,10 @@ async fn a_message_over_the_cap_in_continuation_frames_closes_with_1009() {
 /// settings table says.
 #[tokio::test]
 async fn a_single_frame_message_over_the_cap_closes_with_1009() {
-    let app = spawn_app_configured(&[("WS_MAX_MESSAGE_BYTES", "4096")]).await;
+    let app = TestApp::builder()
+        .envs(&[("WS_MAX_MESSAGE_BYTES", "4096")])
+        .spawn()
+        .await;
     let mut socket = open_socket(&app).await;
     let padding = "x".repeat(5_000);
     send_json(
@@ -339,7 +345,10 @@ async fn a_single_frame_message_over_the_cap_closes_with_1009() {
 /// A frame over `WS_MAX_FRAME_BYTES` closes the socket with 1009.
 #[tokio::test]
 async fn a_frame_over_the_frame_cap_closes_with_1009() {
-    let app = spawn_app_configured(&[("WS_MAX_FRAME_BYTES", "4096")]).await;
+    let app = TestApp::builder()
+        .envs(&[("WS_MAX_FRAME_BYTES", "4096")])
+        .spawn()
+        .await;
     let mut socket = open_socket(&app).await;
     let padding = "x".repeat(5_000);
     send_json(
@@ -355,7 +364,10 @@ async fn a_frame_over_the_frame_cap_closes_with_1009() {
 /// is closed with 4408; one that did is left open.
 #[tokio::test]
 async fn a_socket_without_connection_init_is_closed_with_4408() {
-    let app = spawn_app_configured(&[("WS_INIT_TIMEOUT_MS", "300")]).await;
+    let app = TestApp::builder()
+        .envs(&[("WS_INIT_TIMEOUT_MS", "300")])
+        .spawn()
+        .await;
     let mut silent = open_socket(&app).await;
     let mut initialised = open_socket(&app).await;
     init_socket(&mut initialised, json!({})).await;
@@ -382,7 +394,10 @@ const BODY_TIMEOUT_MS: &str = "1500";
 /// `REQUEST_TIMEOUT` after `REQUEST_BODY_TIMEOUT_MS`, and the connection ends.
 #[tokio::test]
 async fn a_body_that_never_arrives_gets_408_and_the_connection_ends() {
-    let app = spawn_app_configured(&[("REQUEST_BODY_TIMEOUT_MS", BODY_TIMEOUT_MS)]).await;
+    let app = TestApp::builder()
+        .envs(&[("REQUEST_BODY_TIMEOUT_MS", BODY_TIMEOUT_MS)])
+        .spawn()
+        .await;
     let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
     stream
         .write_all(
@@ -407,7 +422,10 @@ async fn a_body_that_never_arrives_gets_408_and_the_connection_ends() {
 /// A request head that never completes is dropped after `REQUEST_BODY_TIMEOUT_MS` too.
 #[tokio::test]
 async fn a_head_that_never_completes_is_dropped() {
-    let app = spawn_app_configured(&[("REQUEST_BODY_TIMEOUT_MS", BODY_TIMEOUT_MS)]).await;
+    let app = TestApp::builder()
+        .envs(&[("REQUEST_BODY_TIMEOUT_MS", BODY_TIMEOUT_MS)])
+        .spawn()
+        .await;
     let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
     stream
         .write_all(b"POST /graphql HTTP/1.1\r\nHost: localhost\r\n")
@@ -426,7 +444,10 @@ async fn a_head_that_never_completes_is_dropped() {
 /// every 500 ms, so 300 refused about 2 prompt requests in 5), it never gets 408.
 #[tokio::test]
 async fn the_shortest_body_timeout_never_refuses_prompt_requests() {
-    let app = spawn_app_configured(&[("REQUEST_BODY_TIMEOUT_MS", "1000")]).await;
+    let app = TestApp::builder()
+        .envs(&[("REQUEST_BODY_TIMEOUT_MS", "1000")])
+        .spawn()
+        .await;
     let mut statuses = Vec::new();
     for _ in 0..20 {
         let response = fresh_client()
@@ -449,7 +470,10 @@ async fn the_shortest_body_timeout_never_refuses_prompt_requests() {
 /// `TOO_MANY_CONNECTIONS` and closed; once they close, requests are served again.
 #[tokio::test]
 async fn connections_over_the_per_address_cap_get_503_until_others_close() {
-    let app = spawn_app_configured(&[("MAX_CONNECTIONS_PER_IP", "3")]).await;
+    let app = TestApp::builder()
+        .envs(&[("MAX_CONNECTIONS_PER_IP", "3")])
+        .spawn()
+        .await;
     let address = socket_address(&app);
     let mut idle = Vec::new();
     for _ in 0..3 {
@@ -505,7 +529,10 @@ async fn connections_over_the_per_address_cap_get_503_until_others_close() {
 /// Open WebSockets count as connections too.
 #[tokio::test]
 async fn websockets_count_against_the_per_address_cap() {
-    let app = spawn_app_configured(&[("MAX_CONNECTIONS_PER_IP", "2")]).await;
+    let app = TestApp::builder()
+        .envs(&[("MAX_CONNECTIONS_PER_IP", "2")])
+        .spawn()
+        .await;
     let mut sockets = Vec::new();
     for _ in 0..2 {
         let mut socket = open_socket(&app).await;
@@ -531,7 +558,7 @@ async fn websockets_count_against_the_per_address_cap() {
 /// 13 s and 2.7 GB, and from four uses on an `INTERNAL_SERVER_ERROR` (SQLite's bound values).
 #[tokio::test]
 async fn a_filter_variable_reused_under_aliases_is_refused_as_input() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let filter = json!({ "or": vec![json!({ "countryCodes": vec!["DE"; 100] }); 100] });
     let uses = vec!["$f"; 100].join(", ");
     let fields: String = (0..8)
@@ -577,7 +604,7 @@ async fn a_filter_variable_reused_under_aliases_is_refused_as_input() {
 /// with an acronym).
 #[tokio::test]
 async fn like_wildcards_in_name_contains_match_themselves() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let count = |text: &'static str| {
         let app = &app;
         async move {
@@ -600,7 +627,7 @@ async fn like_wildcards_in_name_contains_match_themselves() {
 /// A 50 001-character `nameContains` is the client's error (it used to be a server fault).
 #[tokio::test]
 async fn an_overlong_name_filter_is_bad_user_input() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     for list in ["networks", "cities"] {
         let body = app
             .gql(
@@ -627,7 +654,7 @@ async fn an_overlong_name_filter_is_bad_user_input() {
 /// `operation_name`).
 #[tokio::test]
 async fn get_runs_the_operation_named_by_operation_name() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let document = "query A { __typename } query B { rateLimit { cost } }";
     let get = |operation: &'static str| {
         app.client
@@ -650,7 +677,7 @@ async fn get_runs_the_operation_named_by_operation_name() {
 #[tokio::test]
 async fn production_errors_do_not_suggest_field_names() {
     let misspelt = "{ cities { nodes { nam } } }";
-    let development = spawn_app().await;
+    let development = TestApp::builder().spawn().await;
     let body = development.gql(misspelt, json!({})).await;
     assert!(
         body["errors"][0]["message"]
@@ -660,7 +687,10 @@ async fn production_errors_do_not_suggest_field_names() {
         "development suggests: {body:#}"
     );
 
-    let production = spawn_app_configured(&[("CITYNET_ENV", "production")]).await;
+    let production = TestApp::builder()
+        .envs(&[("CITYNET_ENV", "production")])
+        .spawn()
+        .await;
     for query in [
         misspelt,
         "{ citys { totalCount } }",
@@ -720,11 +750,13 @@ async fn answer_to(socket: &mut Socket, id: &str, wait: Duration) -> Option<Valu
 /// `TOO_MANY_SUBSCRIPTIONS`, on the same socket or another; completing one frees its place.
 #[tokio::test]
 async fn subscriptions_per_address_are_capped() {
-    let app = spawn_app_configured(&[
-        ("API_TOKENS", TEST_TOKEN),
-        ("MAX_SUBSCRIPTIONS_PER_IP", "2"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .envs(&[
+            ("API_TOKENS", TEST_TOKEN),
+            ("MAX_SUBSCRIPTIONS_PER_IP", "2"),
+        ])
+        .spawn()
+        .await;
     let subscribe = |id: &str| {
         json!({ "id": id, "type": "subscribe",
                 "payload": { "query": "subscription { cityChanged { action cityId } }" } })
@@ -817,7 +849,10 @@ async fn spawn_generated_app(variables: &[(&str, &str)]) -> TestApp {
         .await
         .expect("the world is generated");
     db.close().await.expect("the pool closes");
-    let mut app = spawn_app_with(database.settings_with(variables)).await;
+    let mut app = TestApp::builder()
+        .settings(database.settings_with(variables))
+        .spawn()
+        .await;
     app.database = Some(database);
     app
 }

@@ -2,13 +2,13 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, strings};
+use crate::helpers::{strings, TestApp};
 
 const CRISIS_NETWORK: &str = "international-city-network-for-crisis-management";
 
 #[tokio::test]
 async fn the_crisis_network_has_its_22_named_members() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"query($slug: String!) { network(slug: $slug) {
@@ -66,7 +66,7 @@ async fn the_crisis_network_has_its_22_named_members() {
 
 #[tokio::test]
 async fn rostock_belongs_to_four_networks_with_roles_years_and_representative() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "rostock") {
@@ -116,7 +116,7 @@ async fn rostock_belongs_to_four_networks_with_roles_years_and_representative() 
 
 #[tokio::test]
 async fn dunkirk_initiated_memory_cities_and_is_rostocks_twin_from_both_sides() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{
@@ -140,7 +140,7 @@ async fn dunkirk_initiated_memory_cities_and_is_rostocks_twin_from_both_sides() 
 
 #[tokio::test]
 async fn berlin_has_its_fourteen_networks_plus_the_crisis_network() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "berlin") { memberships(first: 100) { totalCount nodes {
@@ -193,7 +193,7 @@ async fn berlin_has_its_fourteen_networks_plus_the_crisis_network() {
 
 #[tokio::test]
 async fn rostock_hosted_the_2021_crisis_conference_with_eight_cities() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "rostock") { hostedEvents { totalCount nodes {
@@ -222,7 +222,7 @@ async fn rostock_hosted_the_2021_crisis_conference_with_eight_cities() {
 
 #[tokio::test]
 async fn every_founding_and_launch_is_both_a_network_fact_and_an_event() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ networks(first: 100) { nodes {
@@ -264,7 +264,7 @@ async fn every_founding_and_launch_is_both_a_network_fact_and_an_event() {
 
 #[tokio::test]
 async fn berlin_signed_the_eccar_action_plan_in_2006() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "berlin") { attendedEvents { nodes {
@@ -288,7 +288,7 @@ async fn berlin_signed_the_eccar_action_plan_in_2006() {
 
 #[tokio::test]
 async fn the_seed_holds_exactly_the_places_and_networks_the_documents_name() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{

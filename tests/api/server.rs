@@ -5,7 +5,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, TestDatabase};
+use crate::helpers::{TestApp, TestDatabase};
 
 const COUNTS: &str = r#"{ cities { totalCount } networks { totalCount } events { totalCount }
     network(slug: "ubc") { memberships { totalCount } } }"#;
@@ -13,9 +13,15 @@ const COUNTS: &str = r#"{ cities { totalCount } networks { totalCount } events {
 #[tokio::test]
 async fn a_restart_on_the_same_database_loads_nothing_twice() {
     let database = TestDatabase::new().await;
-    let first = spawn_app_with(database.settings()).await;
+    let first = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
     let before = first.data(COUNTS, json!({})).await;
-    let second = spawn_app_with(database.settings()).await;
+    let second = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
     let after = second.data(COUNTS, json!({})).await;
     assert_eq!(before, after);
     assert_eq!(after["cities"]["totalCount"], 24);
@@ -29,8 +35,14 @@ async fn a_restart_on_the_same_database_loads_nothing_twice() {
 #[tokio::test]
 async fn two_instances_on_one_database_answer_identically() {
     let database = TestDatabase::new().await;
-    let first = spawn_app_with(database.settings()).await;
-    let second = spawn_app_with(database.settings()).await;
+    let first = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
+    let second = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
     let queries = [
         COUNTS,
         r#"{ city(slug: "berlin") { id memberships(first: 100) { edges { cursor node {
@@ -55,9 +67,9 @@ async fn instances_starting_together_on_an_empty_postgres_database_seed_it_once(
     }
     let database = TestDatabase::new().await;
     let (a, b, c) = tokio::join!(
-        spawn_app_with(database.settings()),
-        spawn_app_with(database.settings()),
-        spawn_app_with(database.settings()),
+        TestApp::builder().settings(database.settings()).spawn(),
+        TestApp::builder().settings(database.settings()).spawn(),
+        TestApp::builder().settings(database.settings()).spawn(),
     );
     for app in [a, b, c] {
         let data = app.data(COUNTS, json!({})).await;
@@ -68,7 +80,7 @@ async fn instances_starting_together_on_an_empty_postgres_database_seed_it_once(
 
 #[tokio::test]
 async fn health_reports_ok() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let response = app
         .client
         .get(format!("{}/health", app.address))
@@ -176,7 +188,7 @@ fn sigterm_stops_the_server_gracefully() {
 
 #[tokio::test]
 async fn metrics_count_sql_statements() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let read = || async {
         let text = app
             .client

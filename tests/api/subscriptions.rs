@@ -12,7 +12,7 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
-use crate::helpers::{spawn_writable_app, TestApp, TEST_TOKEN};
+use crate::helpers::{TestApp, TEST_TOKEN};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -137,7 +137,7 @@ const CREATE_MEMBERSHIP: &str = "mutation($city: ID!, $network: ID!) {
 
 #[tokio::test]
 async fn membership_changes_arrive_after_commit_filtered_by_network() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let ubc = app.network_id("ubc").await;
     let c40 = app.network_id("c40").await;
     let vienna = app.city_id("vienna").await;
@@ -214,7 +214,7 @@ async fn membership_changes_arrive_after_commit_filtered_by_network() {
 /// the rolled-back change must not be announced.
 #[tokio::test]
 async fn a_rolled_back_write_announces_nothing() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let events = app
         .data("{ events(first: 2) { nodes { id title } } }", json!({}))
         .await["events"]["nodes"]
@@ -262,7 +262,7 @@ async fn a_rolled_back_write_announces_nothing() {
 
 #[tokio::test]
 async fn an_event_moved_to_another_network_is_announced_to_the_old_one() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let ubc = app.network_id("ubc").await;
     let c40 = app.network_id("c40").await;
     let event = app
@@ -303,7 +303,7 @@ async fn an_event_moved_to_another_network_is_announced_to_the_old_one() {
 
 #[tokio::test]
 async fn a_connection_holds_at_most_a_hundred_subscriptions() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let mut session = Session::open(&app, json!({})).await;
     let query = "subscription { cityChanged { cityId } }";
     for n in 0..101 {
@@ -341,7 +341,7 @@ async fn a_connection_holds_at_most_a_hundred_subscriptions() {
 
 #[tokio::test]
 async fn event_changes_can_be_followed_by_place_including_removals() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let paris = app.city_id("paris").await;
     let events = app
         .data(
@@ -404,7 +404,7 @@ async fn event_changes_can_be_followed_by_place_including_removals() {
 
 #[tokio::test]
 async fn a_bad_subscription_argument_gets_a_coded_error() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let mut session = Session::open(&app, json!({})).await;
     session
         .subscribe(
@@ -427,7 +427,7 @@ async fn a_bad_subscription_argument_gets_a_coded_error() {
 
 #[tokio::test]
 async fn mutations_over_the_socket_take_the_token_from_connection_init() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let create = "mutation { createCity(input: { name: \"Kalmar\" }) { city { slug } } }";
 
     let mut anonymous = Session::open(&app, json!({})).await;
@@ -450,7 +450,7 @@ async fn mutations_over_the_socket_take_the_token_from_connection_init() {
 
 #[tokio::test]
 async fn a_plain_get_with_upgrade_but_no_protocol_is_refused_cleanly() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let url = app.graphql_url().replacen("http://", "ws://", 1);
     let request = url.into_client_request().unwrap();
     let error = connect_async(request)
@@ -477,7 +477,7 @@ fn errors_of(message: &Value) -> Value {
 /// would run it for every subscriber.
 #[tokio::test]
 async fn a_costly_subscription_selection_is_refused() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let mut session = Session::open(&app, json!({})).await;
     session
         .subscribe(
@@ -502,7 +502,7 @@ async fn a_costly_subscription_selection_is_refused() {
 /// `{"headers": {"Authorization": …}}` in `connection_init` carries the token too.
 #[tokio::test]
 async fn the_token_may_come_in_the_init_payloads_headers() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let mut writer = Session::open(
         &app,
         json!({ "headers": { "Authorization": format!("Bearer {TEST_TOKEN}") } }),
@@ -528,8 +528,10 @@ async fn a_huge_cascade_ends_a_subscription_as_lagged() {
     use sea_orm::{ActiveValue::Set, EntityTrait};
 
     let database = crate::helpers::TestDatabase::new().await;
-    let mut app =
-        crate::helpers::spawn_app_with(database.settings_with(&[("API_TOKENS", TEST_TOKEN)])).await;
+    let mut app = TestApp::builder()
+        .settings(database.settings_with(&[("API_TOKENS", TEST_TOKEN)]))
+        .spawn()
+        .await;
     let db = citynet::db::connect_for_maintenance(&database.settings())
         .await
         .unwrap();

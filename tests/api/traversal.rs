@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, strings};
+use crate::helpers::{strings, TestApp};
 
 #[tokio::test]
 async fn memberships_read_the_same_from_networks_and_from_places() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{
@@ -47,7 +47,7 @@ async fn memberships_read_the_same_from_networks_and_from_places() {
 
 #[tokio::test]
 async fn a_deep_query_follows_every_relation_back_and_forth() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ city(slug: "rostock") { slug
@@ -118,7 +118,7 @@ async fn a_deep_query_follows_every_relation_back_and_forth() {
 
 #[tokio::test]
 async fn counts_agree_with_the_lists_they_count() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().spawn().await;
     let data = app
         .data(
             r#"{ cities(first: 30) { nodes { slug

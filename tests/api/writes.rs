@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, first_error_field, spawn_writable_app, strings, TestApp};
+use crate::helpers::{first_error_code, first_error_field, strings, TestApp};
 
 const CREATE_CITY: &str = "mutation($input: CreateCityInput!) {
     createCity(input: $input) { city { id slug name kind countryCode latitude longitude } } }";
@@ -64,7 +64,7 @@ async fn create_city(app: &TestApp, input: Value) -> Value {
 
 #[tokio::test]
 async fn create_city_generates_unique_slugs_and_is_readable_and_searchable() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let first = create_city(
         &app,
         json!({ "name": " Łódź ", "countryCode": "pl", "latitude": 51.77, "longitude": 19.46 }),
@@ -108,7 +108,7 @@ async fn create_city_generates_unique_slugs_and_is_readable_and_searchable() {
 
 #[tokio::test]
 async fn create_city_refuses_bad_input_and_writes_nothing() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let cases = [
         (json!({ "name": "   " }), "BAD_USER_INPUT", "input.name"),
         (
@@ -155,7 +155,7 @@ async fn create_city_refuses_bad_input_and_writes_nothing() {
 
 #[tokio::test]
 async fn update_city_changes_given_fields_clears_nulls_and_keeps_the_rest() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let id = app.city_id("rostock").await;
     let before = app
         .data(
@@ -196,7 +196,7 @@ async fn update_city_changes_given_fields_clears_nulls_and_keeps_the_rest() {
 
 #[tokio::test]
 async fn update_city_refuses_bad_input_and_writes_nothing() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let id = app.city_id("rostock").await;
     let network = app.network_id("ubc").await;
     let cases = [
@@ -243,7 +243,7 @@ async fn update_city_refuses_bad_input_and_writes_nothing() {
 
 #[tokio::test]
 async fn deleting_a_referenced_city_is_refused_unless_cascading() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     refused(
         &app,
@@ -312,7 +312,7 @@ async fn deleting_a_referenced_city_is_refused_unless_cascading() {
 
 #[tokio::test]
 async fn an_unreferenced_city_is_deleted_without_cascade() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let city = create_city(&app, json!({ "name": "Temporary Town" })).await;
     app.write_ok(DELETE_CITY, json!({ "input": { "id": city["id"] } }))
         .await;
@@ -328,7 +328,7 @@ async fn an_unreferenced_city_is_deleted_without_cascade() {
 
 #[tokio::test]
 async fn networks_are_created_updated_and_deleted() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     let network = app
         .write_ok(
@@ -406,7 +406,7 @@ async fn networks_are_created_updated_and_deleted() {
 
 #[tokio::test]
 async fn network_input_is_validated() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let berlin = app.city_id("berlin").await;
     let ubc = app.network_id("ubc").await;
     let next_year = chrono_year() + 1;
@@ -474,7 +474,7 @@ fn chrono_year() -> i32 {
 
 #[tokio::test]
 async fn memberships_are_created_updated_and_deleted() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let vienna = app.city_id("vienna").await;
     let ubc = app.network_id("ubc").await;
     let created = app
@@ -529,7 +529,7 @@ async fn memberships_are_created_updated_and_deleted() {
 
 #[tokio::test]
 async fn membership_input_is_validated() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     let vienna = app.city_id("vienna").await;
     let ubc = app.network_id("ubc").await;
@@ -580,7 +580,7 @@ async fn membership_input_is_validated() {
 
 #[tokio::test]
 async fn events_and_their_participants_are_written() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     let berlin = app.city_id("berlin").await;
     let paris = app.city_id("paris").await;
@@ -658,7 +658,7 @@ async fn events_and_their_participants_are_written() {
 
 #[tokio::test]
 async fn event_input_is_validated() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let berlin = app.city_id("berlin").await;
     let ubc = app.network_id("ubc").await;
     let base = |extra: Value| {
@@ -719,7 +719,7 @@ async fn event_input_is_validated() {
 /// must roll the row back too.
 #[tokio::test]
 async fn a_failure_late_in_a_mutation_rolls_back_its_earlier_statements() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let event = app
         .data("{ events(first: 1) { nodes { id title } } }", json!({}))
         .await["events"]["nodes"][0]
@@ -743,7 +743,7 @@ async fn a_failure_late_in_a_mutation_rolls_back_its_earlier_statements() {
 
 #[tokio::test]
 async fn twinnings_show_from_both_sides_and_are_validated() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     let berlin = app.city_id("berlin").await;
     let ubc = app.network_id("ubc").await;
@@ -810,7 +810,7 @@ async fn twinnings_show_from_both_sides_and_are_validated() {
 
 #[tokio::test]
 async fn one_failing_mutation_leaves_its_siblings_in_the_document_alone() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let body = app
         .write(
             "mutation { ok: createCity(input: { name: \"Gotland\" }) { city { slug } }
@@ -826,7 +826,7 @@ async fn one_failing_mutation_leaves_its_siblings_in_the_document_alone() {
 
 #[tokio::test]
 async fn an_explicit_null_for_a_field_that_cannot_be_cleared_is_refused() {
-    let app = spawn_writable_app().await;
+    let app = TestApp::builder().writable().spawn().await;
     let rostock = app.city_id("rostock").await;
     let ubc = app.network_id("ubc").await;
     refused(
@@ -851,11 +851,13 @@ async fn an_explicit_null_for_a_field_that_cannot_be_cleared_is_refused() {
 /// written whole, whatever the limit, so that the client knows what happened.
 #[tokio::test]
 async fn mutations_are_never_cut_off_half_way_by_the_time_limit() {
-    let app = crate::helpers::spawn_app_configured(&[
-        ("API_TOKENS", crate::helpers::TEST_TOKEN),
-        ("REQUEST_TIMEOUT_MS", "1"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .envs(&[
+            ("API_TOKENS", crate::helpers::TEST_TOKEN),
+            ("REQUEST_TIMEOUT_MS", "1"),
+        ])
+        .spawn()
+        .await;
     let fields: Vec<String> = (0..25)
         .map(|n| {
             format!("c{n}: createCity(input: {{ name: \"Timed Town {n}\" }}) {{ city {{ id }} }}")
@@ -867,7 +869,10 @@ async fn mutations_are_never_cut_off_half_way_by_the_time_limit() {
     assert!(body.get("errors").is_none(), "{body:#}");
     // Read back through a second instance without the tight limit (a query may be cut off).
     let database = app.database.as_ref().expect("a test database");
-    let reader = crate::helpers::spawn_app_with(database.settings()).await;
+    let reader = TestApp::builder()
+        .settings(database.settings())
+        .spawn()
+        .await;
     let count = reader
         .data(
             "{ cities(filter: { nameContains: \"Timed Town\" }) { totalCount } }",

@@ -52,28 +52,12 @@ mod websocket {
 
     use futures_util::{SinkExt, StreamExt};
     use serde_json::json;
-    use tokio_tungstenite::{
-        connect_async,
-        tungstenite::{client::IntoClientRequest, protocol::CloseFrame, Message},
-    };
+    use tokio_tungstenite::tungstenite::{protocol::CloseFrame, Message};
 
-    use crate::helpers::TestApp;
-
-    type Socket = tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >;
+    use crate::helpers::{Socket, TestApp};
 
     async fn open(app: &TestApp) -> Socket {
-        let url = app.graphql_url().replacen("http://", "ws://", 1);
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        connect_async(request)
-            .await
-            .expect("the upgrade succeeds")
-            .0
+        app.websocket().await
     }
 
     async fn send(socket: &mut Socket, message: serde_json::Value) {

@@ -171,7 +171,31 @@ async fn start(settings: Settings) -> TestApp {
     }
 }
 
+/// A WebSocket to a test server.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 impl TestApp {
+    /// Opens a WebSocket to `/graphql` speaking `graphql-transport-ws` (nothing sent yet);
+    /// asserts that the server agreed to the subprotocol.
+    pub async fn websocket(&self) -> Socket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = self.graphql_url().replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("a header value"),
+        );
+        let (socket, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the upgrade succeeds");
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        socket
+    }
+
     /// The way to start a test server (see [`TestAppBuilder`]).
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()

@@ -15,23 +15,18 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{
-        client::IntoClientRequest,
-        protocol::{
-            frame::{
-                coding::{Data, OpCode},
-                Frame,
-            },
-            CloseFrame,
+use tokio_tungstenite::tungstenite::{
+    protocol::{
+        frame::{
+            coding::{Data, OpCode},
+            Frame,
         },
-        Message,
+        CloseFrame,
     },
-    MaybeTlsStream, WebSocketStream,
+    Message,
 };
 
-use crate::helpers::{first_error_code, TestApp, TestDatabase, TEST_TOKEN};
+use crate::helpers::{first_error_code, Socket, TestApp, TestDatabase, TEST_TOKEN};
 
 /// Generous: long enough for a loaded CI machine, short enough to catch a hang.
 const PROMPTLY: Duration = Duration::from_secs(20);
@@ -193,19 +188,8 @@ async fn fragment_chains_around_the_field_limit_are_answered_promptly() {
 // 2. WebSocket: message size, initialisation timeout
 // ---------------------------------------------------------------------------------------------
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
 async fn open_socket(app: &TestApp) -> Socket {
-    let url = app.graphql_url().replacen("http://", "ws://", 1);
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    connect_async(request)
-        .await
-        .expect("the upgrade succeeds")
-        .0
+    app.websocket().await
 }
 
 async fn send_json(socket: &mut Socket, message: Value) {

@@ -5,16 +5,12 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 use tokio_tungstenite::{
     connect_async,
     tungstenite::{client::IntoClientRequest, Message},
-    MaybeTlsStream, WebSocketStream,
 };
 
-use crate::helpers::{TestApp, TEST_TOKEN};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use crate::helpers::{Socket, TestApp, TEST_TOKEN};
 
 /// A `graphql-transport-ws` client session.
 struct Session {
@@ -24,18 +20,9 @@ struct Session {
 impl Session {
     /// Connects and completes `connection_init` / `connection_ack` with `payload`.
     async fn open(app: &TestApp, payload: Value) -> Self {
-        let url = app.graphql_url().replacen("http://", "ws://", 1);
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        let (socket, response) = connect_async(request).await.expect("the upgrade succeeds");
-        assert_eq!(
-            response.headers()["sec-websocket-protocol"],
-            "graphql-transport-ws"
-        );
-        let mut session = Self { socket };
+        let mut session = Self {
+            socket: app.websocket().await,
+        };
         session
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;

@@ -51,7 +51,7 @@ pub(super) async fn get(
     }
     match operation::from_query_string(req.query_string()) {
         Ok(request) => execute(&state, &req, request.into()).await,
-        Err(refusal) => refusal,
+        Err(refusal) => *refusal,
     }
 }
 

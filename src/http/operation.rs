@@ -17,7 +17,7 @@ pub(super) async fn from_body(
     limits: &Limits,
 ) -> Result<BatchRequest, HttpResponse> {
     let body = read_body(payload, limits).await?;
-    let request = decode(&body)?;
+    let request = decode(&body).map_err(|refusal| *refusal)?;
     match refuse_batch(&request, limits) {
         Some(refusal) => Err(refusal),
         None => Ok(request),
@@ -51,14 +51,14 @@ async fn read_body(payload: web::Payload, limits: &Limits) -> Result<web::Bytes,
     }
 }
 
-/// The body as JSON: one GraphQL request, or an array of them.
-fn decode(body: &[u8]) -> Result<BatchRequest, HttpResponse> {
+/// The body as JSON: one GraphQL request, or an array of them (the refusal boxed: it is large).
+fn decode(body: &[u8]) -> Result<BatchRequest, Box<HttpResponse>> {
     serde_json::from_slice(body).map_err(|err| {
-        errors::request_error(
+        Box::new(errors::request_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             &format!("The body is not a GraphQL request in JSON: {err}"),
-        )
+        ))
     })
 }
 
@@ -96,28 +96,28 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 }
 
 /// The query a GET URL holds, or the answer refusing it: no query, an unreadable URL, or a
-/// mutation or subscription (`405`, since those need POST).
-pub(super) fn from_query_string(query_string: &str) -> Result<Request, HttpResponse> {
+/// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
+pub(super) fn from_query_string(query_string: &str) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
-        Ok(request) if request.query.trim().is_empty() => return Err(errors::request_error(
+        Ok(request) if request.query.trim().is_empty() => return Err(Box::new(errors::request_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
-        )),
+        ))),
         Ok(request) => with_operation_name(request, query_string),
         Err(err) => {
-            return Err(errors::request_error(
+            return Err(Box::new(errors::request_error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 &format!("The URL does not hold a GraphQL request: {err}"),
-            ))
+            )))
         }
     };
     if !is_query_only(&request) {
-        return Err(errors::method_not_allowed(
+        return Err(Box::new(errors::method_not_allowed(
             "POST",
             "Only queries may be sent with GET; send mutations with POST.",
-        ));
+        )));
     }
     Ok(request)
 }

@@ -15,7 +15,15 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use actix_web::dev::Extensions;
+use actix_web::{
+    body::MessageBody,
+    dev::{Extensions, ServiceRequest, ServiceResponse},
+    http::{ConnectionType, StatusCode},
+    middleware::Next,
+};
+
+use super::errors;
+use crate::error::ErrorCode;
 
 #[derive(Debug)]
 pub struct ConnectionLimits {
@@ -93,6 +101,31 @@ impl Drop for OpenConnection {
             }
         }
     }
+}
+
+/// Middleware: answers `503 TOO_MANY_CONNECTIONS` on a connection that its client address
+/// opened beyond `MAX_CONNECTIONS_PER_IP`, and closes it.
+pub(super) async fn refuse_over_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let over_limit = req
+        .conn_data::<OpenConnection>()
+        .is_some_and(|connection| connection.over_limit);
+    if over_limit {
+        let mut response = errors::request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TooManyConnections,
+            "This address holds too many open connections; close some and retry.",
+        );
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]

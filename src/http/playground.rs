@@ -85,7 +85,7 @@ pub fn page() -> HttpResponse {
 /// cached for a year.
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let Some(index) = ASSETS.iter().position(|asset| asset.path == path.as_str()) else {
-        return super::not_found().await;
+        return super::errors::not_found().await;
     };
     let asset = &ASSETS[index];
     let etag = &ETAGS[index];

@@ -1,0 +1,176 @@
+//! The `/graphql` handlers: `POST` (a JSON body holding one request or a batch) and `GET` (a
+//! WebSocket upgrade for subscriptions, the playground for a browser, otherwise a query in the
+//! URL). Both run what they read under the time limit and the rate limit, and answer with the
+//! status the outcome calls for.
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
+use futures_util::FutureExt;
+
+use super::{
+    client, errors, negotiation, operation, playground, rate_limit_headers, websocket, State,
+};
+use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
+
+/// `POST /graphql`: a JSON body holding one request or a batch (an array).
+pub(super) async fn post(
+    state: web::Data<State>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if !negotiation::sends_json(&req) {
+        return errors::request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedContentType,
+            "POST /graphql needs `Content-Type: application/json`.",
+        );
+    }
+    let request = match operation::from_body(payload, &state.limits).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let request = request.data(client::access(&state.tokens, &req));
+    execute(&state, &req, request).await
+}
+
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, the playground for a browser,
+/// otherwise a query in the URL. Only queries run over plain GET (GraphQL-over-HTTP): a
+/// mutation or subscription gets 405.
+pub(super) async fn get(
+    state: web::Data<State>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if negotiation::is_websocket_upgrade(&req) {
+        return subscriptions(&state, &req, payload);
+    }
+    if state.playground && negotiation::accepts_html(&req) {
+        return playground::page();
+    }
+    match operation::from_query_string(req.query_string()) {
+        Ok(request) => execute(&state, &req, request.into()).await,
+        Err(refusal) => *refusal,
+    }
+}
+
+/// Any other method on `/graphql`.
+pub(super) async fn other_method() -> HttpResponse {
+    errors::method_not_allowed("GET, POST", "/graphql accepts GET and POST.")
+}
+
+/// Starts a GraphQL WebSocket session (see [`websocket`]). Credentials come from the upgrade
+/// request's `Authorization` header, or from the `connection_init` payload, which browsers
+/// (unable to set headers on a WebSocket) use.
+fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some(protocol) = websocket::negotiate(req) else {
+        return errors::request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "Offer the graphql-transport-ws WebSocket subprotocol.",
+        );
+    };
+    let settings = websocket::SocketSettings {
+        executor: state.executor.clone(),
+        tokens: state.tokens.clone(),
+        max_frame_bytes: state.limits.ws_max_frame_bytes,
+        max_message_bytes: state.limits.ws_max_message_bytes,
+        init_timeout: state.limits.ws_init_timeout,
+    };
+    match websocket::start(settings, req, payload, protocol, session_data(state, req)) {
+        Ok(response) => response,
+        Err(err) => errors::request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &format!("The WebSocket handshake failed: {err}"),
+        ),
+    }
+}
+
+/// What every operation of a WebSocket session sees: the client's access, its rate-limit
+/// budget, and its share of the subscription limits.
+fn session_data(state: &State, req: &HttpRequest) -> Data {
+    let mut data = Data::default();
+    data.insert(client::access(&state.tokens, req));
+    data.insert(client::rate_limit_client(&state.tokens, req));
+    data.insert(ChargeSlot::default());
+    data.insert(SubscriptionSlots::new(
+        state.subscription_limits.clone(),
+        client::address(req),
+    ));
+    data
+}
+
+/// Runs a request, each query operation under the time limit (see [`super::executor`]) and
+/// charged to its client's rate limit. A panic anywhere below (a bug) becomes a 500 for this
+/// request instead of taking the worker down with the other requests it serves.
+async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
+    let charge = ChargeSlot::default();
+    let request = request
+        .data(client::rate_limit_client(&state.tokens, req))
+        .data(charge.clone());
+    let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
+    let mut response = match run.await {
+        Ok(response) => answer(state, req, response, &charge),
+        Err(_panic) => {
+            tracing::error!("a request panicked; answered 500");
+            errors::internal_server_error()
+        }
+    };
+    rate_limit_headers::insert(&mut response, &charge);
+    response
+}
+
+/// The HTTP answer to an executed request: 503 for a single operation stopped by the time
+/// limit, 429 with `Retry-After` when the rate limit refused every operation, else the GraphQL
+/// response as the client negotiated it.
+fn answer(
+    state: &State,
+    req: &HttpRequest,
+    response: BatchResponse,
+    charge: &ChargeSlot,
+) -> HttpResponse {
+    if stopped_by_time_limit(&response) {
+        return errors::request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RequestTimeout,
+            &format!(
+                "The request took longer than {} ms and was stopped.",
+                state.limits.request_timeout.as_millis()
+            ),
+        );
+    }
+    let rate_limited = every_operation_has_code(&response, ErrorCode::RateLimited);
+    let mut http = negotiation::graphql_response(req, response);
+    if rate_limited {
+        rate_limit_headers::refuse(&mut http, charge);
+    }
+    http
+}
+
+/// True for a single operation that the time limit stopped (a batch reports it per operation).
+fn stopped_by_time_limit(response: &BatchResponse) -> bool {
+    match response {
+        BatchResponse::Single(single) => has_code(single, ErrorCode::RequestTimeout),
+        BatchResponse::Batch(_) => false,
+    }
+}
+
+fn every_operation_has_code(response: &BatchResponse, code: ErrorCode) -> bool {
+    match response {
+        BatchResponse::Single(single) => has_code(single, code),
+        BatchResponse::Batch(batch) => batch.iter().all(|single| has_code(single, code)),
+    }
+}
+
+/// True when one of the response's errors carries `code`.
+fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|value| *value == async_graphql::Value::from(code.as_str()))
+    })
+}

@@ -1,0 +1,120 @@
+//! GraphQL-over-HTTP negotiation: what a request says it sends (`Content-Type`) and wants
+//! (`Accept`, `Upgrade`), and the GraphQL response serialised to match. A client that accepts
+//! `application/graphql-response+json` gets it, with `400` for a request that never executed
+//! (parse, validation or limit errors), as the specification says; others get
+//! `application/json` and `200`.
+
+use actix_web::{
+    http::{header, StatusCode},
+    HttpRequest, HttpResponse,
+};
+use async_graphql::BatchResponse;
+
+use super::errors;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// True when the body is declared `application/json` (parameters such as `charset` aside).
+pub(super) fn sends_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| mime.trim().eq_ignore_ascii_case(JSON))
+        .unwrap_or(false)
+}
+
+/// True for a browser navigating to the URL (it accepts `text/html`).
+pub(super) fn accepts_html(req: &HttpRequest) -> bool {
+    header_contains(req, header::ACCEPT, "text/html")
+}
+
+pub(super) fn is_websocket_upgrade(req: &HttpRequest) -> bool {
+    header_contains(req, header::UPGRADE, "websocket")
+}
+
+fn accepts_graphql_response_json(req: &HttpRequest) -> bool {
+    header_contains(req, header::ACCEPT, GRAPHQL_RESPONSE_JSON)
+}
+
+fn header_contains(req: &HttpRequest, name: header::HeaderName, needle: &str) -> bool {
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.to_ascii_lowercase().contains(needle))
+        .unwrap_or(false)
+}
+
+/// The HTTP response carrying a GraphQL response, in the media type and status the client
+/// negotiated, with the response's `Cache-Control` hint.
+pub(super) fn graphql_response(req: &HttpRequest, response: BatchResponse) -> HttpResponse {
+    let body = match response_body(&response) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "could not serialise a GraphQL response");
+            return errors::internal_server_error();
+        }
+    };
+    let (status, content_type) = status_and_content_type(req, &response);
+    let mut builder = HttpResponse::build(status);
+    builder.content_type(content_type);
+    if let Some(cache_control) = response.cache_control().value() {
+        builder.insert_header((header::CACHE_CONTROL, cache_control));
+    }
+    builder.body(body)
+}
+
+fn status_and_content_type(
+    req: &HttpRequest,
+    response: &BatchResponse,
+) -> (StatusCode, &'static str) {
+    if !accepts_graphql_response_json(req) {
+        return (StatusCode::OK, JSON);
+    }
+    match response {
+        BatchResponse::Single(single) if never_ran(single) => {
+            (StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE_JSON)
+        }
+        _ => (StatusCode::OK, GRAPHQL_RESPONSE_JSON),
+    }
+}
+
+/// True for a response to a request that failed before execution (parse, validation, limits):
+/// no data, and no error that happened at a field (those carry a `path`).
+fn never_ran(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
+/// specification), rather than `"data": null`.
+fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
+    match response {
+        BatchResponse::Single(single) if never_ran(single) => {
+            serde_json::to_vec(&without_data_if_never_ran(single)?)
+        }
+        BatchResponse::Batch(batch) if batch.iter().any(never_ran) => {
+            let values = batch
+                .iter()
+                .map(without_data_if_never_ran)
+                .collect::<serde_json::Result<Vec<_>>>()?;
+            serde_json::to_vec(&values)
+        }
+        _ => serde_json::to_vec(response),
+    }
+}
+
+/// One response as JSON, its `data` entry removed when the request never ran.
+fn without_data_if_never_ran(
+    response: &async_graphql::Response,
+) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(response)?;
+    if never_ran(response) {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("data");
+        }
+    }
+    Ok(value)
+}

@@ -25,9 +25,9 @@ mod root;
 mod sql;
 mod sqlite;
 
-use std::{fmt::Debug, hash::Hash};
-
 use sea_orm::sea_query::Condition;
+
+use super::filter::{self, FilterSpec};
 
 pub use cursor::{Position, Row, Rows, Sort, SortType, SortValue, Window, F64};
 pub use nested::{CountKey, PageKey};
@@ -37,11 +37,34 @@ pub use root::{root_count, root_page};
 /// The alias of the listed table in every list query; [`ListSpec`] conditions refer to it.
 pub const T: &str = "t";
 
-/// What to list and in what order. The schema layer implements it for its filter and ordering
-/// inputs; it must be `Hash + Eq` so that identical lists share a batch.
-pub trait ListSpec: Clone + Debug + Eq + Hash + Send + Sync + 'static {
-    /// A condition over the listed rows (table alias [`T`]); `None` lists everything.
-    fn condition(&self) -> Option<Condition>;
+/// What to list and in what order: the schema layer builds it from a list's filter and
+/// ordering inputs. It is `Hash + Eq` so that identical lists share a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListSpec<Term> {
+    /// Which rows to list; `None` lists everything.
+    pub filter: Option<FilterSpec<Term>>,
     /// The sort column; `None` keeps the order in which rows were recorded (by id).
-    fn sort(&self) -> Option<Sort>;
+    pub sort: Option<Sort>,
+}
+
+impl<Term> Default for ListSpec<Term> {
+    /// Every row, in the order in which rows were recorded.
+    fn default() -> Self {
+        Self {
+            filter: None,
+            sort: None,
+        }
+    }
+}
+
+impl<Term: filter::Term> ListSpec<Term> {
+    /// The filter as a condition over the listed rows (table alias [`T`]).
+    fn condition(&self) -> Option<Condition> {
+        self.filter.as_ref().map(FilterSpec::condition)
+    }
+
+    /// The sort column, if the list is sorted by one.
+    pub fn sort(&self) -> Option<Sort> {
+        self.sort
+    }
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::{postgres, sql, sqlite, EdgeSpec, ListSpec, Relation, Rows, Window};
-use crate::loaders::{group_by, grouped_counts, AppLoader, LoadError};
+use crate::loaders::{filter::Term, group_by, grouped_counts, AppLoader, LoadError};
 
 /// One parent's page of one list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,20 +48,20 @@ impl<R: Hash, S> Hash for CountKey<R, S> {
 
 type Model<R> = <<R as Relation>::Target as EntityTrait>::Model;
 
-impl<R: Relation, S: ListSpec> Loader<PageKey<R, S>> for AppLoader {
+impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
     type Value = Rows<Model<R>>;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[PageKey<R, S>],
-    ) -> Result<HashMap<PageKey<R, S>, Self::Value>, Self::Error> {
+        keys: &[PageKey<R, ListSpec<F>>],
+    ) -> Result<HashMap<PageKey<R, ListSpec<F>>, Self::Value>, Self::Error> {
         // Siblings almost always ask for the same list and window: usually one group.
         let groups = group_by(
             keys.iter()
                 .map(|key| ((key.relation, &key.spec, &key.window), key.parent)),
         );
-        let mut pages: HashMap<PageKey<R, S>, Self::Value> =
+        let mut pages: HashMap<PageKey<R, ListSpec<F>>, Self::Value> =
             keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         let target = R::Target::default().table_name();
         let backend = self.db.get_database_backend();
@@ -88,19 +88,19 @@ impl<R: Relation, S: ListSpec> Loader<PageKey<R, S>> for AppLoader {
     }
 }
 
-impl<R: Relation, S: ListSpec> Loader<CountKey<R, S>> for AppLoader {
+impl<R: Relation, F: Term> Loader<CountKey<R, ListSpec<F>>> for AppLoader {
     type Value = u64;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[CountKey<R, S>],
-    ) -> Result<HashMap<CountKey<R, S>, u64>, Self::Error> {
+        keys: &[CountKey<R, ListSpec<F>>],
+    ) -> Result<HashMap<CountKey<R, ListSpec<F>>, u64>, Self::Error> {
         let groups = group_by(
             keys.iter()
                 .map(|key| ((key.relation, &key.spec), key.parent)),
         );
-        let mut counts: HashMap<CountKey<R, S>, u64> =
+        let mut counts: HashMap<CountKey<R, ListSpec<F>>, u64> =
             keys.iter().map(|key| (key.clone(), 0)).collect();
         let target = R::Target::default().table_name();
         for ((relation, spec), parents) in groups {
@@ -141,12 +141,12 @@ const PARENTS_PER_STATEMENT: usize = 1_000;
 /// The page of every parent in `parents`, in one statement whose text depends only on the
 /// list, the window and the number of parents (so the prepared statement is reused), in the
 /// backend's shape. Rows come back by parent, each parent's in the window's order.
-fn edge_page_query<S: ListSpec>(
+fn edge_page_query<F: Term>(
     backend: DbBackend,
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
 ) -> SelectStatement {
     match backend {

@@ -4,16 +4,16 @@
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, SelectStatement};
 
-use super::{sql, EdgeSpec, ListSpec, Window};
+use super::{super::filter::Term, sql, EdgeSpec, ListSpec, Window};
 
 /// The page of every parent in `parents`: for each parent of a `VALUES` list, the subquery
 /// taking its first `size + 1` edge rows in the window's order as a `LATERAL` join, then their
 /// target rows by primary key. Rows come back by parent, each parent's in the window's order.
-pub(super) fn edge_page_query<S: ListSpec>(
+pub(super) fn edge_page_query<F: Term>(
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
 ) -> SelectStatement {
     let w = Alias::new("w");

@@ -6,12 +6,12 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
 };
 
-use super::{sql, ListSpec, Rows, Window, T};
+use super::{super::filter::Term, sql, ListSpec, Rows, Window, T};
 
 /// The first or last `window.size + 1` rows of a whole (filtered) table, e.g. `cities`.
-pub async fn root_page<E: EntityTrait<Model: Sync>, S: ListSpec>(
+pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
     db: &DatabaseConnection,
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
 ) -> Result<Rows<E::Model>, DbErr> {
     let t = Alias::new(T);
@@ -47,9 +47,9 @@ pub async fn root_page<E: EntityTrait<Model: Sync>, S: ListSpec>(
 }
 
 /// The number of rows of a whole (filtered) table: `totalCount` of a root list.
-pub async fn root_count<E: EntityTrait, S: ListSpec>(
+pub async fn root_count<E: EntityTrait, F: Term>(
     db: &DatabaseConnection,
-    spec: &S,
+    spec: &ListSpec<F>,
 ) -> Result<u64, DbErr> {
     let mut query = Query::select();
     query

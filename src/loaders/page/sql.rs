@@ -7,7 +7,10 @@ use sea_orm::{
     DbErr, FromQueryResult, QueryResult, Value,
 };
 
-use super::{EdgeSpec, ListSpec, Position, Row, Sort, SortType, SortValue, Window, F64, T};
+use super::{
+    super::filter::Term, EdgeSpec, ListSpec, Position, Row, Sort, SortType, SortValue, Window, F64,
+    T,
+};
 
 /// The alias of the parents' `VALUES` list; its one column is `column1` on both backends.
 const PARENTS: &str = "p";
@@ -28,10 +31,10 @@ pub(super) fn parent_id() -> Expr {
 
 /// The `size + 1` edge rows of the parent `parent_id` in the window's order: their ids only, or
 /// (`described`) with the parent, key, target and sort value.
-pub(super) fn window_rows<S: ListSpec>(
+pub(super) fn window_rows<F: Term>(
     edge: EdgeSpec,
     target: &'static str,
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
     parent_id: Expr,
     described: bool,
@@ -70,9 +73,9 @@ pub(super) fn join_target(query: &mut SelectStatement, edge: EdgeSpec, target: &
 }
 
 /// Applies the spec's condition and the window's cursors.
-pub(super) fn filter<S: ListSpec>(
+pub(super) fn filter<F: Term>(
     query: &mut SelectStatement,
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
     key: Expr,
 ) {

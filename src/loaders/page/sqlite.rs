@@ -3,17 +3,17 @@
 
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, SelectStatement};
 
-use super::{sql, EdgeSpec, ListSpec, Window, T};
+use super::{super::filter::Term, sql, EdgeSpec, ListSpec, Window, T};
 
 /// The page of every parent in `parents`: for each parent of a `VALUES` list, the edge rows
 /// whose id is `IN` a correlated subquery taking the parent's first `size + 1` edge ids in the
 /// window's order (an index range scan however many children the parent has), then their
 /// target rows by primary key. Rows come back by parent, each parent's in the window's order.
-pub(super) fn edge_page_query<S: ListSpec>(
+pub(super) fn edge_page_query<F: Term>(
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
-    spec: &S,
+    spec: &ListSpec<F>,
     window: &Window,
 ) -> SelectStatement {
     let (e, t) = (Alias::new("e"), Alias::new(T));

@@ -11,9 +11,9 @@
 //! scan whatever the list's length, and stays valid when rows are added elsewhere. NULL sort
 //! values come last in both directions; ties are broken by ascending id.
 //!
-//! - [`cursor`]: the sort, a row's position, the window and the fetched rows (plain data).
-//! - [`relation`]: the catalogue of nested lists and their edge tables.
-//! - [`nested`]: the loaders of nested pages and counts; [`root`]: pages of whole tables.
+//! - `cursor`: the sort, a row's position, the window and the fetched rows (plain data).
+//! - `relation`: the catalogue of nested lists and their edge tables.
+//! - `nested`: the loaders of nested pages and counts; `root`: pages of whole tables.
 //! - `sql`: the statement pieces both backends share; `sqlite` and `postgres`: the nested page
 //!   statement in each backend's shape.
 

@@ -2,11 +2,15 @@
 //! query touching N parents issues one statement per relation level, not N.
 //!
 //! - [`by_id`]: single rows by primary key (a membership's city, an event's host, …).
+//! - [`by_slug`]: single rows by slug, for the root fields that take one.
+//! - [`filter`]: filters as data (built by the schema) and their translation to SQL.
 //! - [`page`]: one page of a list per parent, paged in SQL with a `LIMIT` per parent, plus the
 //!   per-parent `totalCount`.
 //! - [`topics`]: a network's topic tags.
 
 pub mod by_id;
+pub mod by_slug;
+pub mod filter;
 pub mod graph;
 pub mod page;
 pub mod topics;

@@ -1,35 +1,29 @@
 //! `City`: a place that belongs to networks (usually a city, sometimes a region).
 
-use async_graphql::{Context, Enum, Object, Result, ID};
-use entity::place;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
 use super::{
     db,
     filters::{
-        CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
-        MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
+        list_spec, CityFilter, CityOrder, EventFilter, EventOrder, MembershipFilter,
+        MembershipOrder, NetworkFilter, NetworkOrder, NetworkSpec,
     },
     graph::{self, Partner},
     ids::{self, NodeType},
     load,
     pagination::{self, Conn, PageArgs},
-    source::Source,
+    saturating_i32,
+    source::{source_of, Source},
     Event, Membership, Network,
 };
 use crate::{
     error::AppError,
     loaders::{
-        by_id::SourceId,
+        by_slug,
         graph::EventCountOf,
         page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
     },
 };
-
-/// Counts are `Int` in GraphQL.
-pub(super) fn to_i32(count: u64) -> i32 {
-    i32::try_from(count).unwrap_or(i32::MAX)
-}
+use async_graphql::{Context, Enum, Object, Result, ID};
+use entity::place;
 
 /// What kind of place a `City` is: a member of a network is usually a city, sometimes a region
 /// (Masovian Voivodeship).
@@ -134,7 +128,7 @@ impl City {
         order_by: Option<MembershipOrder>,
     ) -> Result<Conn<Membership>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = MembershipSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             MembershipList::OfPlace,
@@ -184,7 +178,7 @@ impl City {
         order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = NetworkSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             NetworkList::NetworksOfPlace,
@@ -228,7 +222,7 @@ impl City {
         order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = EventSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(ctx, EventList::HostedByPlace, self.0.id, spec, args, Event).await
     }
     /// The events a source names this place as taking part in (see `Event.participants`).
@@ -267,7 +261,7 @@ impl City {
         order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = EventSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             EventList::AttendedByPlace,
@@ -315,7 +309,7 @@ impl City {
         order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = CitySpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(ctx, PlaceList::TwinsOfPlace, self.0.id, spec, args, City).await
     }
     /// The places that share at least one network with this one, most shared networks first
@@ -357,13 +351,13 @@ impl City {
         let key = CountKey {
             relation: NetworkList::NetworksOfPlace,
             parent: self.0.id,
-            spec: NetworkSpec::new(None, None)?,
+            spec: NetworkSpec::default(),
         };
-        Ok(to_i32(load(ctx, key).await?.unwrap_or(0)))
+        Ok(saturating_i32(load(ctx, key).await?.unwrap_or(0)))
     }
     /// How many distinct events this place hosted or is named as taking part in.
     async fn event_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(to_i32(
+        Ok(saturating_i32(
             load(ctx, EventCountOf(self.0.id)).await?.unwrap_or(0),
         ))
     }
@@ -371,14 +365,6 @@ impl City {
     /// places added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         source_of(ctx, self.0.source_id).await
-    }
-}
-
-/// Loads a record's source document, if it has one.
-pub(super) async fn source_of(ctx: &Context<'_>, source_id: Option<i32>) -> Result<Option<Source>> {
-    match source_id {
-        Some(id) => Ok(load(ctx, SourceId(id)).await?.map(Source)),
-        None => Ok(None),
     }
 }
 
@@ -394,9 +380,7 @@ impl CityQuery {
         #[graphql(desc = "The place's `slug`, exactly as `City.slug` gives it, e.g. `rostock`.")]
         slug: String,
     ) -> Result<Option<City>> {
-        let found = place::Entity::find()
-            .filter(place::Column::Slug.eq(slug))
-            .one(db(ctx)?)
+        let found = by_slug::place(db(ctx)?, &slug)
             .await
             .map_err(AppError::from)?;
         Ok(found.map(City))
@@ -434,7 +418,7 @@ impl CityQuery {
         order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = CitySpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::root::<place::Entity, _, _>(ctx, spec, args, City).await
     }
 }

@@ -4,12 +4,11 @@ use async_graphql::{Context, Enum, Object, Result, ID};
 use entity::event;
 
 use super::{
-    city::source_of,
-    filters::{CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec},
+    filters::{list_spec, CityFilter, CityOrder, EventFilter, EventOrder},
     ids::{self, NodeType},
     load, load_required,
     pagination::{self, Conn, PageArgs},
-    source::Source,
+    source::{source_of, Source},
     City, Network,
 };
 use crate::loaders::{
@@ -130,7 +129,7 @@ impl Event {
         order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = CitySpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             PlaceList::ParticipantsOfEvent,
@@ -191,7 +190,7 @@ impl EventQuery {
         order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = EventSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::root::<event::Entity, _, _>(ctx, spec, args, Event).await
     }
 }

@@ -1,17 +1,18 @@
-//! Filter and ordering inputs of every list, and their translation to SQL conditions over the
-//! listed table (alias [`T`]). Filters compose with `and`, `or` and `not`.
+//! Filter and ordering inputs of every list: their checks (nesting, list sizes, text lengths,
+//! the size of the whole) and their translation into a [`ListSpec`], plain data that the
+//! loaders turn into SQL (`loaders::filter`). Filters compose with `and`, `or` and `not`.
 
 use async_graphql::{Enum, InputObject};
-use entity::{event, event_participant, membership, network, network_topic, place};
-use sea_orm::{
-    sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
-    ActiveEnum, EntityName, IdenStatic,
-};
+use entity::{event, membership, network, place};
+use sea_orm::IdenStatic;
 
 use super::{city::PlaceKind, event::EventKind, membership::MembershipRole};
 use crate::{
     error::{AppError, AppResult},
-    loaders::page::{ListSpec, Sort, SortType, T},
+    loaders::{
+        filter::{EventTerm, FilterSpec, MembershipTerm, NetworkTerm, PlaceTerm, Term},
+        page::{ListSpec, Sort, SortType},
+    },
 };
 
 /// How deep `and`/`or`/`not` may nest, how many items a list in a filter may hold, and how long
@@ -36,37 +37,27 @@ pub enum OrderDirection {
     Desc,
 }
 
-/// A list's filter and ordering, as the loaders take them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Spec<F, O> {
+/// Checks a list's filter input (nesting depth, list sizes, text lengths, the size of the
+/// whole) and turns it, with the ordering input, into the spec the loaders take.
+pub fn list_spec<F: Filter, O: Ordering>(
     filter: Option<F>,
     order: Option<O>,
-}
-
-impl<F: Filter, O: Ordering> Spec<F, O> {
-    /// Checks the inputs (nesting depth, list sizes, text lengths, the size of the whole) and
-    /// pairs them.
-    pub fn new(filter: Option<F>, order: Option<O>) -> AppResult<Self> {
-        if let Some(filter) = &filter {
-            filter.validate(0, &mut FilterSize::default())?;
-        }
-        Ok(Self { filter, order })
+) -> AppResult<ListSpec<F::Term>> {
+    if let Some(filter) = &filter {
+        filter.validate(0, &mut FilterSize::default())?;
     }
-}
-
-impl<F: Filter, O: Ordering> ListSpec for Spec<F, O> {
-    fn condition(&self) -> Option<Condition> {
-        self.filter.as_ref().map(Filter::condition)
-    }
-    fn sort(&self) -> Option<Sort> {
-        self.order.as_ref().map(Ordering::sort)
-    }
+    Ok(ListSpec {
+        filter: filter.as_ref().map(Filter::spec),
+        sort: order.as_ref().map(Ordering::sort),
+    })
 }
 
 /// A filter input.
 pub trait Filter: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync + 'static {
-    /// The condition over the listed table (alias `t`).
-    fn condition(&self) -> Condition;
+    /// The terms of the table this filter lists.
+    type Term: Term;
+    /// The filter as data for the loaders; called only once it is validated.
+    fn spec(&self) -> FilterSpec<Self::Term>;
     /// Rejects filters nested deeper than allowed, with oversized lists or texts, or larger in
     /// all than allowed; `size` accumulates over the whole filter.
     fn validate(&self, depth: usize, size: &mut FilterSize) -> AppResult<()>;
@@ -115,25 +106,22 @@ pub trait Ordering: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync
     fn sort(&self) -> Sort;
 }
 
-/// Implements `Filter` for an input with `and`/`or`/`not`, given its own conditions.
+/// Implements `Filter` for an input with `and`/`or`/`not`, given its own terms, lists and texts.
 macro_rules! composable_filter {
-    ($filter:ident, $own:ident, $lists:ident, $texts:ident) => {
+    ($filter:ident, $term:ident, $own:ident, $lists:ident, $texts:ident) => {
         impl Filter for $filter {
-            fn condition(&self) -> Condition {
-                let mut all = $own(self);
-                for filter in self.and.iter().flatten() {
-                    all = all.add(filter.condition());
+            type Term = $term;
+
+            fn spec(&self) -> FilterSpec<$term> {
+                FilterSpec {
+                    terms: $own(self),
+                    all: self.and.iter().flatten().map(Filter::spec).collect(),
+                    any: self
+                        .or
+                        .as_ref()
+                        .map(|any| any.iter().map(Filter::spec).collect()),
+                    not: self.not.as_ref().map(|not| Box::new(not.spec())),
                 }
-                if let Some(any) = &self.or {
-                    all = all.add(
-                        any.iter()
-                            .fold(Condition::any(), |any, filter| any.add(filter.condition())),
-                    );
-                }
-                if let Some(not) = &self.not {
-                    all = all.add(not.condition().not());
-                }
-                all
             }
 
             fn validate(&self, depth: usize, size: &mut FilterSize) -> AppResult<()> {
@@ -154,77 +142,6 @@ macro_rules! composable_filter {
             }
         }
     };
-}
-
-fn col(column: impl IdenStatic) -> Expr {
-    Expr::col((Alias::new(T), Alias::new(column.as_str())))
-}
-
-/// `t.<folded column> LIKE '%text%'`, with the text folded like the column.
-fn folded_contains(column: impl IdenStatic, text: &str) -> Condition {
-    Condition::all()
-        .add(col(column).like(LikeExpr::new(contains_pattern(&entity::fold(text))).escape('\\')))
-}
-
-/// The `LIKE` pattern (escape character `\`) matching any text that contains `text` as it is:
-/// `%`, `_` and `\` stand for themselves.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// `t.id IN (SELECT <select> FROM … WHERE …)`.
-fn id_in(subquery: SelectStatement) -> Expr {
-    col(place::Column::Id).in_subquery(subquery)
-}
-
-/// The ids of the places that belong to network `slug` (or, with `place` false, the networks
-/// that place `slug` belongs to).
-fn membership_ids(slug: &str, place_side: bool) -> SelectStatement {
-    let (select, join_on, other) = if place_side {
-        (
-            membership::Column::PlaceId,
-            membership::Column::NetworkId,
-            network::Entity.table_name(),
-        )
-    } else {
-        (
-            membership::Column::NetworkId,
-            membership::Column::PlaceId,
-            place::Entity.table_name(),
-        )
-    };
-    let m = membership::Entity.table_name();
-    Query::select()
-        .column((m, select))
-        .from(m)
-        .inner_join(
-            other,
-            Expr::col((other, Alias::new("id"))).equals((m, join_on)),
-        )
-        .and_where(Expr::col((other, Alias::new("slug"))).eq(slug))
-        .to_owned()
-}
-
-fn count_of_memberships_of_t() -> Expr {
-    let m = membership::Entity.table_name();
-    Expr::expr(Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .expr(Expr::col((m, membership::Column::Id)).count())
-                .from(m)
-                .and_where(
-                    Expr::col((m, membership::Column::PlaceId))
-                        .equals((Alias::new(T), Alias::new("id"))),
-                )
-                .to_owned()
-                .into(),
-        ),
-    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,28 +173,28 @@ pub struct CityFilter {
     pub not: Option<Box<CityFilter>>,
 }
 
-fn city_conditions(f: &CityFilter) -> Condition {
-    let mut all = Condition::all();
+fn city_terms(f: &CityFilter) -> Vec<PlaceTerm> {
+    let mut terms = Vec::new();
     if let Some(text) = &f.name_contains {
-        all = all.add(folded_contains(place::Column::NameFolded, text));
+        terms.push(PlaceTerm::NameContains(text.clone()));
     }
     if let Some(codes) = &f.country_codes {
         let codes = codes.iter().map(|c| c.trim().to_ascii_uppercase());
-        all = all.add(col(place::Column::CountryCode).is_in(codes));
+        terms.push(PlaceTerm::CountryCodeIn(codes.collect()));
     }
     if let Some(kind) = f.kind {
-        all = all.add(col(place::Column::Kind).eq(place::PlaceKind::from(kind).to_value()));
+        terms.push(PlaceTerm::KindIs(kind.into()));
     }
     if let Some(slug) = &f.member_of {
-        all = all.add(id_in(membership_ids(slug, true)));
+        terms.push(PlaceTerm::MemberOf(slug.clone()));
     }
     if let Some(min) = f.min_networks {
-        all = all.add(count_of_memberships_of_t().gte(min));
+        terms.push(PlaceTerm::MinNetworks(min));
     }
     if let Some(max) = f.max_networks {
-        all = all.add(count_of_memberships_of_t().lte(max));
+        terms.push(PlaceTerm::MaxNetworks(max));
     }
-    all
+    terms
 }
 
 fn city_lists(f: &CityFilter) -> Vec<usize> {
@@ -288,7 +205,7 @@ fn city_texts(f: &CityFilter) -> Vec<Option<&String>> {
     vec![f.name_contains.as_ref(), f.member_of.as_ref()]
 }
 
-composable_filter!(CityFilter, city_conditions, city_lists, city_texts);
+composable_filter!(CityFilter, PlaceTerm, city_terms, city_lists, city_texts);
 
 /// What to order places by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -372,44 +289,31 @@ pub struct NetworkFilter {
     pub not: Option<Box<NetworkFilter>>,
 }
 
-fn network_conditions(f: &NetworkFilter) -> Condition {
-    use network::Column as C;
-    let mut all = Condition::all();
+fn network_terms(f: &NetworkFilter) -> Vec<NetworkTerm> {
+    let mut terms = Vec::new();
     if let Some(text) = &f.name_contains {
-        let acronym = Func::lower(col(C::Acronym))
-            .like(LikeExpr::new(contains_pattern(&entity::fold(text))).escape('\\'));
-        all = all.add(
-            Condition::any()
-                .add(folded_contains(C::NameFolded, text))
-                .add(acronym),
-        );
+        terms.push(NetworkTerm::NameContains(text.clone()));
     }
     if let Some(topics) = &f.topics {
-        let t = network_topic::Entity.table_name();
         let topics = topics.iter().map(|topic| topic.trim().to_lowercase());
-        let ids = Query::select()
-            .column((t, network_topic::Column::NetworkId))
-            .from(t)
-            .and_where(Expr::col((t, network_topic::Column::Topic)).is_in(topics))
-            .to_owned();
-        all = all.add(col(C::Id).in_subquery(ids));
+        terms.push(NetworkTerm::TopicIn(topics.collect()));
     }
     if let Some(year) = f.founded_from {
-        all = all.add(col(C::FoundedYear).gte(year));
+        terms.push(NetworkTerm::FoundedFrom(year));
     }
     if let Some(year) = f.founded_to {
-        all = all.add(col(C::FoundedYear).lte(year));
+        terms.push(NetworkTerm::FoundedTo(year));
     }
     if let Some(slug) = &f.has_member {
-        all = all.add(col(C::Id).in_subquery(membership_ids(slug, false)));
+        terms.push(NetworkTerm::HasMember(slug.clone()));
     }
     if let Some(count) = f.reported_member_count_min {
-        all = all.add(col(C::ReportedMemberCount).gte(count));
+        terms.push(NetworkTerm::ReportedMemberCountMin(count));
     }
     if let Some(count) = f.reported_member_count_max {
-        all = all.add(col(C::ReportedMemberCount).lte(count));
+        terms.push(NetworkTerm::ReportedMemberCountMax(count));
     }
-    all
+    terms
 }
 
 fn network_lists(f: &NetworkFilter) -> Vec<usize> {
@@ -422,7 +326,8 @@ fn network_texts(f: &NetworkFilter) -> Vec<Option<&String>> {
 
 composable_filter!(
     NetworkFilter,
-    network_conditions,
+    NetworkTerm,
+    network_terms,
     network_lists,
     network_texts
 );
@@ -498,50 +403,27 @@ pub struct EventFilter {
     pub not: Option<Box<EventFilter>>,
 }
 
-fn slug_to_id(table: &'static str, slug: &str) -> SelectStatement {
-    Query::select()
-        .column((table, Alias::new("id")))
-        .from(table)
-        .and_where(Expr::col((table, Alias::new("slug"))).eq(slug))
-        .to_owned()
-}
-
-fn event_conditions(f: &EventFilter) -> Condition {
-    use event::Column as C;
-    let mut all = Condition::all();
+fn event_terms(f: &EventFilter) -> Vec<EventTerm> {
+    let mut terms = Vec::new();
     if let Some(kinds) = &f.kinds {
-        let kinds = kinds.iter().map(|k| event::EventKind::from(*k).to_value());
-        all = all.add(col(C::Kind).is_in(kinds));
+        terms.push(EventTerm::KindIn(kinds.iter().map(|&k| k.into()).collect()));
     }
     if let Some(year) = f.year_from {
-        all = all.add(col(C::Year).gte(year));
+        terms.push(EventTerm::YearFrom(year));
     }
     if let Some(year) = f.year_to {
-        all = all.add(col(C::Year).lte(year));
+        terms.push(EventTerm::YearTo(year));
     }
     if let Some(slug) = &f.network {
-        all =
-            all.add(col(C::NetworkId).in_subquery(slug_to_id(network::Entity.table_name(), slug)));
+        terms.push(EventTerm::Network(slug.clone()));
     }
     if let Some(slug) = &f.host {
-        all = all.add(col(C::HostId).in_subquery(slug_to_id(place::Entity.table_name(), slug)));
+        terms.push(EventTerm::Host(slug.clone()));
     }
     if let Some(slug) = &f.participant {
-        let p = event_participant::Entity.table_name();
-        let places = place::Entity.table_name();
-        let events = Query::select()
-            .column((p, event_participant::Column::EventId))
-            .from(p)
-            .inner_join(
-                places,
-                Expr::col((places, Alias::new("id")))
-                    .equals((p, event_participant::Column::PlaceId)),
-            )
-            .and_where(Expr::col((places, Alias::new("slug"))).eq(slug))
-            .to_owned();
-        all = all.add(col(C::Id).in_subquery(events));
+        terms.push(EventTerm::Participant(slug.clone()));
     }
-    all
+    terms
 }
 
 fn event_lists(f: &EventFilter) -> Vec<usize> {
@@ -552,7 +434,13 @@ fn event_texts(f: &EventFilter) -> Vec<Option<&String>> {
     vec![f.network.as_ref(), f.host.as_ref(), f.participant.as_ref()]
 }
 
-composable_filter!(EventFilter, event_conditions, event_lists, event_texts);
+composable_filter!(
+    EventFilter,
+    EventTerm,
+    event_terms,
+    event_lists,
+    event_texts
+);
 
 /// What to order events by.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -619,22 +507,20 @@ pub struct MembershipFilter {
     pub not: Option<Box<MembershipFilter>>,
 }
 
-fn membership_conditions(f: &MembershipFilter) -> Condition {
-    use membership::Column as C;
-    let mut all = Condition::all();
+fn membership_terms(f: &MembershipFilter) -> Vec<MembershipTerm> {
+    let mut terms = Vec::new();
     if let Some(roles) = &f.roles {
-        let roles = roles
-            .iter()
-            .map(|r| membership::MembershipRole::from(*r).to_value());
-        all = all.add(col(C::Role).is_in(roles));
+        terms.push(MembershipTerm::RoleIn(
+            roles.iter().map(|&r| r.into()).collect(),
+        ));
     }
     if let Some(year) = f.since_from {
-        all = all.add(col(C::Since).gte(year));
+        terms.push(MembershipTerm::SinceFrom(year));
     }
     if let Some(year) = f.since_to {
-        all = all.add(col(C::Since).lte(year));
+        terms.push(MembershipTerm::SinceTo(year));
     }
-    all
+    terms
 }
 
 fn membership_lists(f: &MembershipFilter) -> Vec<usize> {
@@ -647,7 +533,8 @@ fn membership_texts(_: &MembershipFilter) -> Vec<Option<&String>> {
 
 composable_filter!(
     MembershipFilter,
-    membership_conditions,
+    MembershipTerm,
+    membership_terms,
     membership_lists,
     membership_texts
 );
@@ -686,7 +573,7 @@ impl Ordering for MembershipOrder {
     }
 }
 
-pub type CitySpec = Spec<CityFilter, CityOrder>;
-pub type NetworkSpec = Spec<NetworkFilter, NetworkOrder>;
-pub type EventSpec = Spec<EventFilter, EventOrder>;
-pub type MembershipSpec = Spec<MembershipFilter, MembershipOrder>;
+pub type CitySpec = ListSpec<PlaceTerm>;
+pub type NetworkSpec = ListSpec<NetworkTerm>;
+pub type EventSpec = ListSpec<EventTerm>;
+pub type MembershipSpec = ListSpec<MembershipTerm>;

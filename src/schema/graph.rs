@@ -3,20 +3,20 @@
 
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::place;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
     city::PlaceKind,
     db,
-    filters::{NetworkFilter, NetworkOrder, NetworkSpec},
+    filters::{list_spec, NetworkFilter, NetworkOrder},
     ids, load, load_all_required, load_required,
     pagination::{self, Conn, Counter, PageArgs, TotalCount},
-    City, Network,
+    saturating_i32, City, Network,
 };
 use crate::{
     error::AppError,
     loaders::{
         by_id::{NetworkId, PlaceId},
+        by_slug,
         graph::{PartnerCountOf, PartnersOf, SharedNetworks},
         page::{Sort, SortType},
     },
@@ -58,7 +58,7 @@ impl Partner {
     }
     /// How many networks the two places share.
     async fn shared_network_count(&self) -> i32 {
-        i32::try_from(self.shared).unwrap_or(i32::MAX)
+        saturating_i32(self.shared)
     }
     /// The networks the two places share, in the order the memberships were recorded.
     async fn shared_networks(&self, ctx: &Context<'_>) -> Result<Vec<Network>> {
@@ -234,7 +234,7 @@ impl GraphQuery {
             ),
             ..Default::default()
         };
-        let spec = NetworkSpec::new(Some(both), order_by)?;
+        let spec = list_spec(Some(both), order_by)?;
         let args = PageArgs::new(first, after, last, before);
         pagination::root::<entity::network::Entity, _, _>(ctx, spec, args, Network).await
     }
@@ -280,7 +280,7 @@ impl GraphQuery {
             places.push(City(place));
         }
         Ok(Some(Path {
-            length: i32::try_from(steps.len()).unwrap_or(i32::MAX),
+            length: saturating_i32(steps.len()),
             places,
             networks,
             steps,
@@ -289,9 +289,7 @@ impl GraphQuery {
 }
 
 async fn place_by_slug(ctx: &Context<'_>, slug: &str) -> Result<place::Model> {
-    place::Entity::find()
-        .filter(place::Column::Slug.eq(slug))
-        .one(db(ctx)?)
+    by_slug::place(db(ctx)?, slug)
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("No place has the slug {slug:?}.")).into())

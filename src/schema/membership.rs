@@ -4,10 +4,9 @@ use async_graphql::{Context, Enum, Object, Result, ID};
 use entity::membership;
 
 use super::{
-    city::source_of,
     ids::{self, NodeType},
     load_required,
-    source::Source,
+    source::{source_of, Source},
     City, Network,
 };
 use crate::loaders::by_id::{NetworkId, PlaceId};

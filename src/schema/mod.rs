@@ -100,6 +100,11 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
+/// A count or length as a GraphQL `Int`: beyond `i32::MAX`, it shows as `i32::MAX`.
+fn saturating_i32<N: TryInto<i32>>(n: N) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
 /// The database pool attached in [`build`].
 fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()

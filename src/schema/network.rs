@@ -1,32 +1,32 @@
 //! `Network`: an inter-city network and its memberships, members and events.
 
-use async_graphql::{Context, Object, Result, ID};
-use entity::network;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
 use super::{
-    city::{source_of, to_i32, PlaceKind},
+    city::PlaceKind,
     db,
     filters::{
-        CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
-        MembershipOrder, MembershipSpec, NetworkFilter, NetworkOrder, NetworkSpec,
+        list_spec, CityFilter, CityOrder, EventFilter, EventOrder, MembershipFilter,
+        MembershipOrder, NetworkFilter, NetworkOrder,
     },
     graph::{CountryCount, KindCount},
     ids::{self, NodeType},
     load,
     pagination::{self, Conn, PageArgs},
-    source::Source,
+    saturating_i32,
+    source::{source_of, Source},
     City, Event, Membership,
 };
 use crate::{
     error::AppError,
     loaders::{
         by_id::PlaceId,
+        by_slug,
         graph::{MemberCountsBy, PlaceAttribute},
         page::{EventList, MembershipList, PlaceList},
         topics::TopicsOf,
     },
 };
+use async_graphql::{Context, Object, Result, ID};
+use entity::network;
 
 async fn member_counts(
     ctx: &Context<'_>,
@@ -124,7 +124,7 @@ impl Network {
         order_by: Option<MembershipOrder>,
     ) -> Result<Conn<Membership>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = MembershipSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             MembershipList::OfNetwork,
@@ -171,7 +171,7 @@ impl Network {
         order_by: Option<CityOrder>,
     ) -> Result<Conn<City>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = CitySpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(
             ctx,
             PlaceList::MembersOfNetwork,
@@ -215,7 +215,7 @@ impl Network {
         order_by: Option<EventOrder>,
     ) -> Result<Conn<Event>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = EventSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::related(ctx, EventList::OfNetwork, self.0.id, spec, args, Event).await
     }
     /// The members counted per country, most first; members without a country are counted
@@ -226,7 +226,7 @@ impl Network {
             .into_iter()
             .map(|(country_code, count)| CountryCount {
                 country_code,
-                count: to_i32(count),
+                count: saturating_i32(count),
             })
             .collect())
     }
@@ -244,7 +244,7 @@ impl Network {
                 };
                 Some(KindCount {
                     kind,
-                    count: to_i32(count),
+                    count: saturating_i32(count),
                 })
             })
             .collect())
@@ -268,9 +268,7 @@ impl NetworkQuery {
         #[graphql(desc = "The network's `slug`, exactly as `Network.slug` gives it, e.g. `ubc`.")]
         slug: String,
     ) -> Result<Option<Network>> {
-        let found = network::Entity::find()
-            .filter(network::Column::Slug.eq(slug))
-            .one(db(ctx)?)
+        let found = by_slug::network(db(ctx)?, &slug)
             .await
             .map_err(AppError::from)?;
         Ok(found.map(Network))
@@ -312,7 +310,7 @@ impl NetworkQuery {
         order_by: Option<NetworkOrder>,
     ) -> Result<Conn<Network>> {
         let args = PageArgs::new(first, after, last, before);
-        let spec = NetworkSpec::new(filter, order_by)?;
+        let spec = list_spec(filter, order_by)?;
         pagination::root::<network::Entity, _, _>(ctx, spec, args, Network).await
     }
 }

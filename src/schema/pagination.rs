@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use super::{db, loader};
 use crate::{
     error::{AppError, AppResult},
-    loaders::page::{
-        self, CountKey, ListSpec, PageKey, Position, Relation, Rows, Sort, SortValue, Window,
+    loaders::{
+        filter::Term,
+        page::{
+            self, CountKey, ListSpec, PageKey, Position, Relation, Rows, Sort, SortValue, Window,
+        },
     },
 };
 
@@ -130,8 +133,8 @@ impl PageArgs {
                     "Passing both `first` and `last` to paginate a connection is not supported."
                         .into(),
                 )),
-                (Some(n), None) => page_size("first", n)?,
-                (None, Some(n)) => page_size("last", n)?,
+                (Some(n), None) => page_size("first", n, MAX_PAGE_SIZE)?,
+                (None, Some(n)) => page_size("last", n, MAX_PAGE_SIZE)?,
                 (None, None) => MAX_PAGE_SIZE as u64,
             };
         let position = |argument: &str, cursor: &Option<String>| {
@@ -149,13 +152,14 @@ impl PageArgs {
     }
 }
 
-fn page_size(argument: &str, n: i32) -> AppResult<u64> {
-    if (0..=MAX_PAGE_SIZE).contains(&n) {
-        Ok(n as u64)
-    } else {
-        Err(AppError::BadUserInput(format!(
-            "`{argument}` must be between 0 and {MAX_PAGE_SIZE}, got {n}."
-        )))
+/// The page size `argument` asks for, checked to be from 0 to `max`: the one check of every
+/// page size (lists, `search`).
+pub fn page_size(argument: &str, n: i32, max: i32) -> AppResult<u64> {
+    match u64::try_from(n) {
+        Ok(size) if n <= max => Ok(size),
+        _ => Err(AppError::BadUserInput(format!(
+            "`{argument}` must be between 0 and {max}, got {n}."
+        ))),
     }
 }
 
@@ -230,11 +234,11 @@ pub fn connection<M, T: OutputType>(
 
 /// A page of the list `relation` of `parent`, filtered and ordered by `spec`, batched with its
 /// siblings.
-pub async fn related<R: Relation, S: ListSpec, T: OutputType>(
+pub async fn related<R: Relation, F: Term, T: OutputType>(
     ctx: &Context<'_>,
     relation: R,
     parent: i32,
-    spec: S,
+    spec: ListSpec<F>,
     args: PageArgs,
     to_node: impl Fn(<R::Target as EntityTrait>::Model) -> T,
 ) -> Result<Conn<T>> {
@@ -260,19 +264,19 @@ pub async fn related<R: Relation, S: ListSpec, T: OutputType>(
 }
 
 /// A page of a whole table, filtered and ordered by `spec`.
-pub async fn root<E: EntityTrait<Model: Sync>, S: ListSpec, T: OutputType>(
+pub async fn root<E: EntityTrait<Model: Sync>, F: Term, T: OutputType>(
     ctx: &Context<'_>,
-    spec: S,
+    spec: ListSpec<F>,
     args: PageArgs,
     to_node: impl Fn(E::Model) -> T,
 ) -> Result<Conn<T>> {
     let list = E::default().table_name();
     let sort = spec.sort();
     let window = args.window(list, sort)?;
-    let rows = page::root_page::<E, S>(db(ctx)?, &spec, &window)
+    let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window)
         .await
         .map_err(AppError::from)?;
-    let total = TotalCount(Box::new(RootCount::<E, S>(spec, PhantomData)));
+    let total = TotalCount(Box::new(RootCount::<E, F>(spec, PhantomData)));
     Ok(connection(list, sort, &window, rows, total, to_node))
 }
 
@@ -281,7 +285,7 @@ pub trait Counter: Send + Sync {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>>;
 }
 
-impl<R: Relation, S: ListSpec> Counter for CountKey<R, S> {
+impl<R: Relation, F: Term> Counter for CountKey<R, ListSpec<F>> {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             Ok(loader(ctx)?
@@ -294,12 +298,12 @@ impl<R: Relation, S: ListSpec> Counter for CountKey<R, S> {
 }
 
 /// The count of a root list.
-struct RootCount<E, S>(S, PhantomData<fn() -> E>);
+struct RootCount<E, F>(ListSpec<F>, PhantomData<fn() -> E>);
 
-impl<E: EntityTrait, S: ListSpec> Counter for RootCount<E, S> {
+impl<E: EntityTrait, F: Term> Counter for RootCount<E, F> {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            Ok(page::root_count::<E, S>(db(ctx)?, &self.0)
+            Ok(page::root_count::<E, F>(db(ctx)?, &self.0)
                 .await
                 .map_err(AppError::from)?)
         })
@@ -320,6 +324,6 @@ impl TotalCount {
     /// The number of items in the whole list (with its filter), whatever the page.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let count = self.0.count(ctx).await?;
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        Ok(super::saturating_i32(count))
     }
 }

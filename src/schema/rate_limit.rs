@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
+use super::saturating_i32;
 use crate::rate_limit::ChargeSlot;
 
 /// The client's rate-limit budget after this operation was charged.
@@ -33,13 +34,12 @@ impl RateLimitQuery {
     #[graphql(complexity = 0)]
     async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
         let charge = ctx.data_opt::<ChargeSlot>()?.get()?;
-        let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
         Some(RateLimit {
-            limit: int(charge.limit),
-            cost: int(charge.cost),
-            remaining: int(charge.remaining),
-            used: int(charge.limit - charge.remaining),
-            node_count: int(charge.node_count),
+            limit: saturating_i32(charge.limit),
+            cost: saturating_i32(charge.cost),
+            remaining: saturating_i32(charge.remaining),
+            used: saturating_i32(charge.limit - charge.remaining),
+            node_count: saturating_i32(charge.node_count),
             reset_at: chrono::DateTime::<chrono::Utc>::from(charge.reset_at)
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         })

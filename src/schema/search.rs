@@ -42,13 +42,7 @@ impl SearchQuery {
             otherwise); 10 when left out.")]
         first: Option<i32>,
     ) -> Result<Vec<SearchResult>> {
-        let first = first.unwrap_or(DEFAULT_RESULTS);
-        if !(0..=MAX_RESULTS).contains(&first) {
-            return Err(AppError::BadUserInput(format!(
-                "`first` must be between 0 and {MAX_RESULTS}, got {first}."
-            ))
-            .into());
-        }
+        let first = pagination::page_size("first", first.unwrap_or(DEFAULT_RESULTS), MAX_RESULTS)?;
         let words = search::query_words(&query);
         if words.is_empty() {
             return Err(AppError::BadUserInput(
@@ -56,7 +50,7 @@ impl SearchQuery {
             )
             .into());
         }
-        let hits = search::search(db(ctx)?, &words, first as u64)
+        let hits = search::search(db(ctx)?, &words, first)
             .await
             .map_err(AppError::from)?;
         let ids = |kind: Kind| hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);

@@ -1,0 +1,66 @@
+//! Root lists (`cities`, `networks`, `events`): a page of a whole table and its `totalCount`,
+//! one statement each, not batched (a query has few root lists).
+
+use sea_orm::{
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+};
+
+use super::{super::filter::Term, sql, ListSpec, Rows, Window, T};
+
+/// The first or last `window.size + 1` rows of a whole (filtered) table, e.g. `cities`.
+pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
+    db: &DatabaseConnection,
+    spec: &ListSpec<F>,
+    window: &Window,
+) -> Result<Rows<E::Model>, DbErr> {
+    let t = Alias::new(T);
+    let sort = spec.sort();
+    let mut query = Query::select();
+    query
+        .column((t.clone(), Asterisk))
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("id"))),
+            Alias::new("__key"),
+        )
+        .expr_as(sql::sort_expr(sort), Alias::new("__sort"))
+        .from_as(E::default().table_name(), t.clone())
+        .limit(window.size + 1);
+    for (expr, order) in sql::ordering(
+        sql::sort_column(sort),
+        Expr::col((t, Alias::new("id"))),
+        window.backward,
+    ) {
+        query.order_by_expr(expr, order);
+    }
+    sql::filter(
+        &mut query,
+        spec,
+        window,
+        Expr::col((Alias::new(T), Alias::new("id"))),
+    );
+    db.query_all(&query)
+        .await?
+        .iter()
+        .map(|row| sql::parse_row(row, sort))
+        .collect()
+}
+
+/// The number of rows of a whole (filtered) table: `totalCount` of a root list.
+pub async fn root_count<E: EntityTrait, F: Term>(
+    db: &DatabaseConnection,
+    spec: &ListSpec<F>,
+) -> Result<u64, DbErr> {
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col(Asterisk).count(), Alias::new("__count"))
+        .from_as(E::default().table_name(), Alias::new(T));
+    if let Some(condition) = spec.condition() {
+        query.cond_where(condition);
+    }
+    let count: i64 = match db.query_one(&query).await? {
+        Some(row) => row.try_get("", "__count")?,
+        None => 0,
+    };
+    Ok(u64::try_from(count).unwrap_or(0))
+}

@@ -8,6 +8,8 @@
 //! - [`telemetry`]: the log subscriber.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
+//! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
+//!   coordinates, counts), parsed once by any front end.
 //! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
@@ -24,6 +26,7 @@ pub mod auth;
 pub mod changes;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod http;

@@ -15,9 +15,12 @@
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
 //! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
+//! - [`service`] → `entity`, domain, search, changes: the write path, one module per
+//!   aggregate; each write takes a transaction and returns its record and `Change`s.
 //! - [`path`] → `entity`, loaders: the shortest chain of shared networks between two places.
 //! - [`rate_limit`]: points per window per client, charged each operation's cost.
-//! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
+//! - [`schema`] → loaders, service, domain, error: the GraphQL types and roots; never imports
+//!   actix.
 //! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.
 
@@ -36,5 +39,6 @@ pub mod rate_limit;
 pub mod schema;
 pub mod search;
 pub mod seed;
+pub mod service;
 pub mod slug;
 pub mod telemetry;

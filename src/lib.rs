@@ -8,14 +8,19 @@
 //! - [`telemetry`]: the log subscriber.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
+//! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
+//!   coordinates, counts), parsed once by any front end.
 //! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
 //! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
+//! - [`service`] → `entity`, domain, search, changes: the write path, one module per
+//!   aggregate; each write takes a transaction and returns its record and `Change`s.
 //! - [`path`] → `entity`, loaders: the shortest chain of shared networks between two places.
 //! - [`rate_limit`]: points per window per client, charged each operation's cost.
-//! - [`schema`] → loaders, error: the GraphQL types and roots; never imports actix.
+//! - [`schema`] → loaders, service, domain, error: the GraphQL types and roots; never imports
+//!   actix.
 //! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.
 
@@ -24,6 +29,7 @@ pub mod auth;
 pub mod changes;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod http;
@@ -33,5 +39,6 @@ pub mod rate_limit;
 pub mod schema;
 pub mod search;
 pub mod seed;
+pub mod service;
 pub mod slug;
 pub mod telemetry;

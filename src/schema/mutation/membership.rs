@@ -1,25 +1,19 @@
-//! `createMembership`, `updateMembership`, `deleteMembership`.
+//! `createMembership`, `updateMembership`, `deleteMembership`: the GraphQL face of
+//! [`crate::service::membership`].
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
-use entity::{membership, network, place};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter};
 
-use super::{
-    authorize,
-    input::{self, existing},
-    unless_null, updated_with, Write,
-};
+use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
 use crate::{
-    changes::{Action, Change},
-    error::AppError,
+    domain::{Representative, Year},
+    error::AppResult,
     schema::{
         ids::{self, NodeType},
         membership::MembershipRole,
         Membership,
     },
+    service::membership::{self, MembershipUpdate, NewMembership},
 };
-
-const MAX_REPRESENTED_BY: usize = 200;
 
 /// A membership to record with `createMembership`.
 #[derive(InputObject)]
@@ -120,48 +114,11 @@ async fn create_membership(
     input: CreateMembershipInput,
 ) -> Result<CreateMembershipPayload> {
     authorize(ctx)?;
-    let place_id = input::row_id("input.cityId", &input.city_id, NodeType::City)?;
-    let network_id = input::row_id("input.networkId", &input.network_id, NodeType::Network)?;
-    let since = input::year("input.since", input.since)?;
-    let represented_by = input::optional_text(
-        "input.representedBy",
-        input.represented_by.as_deref(),
-        MAX_REPRESENTED_BY,
-    )?;
+    let new = new_membership(input)?;
     let mut write = Write::begin(ctx).await?;
-    let place = existing::<place::Entity, _>(write.db(), "input.cityId", place_id).await?;
-    let network = existing::<network::Entity, _>(write.db(), "input.networkId", network_id).await?;
-    let duplicate = membership::Entity::find()
-        .filter(membership::Column::PlaceId.eq(place_id))
-        .filter(membership::Column::NetworkId.eq(network_id))
-        .one(write.db())
-        .await
-        .map_err(AppError::from)?;
-    if let Some(duplicate) = duplicate {
-        return Err(AppError::Conflict(format!(
-            "{} is already a member of {} (membership {}).",
-            place.name,
-            network.name,
-            ids::encode(NodeType::Membership, duplicate.id).0
-        ))
-        .into());
-    }
-    let membership = membership::ActiveModel {
-        id: NotSet,
-        place_id: Set(place_id),
-        network_id: Set(network_id),
-        role: Set(input.role.into()),
-        since: Set(since),
-        represented_by: Set(represented_by),
-        source_id: Set(None),
-    }
-    .insert(write.db())
-    .await
-    .map_err(AppError::from)?;
-    write.record(Change::Membership {
-        action: Action::Created,
-        membership: membership.clone(),
-    });
+    let (membership, changes) =
+        membership::create(write.db(), new, &at_input(), global_membership_id).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(CreateMembershipPayload {
         membership: Membership(membership),
@@ -173,25 +130,11 @@ async fn update_membership(
     input: UpdateMembershipInput,
 ) -> Result<UpdateMembershipPayload> {
     authorize(ctx)?;
-    let role = unless_null("input.role", input.role)?;
-    let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
+    let id = row_id("input.id", &input.id, NodeType::Membership)?;
+    let edit = membership_update(input)?;
     let mut write = Write::begin(ctx).await?;
-    let current = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
-    let mut active: membership::ActiveModel = current.clone().into();
-    active.role = Set(role.map(Into::into).unwrap_or(current.role));
-    active.since = Set(updated_with(input.since, current.since, |year| {
-        input::year("input.since", Some(year))
-    })?);
-    active.represented_by = Set(updated_with(
-        input.represented_by,
-        current.represented_by,
-        |text| input::optional_text("input.representedBy", Some(&text), MAX_REPRESENTED_BY),
-    )?);
-    let membership = active.update(write.db()).await.map_err(AppError::from)?;
-    write.record(Change::Membership {
-        action: Action::Updated,
-        membership: membership.clone(),
-    });
+    let (membership, changes) = membership::update(write.db(), id, edit, &at_input()).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(UpdateMembershipPayload {
         membership: Membership(membership),
@@ -203,19 +146,42 @@ async fn delete_membership(
     input: DeleteMembershipInput,
 ) -> Result<DeleteMembershipPayload> {
     authorize(ctx)?;
-    let id = input::row_id("input.id", &input.id, NodeType::Membership)?;
+    let id = row_id("input.id", &input.id, NodeType::Membership)?;
     let mut write = Write::begin(ctx).await?;
-    let membership = existing::<membership::Entity, _>(write.db(), "input.id", id).await?;
-    membership::Entity::delete_by_id(id)
-        .exec(write.db())
-        .await
-        .map_err(AppError::from)?;
-    write.record(Change::Membership {
-        action: Action::Deleted,
-        membership,
-    });
+    let (_, changes) = membership::delete(write.db(), id, &at_input()).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(DeleteMembershipPayload {
         deleted_membership_id: ids::encode(NodeType::Membership, id),
+    })
+}
+
+/// How a `CONFLICT` names an existing membership: by its global id.
+fn global_membership_id(row: i32) -> String {
+    ids::encode(NodeType::Membership, row).0
+}
+
+fn new_membership(input: CreateMembershipInput) -> AppResult<NewMembership> {
+    Ok(NewMembership {
+        place_id: row_id("input.cityId", &input.city_id, NodeType::City)?,
+        network_id: row_id("input.networkId", &input.network_id, NodeType::Network)?,
+        role: input.role.into(),
+        since: given(input.since, |year| Year::parse("input.since", year))?,
+        represented_by: Representative::parse_optional(
+            "input.representedBy",
+            input.represented_by.as_deref(),
+        )?,
+    })
+}
+
+fn membership_update(input: UpdateMembershipInput) -> AppResult<MembershipUpdate> {
+    Ok(MembershipUpdate {
+        role: unless_null("input.role", input.role, |role| Ok(role.into()))?,
+        since: updated_with(input.since, |year| {
+            Year::parse("input.since", year).map(Some)
+        })?,
+        represented_by: updated_with(input.represented_by, |text| {
+            Representative::parse_optional("input.representedBy", Some(&text))
+        })?,
     })
 }

@@ -1,10 +1,12 @@
-//! The mutation root: create, update and delete for every record type, one module each.
+//! The mutation root: create, update and delete for every record type, one module each. This
+//! is the GraphQL boundary of the write path; the writes themselves are in [`crate::service`].
 //!
 //! Every mutation
 //! - first checks that the request may write ([`authorize`]: a valid bearer token),
-//! - checks its input before touching the database, naming the offending field,
-//! - runs in one transaction ([`Write`]): on any error nothing is written,
-//! - and publishes its [`Change`]s to subscribers only after the commit.
+//! - decodes its ids and parses its input into [`crate::domain`] values, naming the offending
+//!   field (`input.countryCode`),
+//! - calls the service in one transaction ([`Write`]): on any error nothing is written,
+//! - and publishes the [`Change`]s the service returned only after the commit.
 //!
 //! Payloads are nullable, as in GitHub's API: a failed mutation answers `{"createCity": null}`
 //! with the error beside it, and the rest of the response stays intact. Each resolver returns
@@ -34,7 +36,9 @@ use super::db;
 use crate::{
     auth::Access,
     changes::{Change, Changes},
+    domain::InputPath,
     error::{AppError, AppResult},
+    service::Edit,
 };
 
 /// Refuses the mutation unless the request carries a valid bearer token. A request without an
@@ -68,8 +72,8 @@ pub struct Mutation(
 /// are never blocked. Transactions also start `IMMEDIATE` on SQLite, so a writer in another
 /// process (a second instance, `citynet seed`) is waited for (busy timeout) rather than failing
 /// when a read would have to become a write. On PostgreSQL, several instances write
-/// concurrently: a generated slug that another instance took first is retried
-/// ([`input::insert_with_slug`]), and any other race a unique index catches is `CONFLICT`.
+/// concurrently: a generated slug that another instance took first is retried (see
+/// `service::slug`), and any other race a unique index catches is `CONFLICT`.
 #[derive(Clone, Default)]
 pub struct WriteLock(Arc<Mutex<()>>);
 
@@ -112,9 +116,9 @@ impl Write {
         &self.transaction
     }
 
-    /// Notes a change to announce after the commit.
-    pub fn record(&mut self, change: Change) {
-        self.changes.push(change);
+    /// Notes changes to announce after the commit.
+    pub fn record(&mut self, changes: Vec<Change>) {
+        self.changes.extend(changes);
     }
 
     /// Commits, then tells subscribers. Both run in a task of their own, so a request that is
@@ -146,49 +150,43 @@ impl Write {
     }
 }
 
+/// How the service layer names this API's input values in errors: `input.countryCode`.
+fn at_input() -> InputPath {
+    InputPath::new("input")
+}
+
+/// An optional input value, parsed when given.
+fn given<T, U>(value: Option<T>, parse: impl FnOnce(T) -> AppResult<U>) -> AppResult<Option<U>> {
+    value.map(parse).transpose()
+}
+
 /// A field that an update may leave out but not clear: an explicit `null` is refused (rather
-/// than silently read as "unchanged").
-fn unless_null<T>(field: &str, input: MaybeUndefined<T>) -> AppResult<Option<T>> {
+/// than silently read as "unchanged"); a value is parsed.
+fn unless_null<T, U>(
+    field: &str,
+    input: MaybeUndefined<T>,
+    parse: impl FnOnce(T) -> AppResult<U>,
+) -> AppResult<Edit<U>> {
     match input {
-        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Undefined => Ok(Edit::Keep),
         MaybeUndefined::Null => Err(AppError::BadUserInput(format!(
             "`{field}` cannot be null; leave it out to keep its value."
         ))
         .at(field)),
-        MaybeUndefined::Value(value) => Ok(Some(value)),
+        MaybeUndefined::Value(value) => parse(value).map(Edit::To),
     }
 }
 
-/// The new value of a nullable field in an update: unchanged when the input leaves it out,
-/// cleared by an explicit `null`, otherwise the given value once it passes `check`.
+/// The edit of a nullable field in an update: kept when the input leaves it out, cleared by an
+/// explicit `null`, otherwise the given value once `parse` accepts it (`parse` may clear it
+/// too, as an empty text does).
 fn updated_with<T, U>(
     input: MaybeUndefined<T>,
-    current: Option<U>,
-    check: impl FnOnce(T) -> AppResult<Option<U>>,
-) -> AppResult<Option<U>> {
+    parse: impl FnOnce(T) -> AppResult<Option<U>>,
+) -> AppResult<Edit<Option<U>>> {
     match input {
-        MaybeUndefined::Undefined => Ok(current),
-        MaybeUndefined::Null => Ok(None),
-        MaybeUndefined::Value(value) => check(value),
+        MaybeUndefined::Undefined => Ok(Edit::Keep),
+        MaybeUndefined::Null => Ok(Edit::To(None)),
+        MaybeUndefined::Value(value) => parse(value).map(Edit::To),
     }
-}
-
-/// The `CONFLICT` refusing to delete a record that others still refer to.
-fn still_referenced(what: &str, references: &[(u64, &str)]) -> Option<AppError> {
-    let named: Vec<String> = references
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, noun)| format!("{count} {noun}"))
-        .collect();
-    if named.is_empty() {
-        return None;
-    }
-    Some(
-        AppError::Conflict(format!(
-            "{what} is still referenced by {}. Remove those first, or pass `cascade: true` to \
-             delete them with it.",
-            named.join(", ")
-        ))
-        .at("input.id"),
-    )
 }

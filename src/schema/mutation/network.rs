@@ -1,33 +1,18 @@
-//! `createNetwork`, `updateNetwork`, `deleteNetwork`.
+//! `createNetwork`, `updateNetwork`, `deleteNetwork`: the GraphQL face of
+//! [`crate::service::network`].
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
-use entity::{event, fold, membership, network, network_topic, place};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet,
-    QueryFilter,
-};
 
-use super::{
-    authorize,
-    event::{event_change, Concerned},
-    input::{self, changed_slug, existing, insert_with_slug},
-    still_referenced, unless_null, updated_with, Write,
-};
+use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
 use crate::{
-    changes::{Action, Change},
-    error::{AppError, AppResult},
+    domain::{Acronym, Count, Description, Name, Slug, Topics, Year},
+    error::AppResult,
     schema::{
         ids::{self, NodeType},
         Network,
     },
-    search,
+    service::network::{self, NetworkUpdate, NewNetwork},
 };
-
-const MAX_NAME: usize = 200;
-const MAX_ACRONYM: usize = 32;
-const MAX_DESCRIPTION: usize = 5_000;
-const MAX_TOPICS: usize = 20;
-const MAX_TOPIC: usize = 60;
 
 /// A network to add with `createNetwork`.
 #[derive(InputObject)]
@@ -149,45 +134,10 @@ async fn create_network(
     input: CreateNetworkInput,
 ) -> Result<CreateNetworkPayload> {
     authorize(ctx)?;
-    let name = input::text("input.name", &input.name, MAX_NAME)?;
-    let values = NetworkValues {
-        acronym: input::optional_text("input.acronym", input.acronym.as_deref(), MAX_ACRONYM)?,
-        description: input::optional_text(
-            "input.description",
-            input.description.as_deref(),
-            MAX_DESCRIPTION,
-        )?,
-        founded_year: input::year("input.foundedYear", input.founded_year)?,
-        founded_in_id: input
-            .founded_in_id
-            .as_ref()
-            .map(|id| input::row_id("input.foundedInId", id, NodeType::City))
-            .transpose()?,
-        reported_member_count: input::count(
-            "input.reportedMemberCount",
-            input.reported_member_count,
-        )?,
-        name,
-    };
-    let topics = topics(&input.topics)?;
+    let new = new_network(input)?;
     let mut write = Write::begin(ctx).await?;
-    values.check_references(write.db()).await?;
-    let network = insert_with_slug::<network::Entity, _>(
-        write.db(),
-        network::Column::Slug,
-        input.slug.as_deref(),
-        &values.name,
-        |slug| values.clone().into_active(NotSet, slug, None),
-    )
-    .await?;
-    replace_topics(write.db(), network.id, &topics).await?;
-    search::reindex_one(write.db(), search::network_entry(&network, &topics))
-        .await
-        .map_err(AppError::from)?;
-    write.record(Change::Network {
-        action: Action::Created,
-        network: network.clone(),
-    });
+    let (network, changes) = network::create(write.db(), new, &at_input()).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(CreateNetworkPayload {
         network: Network(network),
@@ -199,63 +149,11 @@ async fn update_network(
     input: UpdateNetworkInput,
 ) -> Result<UpdateNetworkPayload> {
     authorize(ctx)?;
-    let name = unless_null("input.name", input.name)?;
-    let slug = unless_null("input.slug", input.slug)?;
-    let tags = unless_null("input.topics", input.topics)?;
-    let id = input::row_id("input.id", &input.id, NodeType::Network)?;
-    let new_topics = tags.as_deref().map(topics).transpose()?;
+    let id = row_id("input.id", &input.id, NodeType::Network)?;
+    let edit = network_update(input)?;
     let mut write = Write::begin(ctx).await?;
-    let current = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-    let slug = changed_slug::<network::Entity, _>(
-        write.db(),
-        network::Column::Slug,
-        slug.as_deref(),
-        &current.slug,
-    )
-    .await?;
-    let values = NetworkValues {
-        name: match &name {
-            Some(name) => input::text("input.name", name, MAX_NAME)?,
-            None => current.name.clone(),
-        },
-        acronym: updated_with(input.acronym, current.acronym.clone(), |text| {
-            input::optional_text("input.acronym", Some(&text), MAX_ACRONYM)
-        })?,
-        description: updated_with(input.description, current.description.clone(), |text| {
-            input::optional_text("input.description", Some(&text), MAX_DESCRIPTION)
-        })?,
-        founded_year: updated_with(input.founded_year, current.founded_year, |year| {
-            input::year("input.foundedYear", Some(year))
-        })?,
-        founded_in_id: updated_with(input.founded_in_id, current.founded_in_id, |id| {
-            input::row_id("input.foundedInId", &id, NodeType::City).map(Some)
-        })?,
-        reported_member_count: updated_with(
-            input.reported_member_count,
-            current.reported_member_count,
-            |n| input::count("input.reportedMemberCount", Some(n)),
-        )?,
-    };
-    values.check_references(write.db()).await?;
-    let network = values
-        .into_active(Set(id), slug, current.source_id)
-        .update(write.db())
-        .await
-        .map_err(AppError::from)?;
-    let topics = match new_topics {
-        Some(topics) => {
-            replace_topics(write.db(), id, &topics).await?;
-            topics
-        }
-        None => current_topics(write.db(), id).await?,
-    };
-    search::reindex_one(write.db(), search::network_entry(&network, &topics))
-        .await
-        .map_err(AppError::from)?;
-    write.record(Change::Network {
-        action: Action::Updated,
-        network: network.clone(),
-    });
+    let (network, changes) = network::update(write.db(), id, edit, &at_input()).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(UpdateNetworkPayload {
         network: Network(network),
@@ -267,158 +165,63 @@ async fn delete_network(
     input: DeleteNetworkInput,
 ) -> Result<DeleteNetworkPayload> {
     authorize(ctx)?;
-    let id = input::row_id("input.id", &input.id, NodeType::Network)?;
+    let id = row_id("input.id", &input.id, NodeType::Network)?;
     let mut write = Write::begin(ctx).await?;
-    let network = existing::<network::Entity, _>(write.db(), "input.id", id).await?;
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::NetworkId.eq(id))
-        .all(write.db())
-        .await
-        .map_err(AppError::from)?;
-    let events = event::Entity::find()
-        .filter(event::Column::NetworkId.eq(id))
-        .all(write.db())
-        .await
-        .map_err(AppError::from)?;
-    if !input.cascade {
-        let references = [
-            (memberships.len() as u64, "membership(s)"),
-            (events.len() as u64, "event(s)"),
-        ];
-        if let Some(refusal) = still_referenced(&network.name, &references) {
-            return Err(refusal.into());
-        }
-    }
-    // Announced as they were before the delete, with their places for filtering.
-    let mut event_changes = Vec::with_capacity(events.len());
-    for event in events {
-        search::remove(write.db(), search::Kind::Event, event.id)
-            .await
-            .map_err(AppError::from)?;
-        event_changes
-            .push(event_change(write.db(), Action::Deleted, event, Concerned::default()).await?);
-    }
-    network::Entity::delete_by_id(id)
-        .exec(write.db())
-        .await
-        .map_err(AppError::from)?;
-    search::remove(write.db(), search::Kind::Network, id)
-        .await
-        .map_err(AppError::from)?;
-    for membership in memberships {
-        write.record(Change::Membership {
-            action: Action::Deleted,
-            membership,
-        });
-    }
-    for change in event_changes {
-        write.record(change);
-    }
-    write.record(Change::Network {
-        action: Action::Deleted,
-        network,
-    });
+    let (_, changes) = network::delete(write.db(), id, input.cascade, &at_input()).await?;
+    write.record(changes);
     write.commit(ctx).await?;
     Ok(DeleteNetworkPayload {
         deleted_network_id: ids::encode(NodeType::Network, id),
     })
 }
 
-/// A network's checked attributes, as written by create and update.
-#[derive(Clone)]
-struct NetworkValues {
-    name: String,
-    acronym: Option<String>,
-    description: Option<String>,
-    founded_year: Option<i32>,
-    founded_in_id: Option<i32>,
-    reported_member_count: Option<i32>,
+fn new_network(input: CreateNetworkInput) -> AppResult<NewNetwork> {
+    Ok(NewNetwork {
+        name: Name::parse("input.name", &input.name)?,
+        slug: given(input.slug, |slug| Slug::parse("input.slug", &slug))?,
+        acronym: Acronym::parse_optional("input.acronym", input.acronym.as_deref())?,
+        description: Description::parse_optional(
+            "input.description",
+            input.description.as_deref(),
+        )?,
+        founded_year: given(input.founded_year, |year| {
+            Year::parse("input.foundedYear", year)
+        })?,
+        founded_in_id: given(input.founded_in_id, |id| {
+            row_id("input.foundedInId", &id, NodeType::City)
+        })?,
+        reported_member_count: given(input.reported_member_count, |n| {
+            Count::parse("input.reportedMemberCount", n)
+        })?,
+        topics: Topics::parse("input.topics", &input.topics)?,
+    })
 }
 
-impl NetworkValues {
-    /// The founding place must exist.
-    async fn check_references<C: ConnectionTrait>(&self, db: &C) -> AppResult<()> {
-        if let Some(place_id) = self.founded_in_id {
-            existing::<place::Entity, _>(db, "input.foundedInId", place_id).await?;
-        }
-        Ok(())
-    }
-
-    fn into_active(
-        self,
-        id: sea_orm::ActiveValue<i32>,
-        slug: String,
-        source_id: Option<i32>,
-    ) -> network::ActiveModel {
-        network::ActiveModel {
-            id,
-            slug: Set(slug),
-            name_folded: Set(fold(&self.name)),
-            name: Set(self.name),
-            acronym: Set(self.acronym),
-            description: Set(self.description),
-            founded_year: Set(self.founded_year),
-            founded_in_id: Set(self.founded_in_id),
-            reported_member_count: Set(self.reported_member_count),
-            source_id: Set(source_id),
-        }
-    }
-}
-
-/// Topic tags: trimmed, lowercase, not empty, no repeats, at most [`MAX_TOPICS`].
-fn topics(tags: &[String]) -> AppResult<Vec<String>> {
-    if tags.len() > MAX_TOPICS {
-        return Err(AppError::BadUserInput(format!(
-            "`input.topics` may hold at most {MAX_TOPICS} tags."
-        ))
-        .at("input.topics"));
-    }
-    let mut checked: Vec<String> = Vec::with_capacity(tags.len());
-    for (index, tag) in tags.iter().enumerate() {
-        let field = format!("input.topics[{index}]");
-        let tag = input::text(&field, tag, MAX_TOPIC)?.to_lowercase();
-        if checked.contains(&tag) {
-            return Err(
-                AppError::BadUserInput(format!("The topic {tag:?} is listed twice.")).at(field),
-            );
-        }
-        checked.push(tag);
-    }
-    Ok(checked)
-}
-
-async fn replace_topics<C: ConnectionTrait>(
-    db: &C,
-    network_id: i32,
-    topics: &[String],
-) -> AppResult<()> {
-    network_topic::Entity::delete_many()
-        .filter(network_topic::Column::NetworkId.eq(network_id))
-        .exec(db)
-        .await?;
-    if topics.is_empty() {
-        return Ok(());
-    }
-    let rows = topics
-        .iter()
-        .zip(0..)
-        .map(|(topic, position)| network_topic::ActiveModel {
-            network_id: Set(network_id),
-            topic: Set(topic.clone()),
-            position: Set(position),
-        });
-    network_topic::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
-}
-
-async fn current_topics<C: ConnectionTrait>(db: &C, network_id: i32) -> AppResult<Vec<String>> {
-    use sea_orm::QueryOrder;
-    Ok(network_topic::Entity::find()
-        .filter(network_topic::Column::NetworkId.eq(network_id))
-        .order_by_asc(network_topic::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.topic)
-        .collect())
+fn network_update(input: UpdateNetworkInput) -> AppResult<NetworkUpdate> {
+    Ok(NetworkUpdate {
+        name: unless_null("input.name", input.name, |name| {
+            Name::parse("input.name", &name)
+        })?,
+        slug: unless_null("input.slug", input.slug, |slug| {
+            Slug::parse("input.slug", &slug)
+        })?,
+        topics: unless_null("input.topics", input.topics, |tags| {
+            Topics::parse("input.topics", &tags)
+        })?,
+        acronym: updated_with(input.acronym, |text| {
+            Acronym::parse_optional("input.acronym", Some(&text))
+        })?,
+        description: updated_with(input.description, |text| {
+            Description::parse_optional("input.description", Some(&text))
+        })?,
+        founded_year: updated_with(input.founded_year, |year| {
+            Year::parse("input.foundedYear", year).map(Some)
+        })?,
+        founded_in_id: updated_with(input.founded_in_id, |id| {
+            row_id("input.foundedInId", &id, NodeType::City).map(Some)
+        })?,
+        reported_member_count: updated_with(input.reported_member_count, |n| {
+            Count::parse("input.reportedMemberCount", n).map(Some)
+        })?,
+    })
 }

@@ -1,11 +1,11 @@
 //! `Network`: an inter-city network and its memberships, members and events.
 
 use async_graphql::{Context, Object, Result, ID};
-use entity::network;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::{network, place};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    city::{source_of, to_i32, PlaceKind},
+    city::{source_of, to_i32},
     db,
     filters::{
         CityFilter, CityOrder, CitySpec, EventFilter, EventOrder, EventSpec, MembershipFilter,
@@ -237,13 +237,10 @@ impl Network {
         Ok(counts
             .into_iter()
             .filter_map(|(kind, count)| {
-                let kind = match kind.as_deref() {
-                    Some("city") => PlaceKind::City,
-                    Some("region") => PlaceKind::Region,
-                    _ => return None,
-                };
+                // The stored spelling, read by the entity enum; anything else is left out.
+                let kind = place::PlaceKind::try_from_value(&kind?).ok()?;
                 Some(KindCount {
-                    kind,
+                    kind: kind.into(),
                     count: to_i32(count),
                 })
             })

@@ -30,6 +30,7 @@ pub async fn install_on_sqlite(
     let database = Database(handle.as_raw_handle());
     let mut current: Option<(Run, Instant)> = None;
     handle.set_progress_handler(CHECK_EVERY_OPS, move || {
+        #[allow(unsafe_code)]
         // SAFETY: the handler runs on the connection's own thread, inside a step of one of its
         // statements; `running_statement` only reads statement status.
         let Some(run) = (unsafe { database.running_statement() }) else {
@@ -58,24 +59,30 @@ struct Database(NonNull<ffi::sqlite3>);
 
 // SAFETY: the handle is used only by the progress handler, which SQLite calls on the thread that
 // is stepping a statement of this very connection.
+#[allow(unsafe_code)]
 unsafe impl Send for Database {}
 
+#[allow(unsafe_code)]
 impl Database {
     /// The statement being stepped, if any.
     ///
     /// # Safety
     /// Call only from the connection's progress handler.
     unsafe fn running_statement(&self) -> Option<Run> {
-        let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
-        while !statement.is_null() {
-            if ffi::sqlite3_stmt_busy(statement) != 0 {
-                return Some(Run {
-                    statement: statement as usize,
-                    count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
-                });
+        // SAFETY: the caller is the progress handler, so the handle is live and this thread is
+        // the one stepping its statements; these calls only walk and read statement status.
+        unsafe {
+            let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
+            while !statement.is_null() {
+                if ffi::sqlite3_stmt_busy(statement) != 0 {
+                    return Some(Run {
+                        statement: statement as usize,
+                        count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
+                    });
+                }
+                statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);
             }
-            statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);
+            None
         }
-        None
     }
 }

@@ -153,6 +153,7 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
 /// and warns when it cannot: connections beyond the limit would fail with "too many open
 /// files" instead of waiting for their turn.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn fit_open_file_limit(max_connections: usize) {
     /// Descriptors the process needs beside its client connections (database, listener, logs).
     const SPARE_DESCRIPTORS: libc::rlim_t = 128;

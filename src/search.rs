@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use entity::{event, fold, network, network_topic, place, search_entry};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 
 /// What a search entry describes.
@@ -192,10 +192,7 @@ fn entry(kind: Kind, id: i32, title: &str, body: &str) -> search_entry::ActiveMo
 }
 
 pub fn place_entry(place: &place::Model) -> search_entry::ActiveModel {
-    let kind = match place.kind {
-        place::PlaceKind::City => "city",
-        place::PlaceKind::Region => "region",
-    };
+    let kind = place.kind.to_value();
     let country = place.country_code.as_deref().unwrap_or_default();
     entry(
         Kind::Place,
@@ -220,12 +217,7 @@ pub fn network_entry(network: &network::Model, topics: &[String]) -> search_entr
 }
 
 pub fn event_entry(event: &event::Model) -> search_entry::ActiveModel {
-    let kind = match event.kind {
-        event::EventKind::Conference => "conference",
-        event::EventKind::Founding => "founding",
-        event::EventKind::Launch => "launch",
-        event::EventKind::Signing => "signing",
-    };
+    let kind = event.kind.to_value();
     let body = format!("{kind} {}", event.topic.as_deref().unwrap_or_default());
     entry(Kind::Event, event.id, &event.title, &body)
 }

@@ -50,18 +50,11 @@ struct PlacesFile {
 pub struct PlaceSeed {
     pub slug: String,
     pub name: String,
-    pub kind: PlaceKindSeed,
+    pub kind: place::PlaceKind,
     pub country_code: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub source: String,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlaceKindSeed {
-    City,
-    Region,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,20 +90,10 @@ pub struct MembershipSeed {
     pub network: String,
     pub place: String,
     #[serde(default)]
-    pub role: RoleSeed,
+    pub role: membership::MembershipRole,
     pub since: Option<i32>,
     pub represented_by: Option<String>,
     pub source: String,
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleSeed {
-    #[default]
-    Member,
-    FoundingMember,
-    CoFounder,
-    Initiator,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,7 +105,7 @@ struct EventsFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventSeed {
-    pub kind: EventKindSeed,
+    pub kind: event::EventKind,
     pub title: String,
     pub year: Option<i32>,
     pub topic: Option<String>,
@@ -132,15 +115,6 @@ pub struct EventSeed {
     pub participants: Vec<String>,
     pub reported_participant_count: Option<i32>,
     pub source: String,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKindSeed {
-    Conference,
-    Founding,
-    Launch,
-    Signing,
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,11 +281,66 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<Option<See
     Ok(Some(report))
 }
 
-/// Inserts `data` inside `txn`; the caller commits, so a failure leaves nothing behind.
+/// Inserts `data` inside `txn`, a table at a time in the order the foreign keys ask for; the
+/// caller commits, so a failure leaves nothing behind.
 async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<SeedReport> {
-    let mut report = SeedReport::default();
-    let mut sources = HashMap::new();
-    for s in &data.sources {
+    let sources = insert_sources(txn, &data.sources).await?;
+    let places = insert_places(txn, &data.places, &sources).await?;
+    let networks = insert_networks(txn, &data.networks, &sources, &places).await?;
+    insert_memberships(txn, &data.memberships, &sources, &places, &networks).await?;
+    let participants = insert_events(txn, &data.events, &sources, &places, &networks).await?;
+    insert_twinnings(txn, &data.twinnings, &sources, &places).await?;
+    let report = SeedReport {
+        places: data.places.len(),
+        networks: data.networks.len(),
+        memberships: data.memberships.len(),
+        events: data.events.len(),
+        participants,
+        twinnings: data.twinnings.len(),
+    };
+    crate::search::reindex_all(txn).await?;
+    Ok(report)
+}
+
+/// The ids of the rows inserted so far, by their key in the seed files (a source's key, a place's
+/// or network's slug).
+struct Ids<'a> {
+    what: &'static str,
+    ids: HashMap<&'a str, i32>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            ids: HashMap::new(),
+        }
+    }
+
+    fn insert(&mut self, key: &'a str, id: i32) {
+        self.ids.insert(key, id);
+    }
+
+    /// The id of `key`; an error names the key (validation has already refused unknown ones).
+    fn get(&self, key: &str) -> anyhow::Result<i32> {
+        self.ids
+            .get(key)
+            .copied()
+            .with_context(|| format!("unknown {} {key:?}", self.what))
+    }
+
+    /// A source is recorded where known and left empty otherwise.
+    fn get_optional(&self, key: &str) -> Option<i32> {
+        self.ids.get(key).copied()
+    }
+}
+
+async fn insert_sources<'a>(
+    txn: &DatabaseTransaction,
+    seeds: &'a [SourceSeed],
+) -> anyhow::Result<Ids<'a>> {
+    let mut sources = Ids::new("source");
+    for s in seeds {
         let row = source::ActiveModel {
             key: Set(s.key.clone()),
             title: Set(s.title.clone()),
@@ -321,40 +350,45 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
         }
         .insert(txn)
         .await?;
-        sources.insert(s.key.as_str(), row.id);
+        sources.insert(&s.key, row.id);
     }
-    let source_id = |key: &str| sources.get(key).copied();
+    Ok(sources)
+}
 
-    let mut places = HashMap::new();
-    for p in &data.places {
+async fn insert_places<'a>(
+    txn: &DatabaseTransaction,
+    seeds: &'a [PlaceSeed],
+    sources: &Ids<'_>,
+) -> anyhow::Result<Ids<'a>> {
+    let mut places = Ids::new("place");
+    for p in seeds {
         let row = place::ActiveModel {
             slug: Set(p.slug.clone()),
             name: Set(p.name.clone()),
             name_folded: Set(entity::fold(&p.name)),
-            kind: Set(match p.kind {
-                PlaceKindSeed::City => place::PlaceKind::City,
-                PlaceKindSeed::Region => place::PlaceKind::Region,
-            }),
+            kind: Set(p.kind),
             country_code: Set(p.country_code.clone()),
             latitude: Set(p.latitude),
             longitude: Set(p.longitude),
-            source_id: Set(source_id(&p.source)),
+            source_id: Set(sources.get_optional(&p.source)),
             ..Default::default()
         }
         .insert(txn)
         .await?;
-        places.insert(p.slug.as_str(), row.id);
-        report.places += 1;
+        places.insert(&p.slug, row.id);
     }
-    let place_id = |slug: &str| {
-        places
-            .get(slug)
-            .copied()
-            .with_context(|| format!("unknown place {slug:?}"))
-    };
+    Ok(places)
+}
 
-    let mut networks = HashMap::new();
-    for n in &data.networks {
+/// Networks with their topics, in the order the file lists them.
+async fn insert_networks<'a>(
+    txn: &DatabaseTransaction,
+    seeds: &'a [NetworkSeed],
+    sources: &Ids<'_>,
+    places: &Ids<'_>,
+) -> anyhow::Result<Ids<'a>> {
+    let mut networks = Ids::new("network");
+    for n in seeds {
         let row = network::ActiveModel {
             slug: Set(n.slug.clone()),
             name: Set(n.name.clone()),
@@ -362,101 +396,129 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
             acronym: Set(n.acronym.clone()),
             description: Set(n.description.clone()),
             founded_year: Set(n.founded_year),
-            founded_in_id: Set(n.founded_in.as_deref().map(place_id).transpose()?),
+            founded_in_id: Set(n.founded_in.as_deref().map(|p| places.get(p)).transpose()?),
             reported_member_count: Set(n.reported_member_count),
-            source_id: Set(source_id(&n.source)),
+            source_id: Set(sources.get_optional(&n.source)),
             ..Default::default()
         }
         .insert(txn)
         .await?;
-        for (position, topic) in n.topics.iter().enumerate() {
-            network_topic::ActiveModel {
-                network_id: Set(row.id),
-                topic: Set(topic.clone()),
-                position: Set(i32::try_from(position)?),
-            }
-            .insert(txn)
-            .await?;
-        }
-        networks.insert(n.slug.as_str(), row.id);
-        report.networks += 1;
+        insert_topics(txn, row.id, &n.topics).await?;
+        networks.insert(&n.slug, row.id);
     }
-    let network_id = |slug: &str| {
-        networks
-            .get(slug)
-            .copied()
-            .with_context(|| format!("unknown network {slug:?}"))
-    };
+    Ok(networks)
+}
 
-    for m in &data.memberships {
+async fn insert_topics(
+    txn: &DatabaseTransaction,
+    network_id: i32,
+    topics: &[String],
+) -> anyhow::Result<()> {
+    for (position, topic) in topics.iter().enumerate() {
+        network_topic::ActiveModel {
+            network_id: Set(network_id),
+            topic: Set(topic.clone()),
+            position: Set(i32::try_from(position)?),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_memberships(
+    txn: &DatabaseTransaction,
+    seeds: &[MembershipSeed],
+    sources: &Ids<'_>,
+    places: &Ids<'_>,
+    networks: &Ids<'_>,
+) -> anyhow::Result<()> {
+    for m in seeds {
         membership::ActiveModel {
-            place_id: Set(place_id(&m.place)?),
-            network_id: Set(network_id(&m.network)?),
-            role: Set(match m.role {
-                RoleSeed::Member => membership::MembershipRole::Member,
-                RoleSeed::FoundingMember => membership::MembershipRole::FoundingMember,
-                RoleSeed::CoFounder => membership::MembershipRole::CoFounder,
-                RoleSeed::Initiator => membership::MembershipRole::Initiator,
-            }),
+            place_id: Set(places.get(&m.place)?),
+            network_id: Set(networks.get(&m.network)?),
+            role: Set(m.role),
             since: Set(m.since),
             represented_by: Set(m.represented_by.clone()),
-            source_id: Set(source_id(&m.source)),
+            source_id: Set(sources.get_optional(&m.source)),
             ..Default::default()
         }
         .insert(txn)
         .await?;
-        report.memberships += 1;
     }
+    Ok(())
+}
 
-    for e in &data.events {
+/// Events with their named participants; returns how many participants it inserted.
+async fn insert_events(
+    txn: &DatabaseTransaction,
+    seeds: &[EventSeed],
+    sources: &Ids<'_>,
+    places: &Ids<'_>,
+    networks: &Ids<'_>,
+) -> anyhow::Result<usize> {
+    let mut participants = 0;
+    for e in seeds {
         let row = event::ActiveModel {
-            kind: Set(match e.kind {
-                EventKindSeed::Conference => event::EventKind::Conference,
-                EventKindSeed::Founding => event::EventKind::Founding,
-                EventKindSeed::Launch => event::EventKind::Launch,
-                EventKindSeed::Signing => event::EventKind::Signing,
-            }),
+            kind: Set(e.kind),
             title: Set(e.title.clone()),
             year: Set(e.year),
             topic: Set(e.topic.clone()),
-            network_id: Set(network_id(&e.network)?),
-            host_id: Set(e.host.as_deref().map(place_id).transpose()?),
+            network_id: Set(networks.get(&e.network)?),
+            host_id: Set(e.host.as_deref().map(|p| places.get(p)).transpose()?),
             reported_participant_count: Set(e.reported_participant_count),
-            source_id: Set(source_id(&e.source)),
+            source_id: Set(sources.get_optional(&e.source)),
             ..Default::default()
         }
         .insert(txn)
         .await?;
-        for participant in &e.participants {
-            event_participant::ActiveModel {
-                event_id: Set(row.id),
-                place_id: Set(place_id(participant)?),
-                source_id: Set(source_id(&e.source)),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-            report.participants += 1;
-        }
-        report.events += 1;
+        participants += insert_participants(txn, row.id, e, sources, places).await?;
     }
+    Ok(participants)
+}
 
-    for t in &data.twinnings {
-        let [a, b] = [place_id(&t.places[0])?, place_id(&t.places[1])?];
+/// The places named as taking part in `event`, which has the id `event_id`.
+async fn insert_participants(
+    txn: &DatabaseTransaction,
+    event_id: i32,
+    event: &EventSeed,
+    sources: &Ids<'_>,
+    places: &Ids<'_>,
+) -> anyhow::Result<usize> {
+    for participant in &event.participants {
+        event_participant::ActiveModel {
+            event_id: Set(event_id),
+            place_id: Set(places.get(participant)?),
+            source_id: Set(sources.get_optional(&event.source)),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(event.participants.len())
+}
+
+/// Each twinning as two rows, one from either side.
+async fn insert_twinnings(
+    txn: &DatabaseTransaction,
+    seeds: &[TwinningSeed],
+    sources: &Ids<'_>,
+    places: &Ids<'_>,
+) -> anyhow::Result<()> {
+    for t in seeds {
+        let [a, b] = [places.get(&t.places[0])?, places.get(&t.places[1])?];
         for (from, to) in [(a, b), (b, a)] {
             twinning::ActiveModel {
                 place_id: Set(from),
                 twin_id: Set(to),
-                source_id: Set(source_id(&t.source)),
+                source_id: Set(sources.get_optional(&t.source)),
                 ..Default::default()
             }
             .insert(txn)
             .await?;
         }
-        report.twinnings += 1;
     }
-    crate::search::reindex_all(txn).await?;
-    Ok(report)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Something a network held or did: a conference, its founding, a launch, a signing.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
@@ -18,8 +19,10 @@ pub struct Model {
     pub source_id: Option<i32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// Spelled as in the database (`string_value`) when deserialized, as the seed files do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     #[sea_orm(string_value = "conference")]
     Conference,

@@ -29,3 +29,37 @@ pub mod prelude {
 pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+    use serde::{
+        de::{value, IntoDeserializer},
+        Deserialize,
+    };
+
+    /// Every variant deserializes from the very string the database stores for it, so the seed
+    /// files and the database spell the enums alike.
+    fn spelled_as_stored<E>()
+    where
+        E: ActiveEnum<Value = String> + Iterable + for<'de> Deserialize<'de> + PartialEq,
+    {
+        for variant in E::iter() {
+            let stored = variant.to_value();
+            let parsed = E::deserialize(IntoDeserializer::<value::Error>::into_deserializer(
+                stored.as_str(),
+            ));
+            assert!(
+                parsed.ok() == Some(variant),
+                "{stored:?} names another variant"
+            );
+        }
+    }
+
+    #[test]
+    fn enums_deserialize_as_stored() {
+        spelled_as_stored::<super::place::PlaceKind>();
+        spelled_as_stored::<super::membership::MembershipRole>();
+        spelled_as_stored::<super::event::EventKind>();
+    }
+}

@@ -1,6 +1,7 @@
 //! A place's membership in a network, with its role and since when.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
@@ -17,9 +18,15 @@ pub struct Model {
     pub source_id: Option<i32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// Spelled as in the database (`string_value`) when deserialized, as the seed files do; `Member`
+/// where a seed file states no role.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
 pub enum MembershipRole {
+    #[default]
     #[sea_orm(string_value = "member")]
     Member,
     #[sea_orm(string_value = "founding_member")]

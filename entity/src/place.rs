@@ -1,6 +1,7 @@
 //! A place that can belong to networks: usually a city, sometimes a region.
 
 use sea_orm::entity::prelude::*;
+use serde::Deserialize;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "places")]
@@ -21,8 +22,10 @@ pub struct Model {
     pub source_id: Option<i32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// Spelled as in the database (`string_value`) when deserialized, as the seed files do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     #[sea_orm(string_value = "city")]
     City,

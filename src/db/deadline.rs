@@ -34,12 +34,14 @@ pub async fn install_on_sqlite(
     let mut handle = connection.lock_handle().await?;
     let database = Database(handle.as_raw_handle());
     let mut current: Option<(Run, Instant)> = None;
+    #[allow(unsafe_code)]
     handle.set_progress_handler(CHECK_EVERY_OPS, move || {
         // SAFETY: the handler runs on the connection's own thread, inside a step of one of its
-        // statements; `running_statement` only reads statement status.
+        // statements; `in_transaction` only reads the connection's autocommit flag.
         if unsafe { database.in_transaction() } {
             return true;
         }
+        // SAFETY: as above; `running_statement` only reads statement status.
         let Some(run) = (unsafe { database.running_statement() }) else {
             return true;
         };
@@ -66,15 +68,18 @@ struct Database(NonNull<ffi::sqlite3>);
 
 // SAFETY: the handle is used only by the progress handler, which SQLite calls on the thread that
 // is stepping a statement of this very connection.
+#[allow(unsafe_code)]
 unsafe impl Send for Database {}
 
+#[allow(unsafe_code)]
 impl Database {
     /// Whether the connection is inside an explicit transaction (a write's).
     ///
     /// # Safety
     /// Call only from the connection's progress handler.
     unsafe fn in_transaction(&self) -> bool {
-        ffi::sqlite3_get_autocommit(self.0.as_ptr()) == 0
+        // SAFETY: the caller is the progress handler, so the handle is live; this reads a flag.
+        unsafe { ffi::sqlite3_get_autocommit(self.0.as_ptr()) == 0 }
     }
 
     /// The statement being stepped, if any.
@@ -82,16 +87,20 @@ impl Database {
     /// # Safety
     /// Call only from the connection's progress handler.
     unsafe fn running_statement(&self) -> Option<Run> {
-        let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
-        while !statement.is_null() {
-            if ffi::sqlite3_stmt_busy(statement) != 0 {
-                return Some(Run {
-                    statement: statement as usize,
-                    count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
-                });
+        // SAFETY: the caller is the progress handler, so the handle is live and this thread is
+        // the one stepping its statements; these calls only walk and read statement status.
+        unsafe {
+            let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
+            while !statement.is_null() {
+                if ffi::sqlite3_stmt_busy(statement) != 0 {
+                    return Some(Run {
+                        statement: statement as usize,
+                        count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
+                    });
+                }
+                statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);
             }
-            statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);
+            None
         }
-        None
     }
 }

@@ -1,7 +1,10 @@
 //! `Network`: an inter-city network and its memberships, members and events.
 
+use async_graphql::{Context, Object, Result, ID};
+use entity::{network, place};
+use sea_orm::ActiveEnum;
+
 use super::{
-    city::PlaceKind,
     db,
     filters::{
         list_spec, CityFilter, CityOrder, EventFilter, EventOrder, MembershipFilter,
@@ -25,8 +28,6 @@ use crate::{
         topics::TopicsOf,
     },
 };
-use async_graphql::{Context, Object, Result, ID};
-use entity::network;
 
 async fn member_counts(
     ctx: &Context<'_>,
@@ -237,13 +238,10 @@ impl Network {
         Ok(counts
             .into_iter()
             .filter_map(|(kind, count)| {
-                let kind = match kind.as_deref() {
-                    Some("city") => PlaceKind::City,
-                    Some("region") => PlaceKind::Region,
-                    _ => return None,
-                };
+                // The stored spelling, read by the entity enum; anything else is left out.
+                let kind = place::PlaceKind::try_from_value(&kind?).ok()?;
                 Some(KindCount {
-                    kind,
+                    kind: kind.into(),
                     count: saturating_i32(count),
                 })
             })

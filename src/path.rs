@@ -87,7 +87,7 @@ pub async fn shortest_chain(
     db: &DatabaseConnection,
     start: i32,
     goal: i32,
-) -> Result<Option<Vec<(i32, i32)>>, DbErr> {
+) -> crate::error::AppResult<Option<Vec<(i32, i32)>>> {
     if start == goal {
         return Ok(Some(Vec::new()));
     }

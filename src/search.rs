@@ -62,7 +62,7 @@ pub async fn search<C: ConnectionTrait>(
     db: &C,
     words: &[String],
     limit: u64,
-) -> Result<Vec<Hit>, DbErr> {
+) -> crate::error::AppResult<Vec<Hit>> {
     if words.is_empty() {
         return Ok(Vec::new());
     }

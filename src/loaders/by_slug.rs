@@ -2,20 +2,22 @@
 //! statement each, unbatched, as before (a query names few slugs).
 
 use entity::{network, place};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::error::AppResult;
 
 /// The place with this slug, if any.
-pub async fn place(db: &DatabaseConnection, slug: &str) -> Result<Option<place::Model>, DbErr> {
-    place::Entity::find()
+pub async fn place(db: &DatabaseConnection, slug: &str) -> AppResult<Option<place::Model>> {
+    Ok(place::Entity::find()
         .filter(place::Column::Slug.eq(slug))
         .one(db)
-        .await
+        .await?)
 }
 
 /// The network with this slug, if any.
-pub async fn network(db: &DatabaseConnection, slug: &str) -> Result<Option<network::Model>, DbErr> {
-    network::Entity::find()
+pub async fn network(db: &DatabaseConnection, slug: &str) -> AppResult<Option<network::Model>> {
+    Ok(network::Entity::find()
         .filter(network::Column::Slug.eq(slug))
         .one(db)
-        .await
+        .await?)
 }

@@ -15,7 +15,7 @@ pub mod graph;
 pub mod page;
 pub mod topics;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use async_graphql::{dataloader::DataLoader, futures_util::future::BoxFuture};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -25,8 +25,10 @@ pub struct AppLoader {
     db: DatabaseConnection,
 }
 
-/// Loader errors must be `Clone` (one failure answers every waiting resolver).
-pub type LoadError = Arc<DbErr>;
+/// Loader errors must be `Clone` (one failure answers every waiting resolver). They are the
+/// client-facing error already, so a resolver's `?` always carries a code: a database failure
+/// reaches the client only as `INTERNAL_SERVER_ERROR`.
+pub type LoadError = crate::error::AppError;
 
 /// Built once per server and shared by all requests: it caches nothing, so results are never
 /// stale, while concurrent requests can still share a batch.

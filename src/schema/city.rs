@@ -14,13 +14,10 @@ use super::{
     source::{source_of, Source},
     Event, Membership, Network,
 };
-use crate::{
-    error::AppError,
-    loaders::{
-        by_slug,
-        graph::EventCountOf,
-        page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
-    },
+use crate::loaders::{
+    by_slug,
+    graph::EventCountOf,
+    page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
 };
 use async_graphql::{Context, Enum, Object, Result, ID};
 use entity::place;
@@ -380,9 +377,7 @@ impl CityQuery {
         #[graphql(desc = "The place's `slug`, exactly as `City.slug` gives it, e.g. `rostock`.")]
         slug: String,
     ) -> Result<Option<City>> {
-        let found = by_slug::place(db(ctx)?, &slug)
-            .await
-            .map_err(AppError::from)?;
+        let found = by_slug::place(db(ctx)?, &slug).await?;
         Ok(found.map(City))
     }
     /// All places (cities and regions), by default in the order they were recorded.

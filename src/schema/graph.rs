@@ -251,9 +251,7 @@ impl GraphQuery {
             place_by_slug(ctx, &from).await?,
             place_by_slug(ctx, &to).await?,
         );
-        let chain = path::shortest_chain(db(ctx)?, start.id, goal.id)
-            .await
-            .map_err(AppError::from)?;
+        let chain = path::shortest_chain(db(ctx)?, start.id, goal.id).await?;
         let Some(chain) = chain else {
             return Ok(None);
         };
@@ -290,7 +288,6 @@ impl GraphQuery {
 
 async fn place_by_slug(ctx: &Context<'_>, slug: &str) -> Result<place::Model> {
     by_slug::place(db(ctx)?, slug)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("No place has the slug {slug:?}.")).into())
 }

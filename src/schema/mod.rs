@@ -124,10 +124,7 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
 {
-    Ok(loader(ctx)?
-        .load_one(key)
-        .await
-        .map_err(crate::error::AppError::from)?)
+    Ok(loader(ctx)?.load_one(key).await?)
 }
 
 /// Loads a row that a foreign key guarantees; its absence is a server fault, not a client's.
@@ -151,10 +148,7 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
     AppLoader: async_graphql::dataloader::Loader<K, Error = loaders::LoadError>,
 {
-    let found = loader(ctx)?
-        .load_many(keys.iter().cloned())
-        .await
-        .map_err(crate::error::AppError::from)?;
+    let found = loader(ctx)?.load_many(keys.iter().cloned()).await?;
     keys.into_iter()
         .map(|key| match found.get(&key) {
             Some(value) => Ok(value.clone()),

@@ -18,15 +18,12 @@ use super::{
     source::{source_of, Source},
     City, Event, Membership,
 };
-use crate::{
-    error::AppError,
-    loaders::{
-        by_id::PlaceId,
-        by_slug,
-        graph::{MemberCountsBy, PlaceAttribute},
-        page::{EventList, MembershipList, PlaceList},
-        topics::TopicsOf,
-    },
+use crate::loaders::{
+    by_id::PlaceId,
+    by_slug,
+    graph::{MemberCountsBy, PlaceAttribute},
+    page::{EventList, MembershipList, PlaceList},
+    topics::TopicsOf,
 };
 
 async fn member_counts(
@@ -266,9 +263,7 @@ impl NetworkQuery {
         #[graphql(desc = "The network's `slug`, exactly as `Network.slug` gives it, e.g. `ubc`.")]
         slug: String,
     ) -> Result<Option<Network>> {
-        let found = by_slug::network(db(ctx)?, &slug)
-            .await
-            .map_err(AppError::from)?;
+        let found = by_slug::network(db(ctx)?, &slug).await?;
         Ok(found.map(Network))
     }
     /// All networks, by default in the order they were recorded.

@@ -252,8 +252,7 @@ pub async fn related<R: Relation, F: Term, T: OutputType>(
             spec: spec.clone(),
             window: window.clone(),
         })
-        .await
-        .map_err(AppError::from)?
+        .await?
         .unwrap_or_default();
     let total = TotalCount(Box::new(CountKey {
         relation,
@@ -273,9 +272,7 @@ pub async fn root<E: EntityTrait<Model: Sync>, F: Term, T: OutputType>(
     let list = E::default().table_name();
     let sort = spec.sort();
     let window = args.window(list, sort)?;
-    let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window)
-        .await
-        .map_err(AppError::from)?;
+    let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window).await?;
     let total = TotalCount(Box::new(RootCount::<E, F>(spec, PhantomData)));
     Ok(connection(list, sort, &window, rows, total, to_node))
 }
@@ -287,13 +284,7 @@ pub trait Counter: Send + Sync {
 
 impl<R: Relation, F: Term> Counter for CountKey<R, ListSpec<F>> {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move {
-            Ok(loader(ctx)?
-                .load_one(self.clone())
-                .await
-                .map_err(AppError::from)?
-                .unwrap_or(0))
-        })
+        Box::pin(async move { Ok(loader(ctx)?.load_one(self.clone()).await?.unwrap_or(0)) })
     }
 }
 
@@ -302,11 +293,7 @@ struct RootCount<E, F>(ListSpec<F>, PhantomData<fn() -> E>);
 
 impl<E: EntityTrait, F: Term> Counter for RootCount<E, F> {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move {
-            Ok(page::root_count::<E, F>(db(ctx)?, &self.0)
-                .await
-                .map_err(AppError::from)?)
-        })
+        Box::pin(async move { Ok(page::root_count::<E, F>(db(ctx)?, &self.0).await?) })
     }
 }
 

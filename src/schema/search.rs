@@ -50,17 +50,14 @@ impl SearchQuery {
             )
             .into());
         }
-        let hits = search::search(db(ctx)?, &words, first)
-            .await
-            .map_err(AppError::from)?;
+        let hits = search::search(db(ctx)?, &words, first).await?;
         let ids = |kind: Kind| hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
         let loader = loader(ctx)?;
         let (places, networks, events) = futures_util::try_join!(
             loader.load_many(ids(Kind::Place).map(PlaceId)),
             loader.load_many(ids(Kind::Network).map(NetworkId)),
             loader.load_many(ids(Kind::Event).map(EventId)),
-        )
-        .map_err(AppError::from)?;
+        )?;
         Ok(hits
             .iter()
             .filter_map(|hit| match hit.kind {

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ConnectionTrait, DatabaseConnection, EntityTrait,
 };
 
 use super::{super::filter::Term, sql, ListSpec, Rows, Window, T};
@@ -13,7 +13,7 @@ pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
     db: &DatabaseConnection,
     spec: &ListSpec<F>,
     window: &Window,
-) -> Result<Rows<E::Model>, DbErr> {
+) -> crate::error::AppResult<Rows<E::Model>> {
     let t = Alias::new(T);
     let sort = spec.sort();
     let mut query = Query::select();
@@ -39,18 +39,19 @@ pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
         window,
         Expr::col((Alias::new(T), Alias::new("id"))),
     );
-    db.query_all(&query)
+    Ok(db
+        .query_all(&query)
         .await?
         .iter()
         .map(|row| sql::parse_row(row, sort))
-        .collect()
+        .collect::<Result<_, _>>()?)
 }
 
 /// The number of rows of a whole (filtered) table: `totalCount` of a root list.
 pub async fn root_count<E: EntityTrait, F: Term>(
     db: &DatabaseConnection,
     spec: &ListSpec<F>,
-) -> Result<u64, DbErr> {
+) -> crate::error::AppResult<u64> {
     let mut query = Query::select();
     query
         .expr_as(Expr::col(Asterisk).count(), Alias::new("__count"))

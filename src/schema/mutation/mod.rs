@@ -93,16 +93,12 @@ impl Write {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        let transaction = db(ctx)?
-            .begin_with_options(options)
-            .await
-            .map_err(AppError::from)?;
+        let transaction = db(ctx)?.begin_with_options(options).await?;
         // A mutation runs whole: the serving pool's statement deadline is for queries.
         if transaction.get_database_backend() == DbBackend::Postgres {
             transaction
                 .execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await
-                .map_err(AppError::from)?;
+                .await?;
         }
         Ok(Self {
             transaction,
@@ -138,7 +134,7 @@ impl Write {
             Ok::<(), sea_orm::DbErr>(())
         });
         match finish.await {
-            Ok(result) => Ok(result.map_err(AppError::from)?),
+            Ok(result) => Ok(result?),
             Err(join_error) => {
                 tracing::error!(error = %join_error, "the commit task failed");
                 Err(AppError::Database(Arc::new(sea_orm::DbErr::Custom(

@@ -214,7 +214,7 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Ge
     generated.twinnings = twinnings.len() / 2;
     insert_chunked(&txn, twinnings).await?;
 
-    crate::search::reindex_all(&txn).await?;
+    crate::service::search_index::reindex_all(&txn).await?;
     txn.commit().await?;
     tracing::info!(
         "Generated {} places, {} networks, {} memberships, {} events ({} participants), {} twinnings in {:.1} s",

@@ -12,12 +12,10 @@
 //!   coordinates, counts), parsed once by any front end.
 //! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
-//! - [`seed`] → `entity`, search: the embedded seed data and its one-transaction loader.
-//! - [`search`] → `entity`: the full-text index (FTS5 / tsvector) and its queries.
+//! - [`seed`] → `entity`, service: the embedded seed data and its one-transaction loader.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access.
-//! - [`service`] → `entity`, domain, search, changes: the write path, one module per
+//! - [`service`] → `entity`, domain, changes: the write path (and the search index's upkeep), one module per
 //!   aggregate; each write takes a transaction and returns its record and `Change`s.
-//! - [`path`] → `entity`, loaders: the shortest chain of shared networks between two places.
 //! - [`rate_limit`]: points per window per client, charged each operation's cost.
 //! - [`schema`] → loaders, service, domain, error: the GraphQL types and roots; never imports
 //!   actix.
@@ -34,10 +32,8 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod loaders;
-pub mod path;
 pub mod rate_limit;
 pub mod schema;
-pub mod search;
 pub mod seed;
 pub mod service;
 pub mod slug;

@@ -298,7 +298,7 @@ async fn load(txn: &DatabaseTransaction, data: &SeedData) -> anyhow::Result<Seed
         participants,
         twinnings: data.twinnings.len(),
     };
-    crate::search::reindex_all(txn).await?;
+    crate::service::search_index::reindex_all(txn).await?;
     Ok(report)
 }
 

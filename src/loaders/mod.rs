@@ -13,6 +13,8 @@ pub mod by_slug;
 pub mod filter;
 pub mod graph;
 pub mod page;
+pub mod path;
+pub mod search;
 pub mod topics;
 
 use std::time::Duration;

@@ -19,8 +19,8 @@ use crate::{
         by_slug,
         graph::{PartnerCountOf, PartnersOf, SharedNetworks},
         page::{Sort, SortType},
+        path,
     },
-    path,
 };
 
 /// What `City.partners` adds to the query cost, on top of its page: finding partners joins every

@@ -6,7 +6,7 @@ use super::{db, loader, pagination, City, Event, Network};
 use crate::{
     error::AppError,
     loaders::by_id::{EventId, NetworkId, PlaceId},
-    search::{self, Kind},
+    loaders::search::{self, Kind},
 };
 
 /// What `search` can find: a place, a network or an event.

@@ -13,7 +13,7 @@ use crate::{
     changes::{Action, Change},
     domain::{Count, InputPath, Participants, Subject, Title, Year},
     error::{AppError, AppResult},
-    search,
+    service::search_index,
 };
 
 /// An event to create.
@@ -63,7 +63,7 @@ pub async fn create(
     check_places_exist(db, &new.participants, at).await?;
     let event = values.into_active(NotSet).insert(db).await?;
     replace_participants(db, event.id, &new.participants).await?;
-    search::reindex_one(db, search::event_entry(&event)).await?;
+    search_index::reindex_one(db, search_index::event_entry(&event)).await?;
     let change = event_change(db, Action::Created, event.clone(), Concerned::default()).await?;
     Ok((event, vec![change]))
 }
@@ -103,7 +103,7 @@ pub async fn update(
         check_places_exist(db, &participants, at).await?;
         replace_participants(db, id, &participants).await?;
     }
-    search::reindex_one(db, search::event_entry(&event)).await?;
+    search_index::reindex_one(db, search_index::event_entry(&event)).await?;
     let change = event_change(db, Action::Updated, event.clone(), before).await?;
     Ok((event, vec![change]))
 }
@@ -118,7 +118,7 @@ pub async fn delete(
     let event = existing::<event::Entity, _>(db, &at.field("id"), id).await?;
     let change = event_change(db, Action::Deleted, event.clone(), Concerned::default()).await?;
     event::Entity::delete_by_id(id).exec(db).await?;
-    search::remove(db, search::Kind::Event, id).await?;
+    search_index::remove(db, search_index::Kind::Event, id).await?;
     Ok((event, vec![change]))
 }
 

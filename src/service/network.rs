@@ -20,7 +20,7 @@ use crate::{
     changes::{Action, Change},
     domain::{Acronym, Count, Description, InputPath, Name, Slug, Topics, Year},
     error::AppResult,
-    search,
+    service::search_index,
 };
 
 /// A network to create.
@@ -78,7 +78,7 @@ pub async fn create(
     .await?;
     let topics = new.topics.to_strings();
     replace_topics(db, network.id, &topics).await?;
-    search::reindex_one(db, search::network_entry(&network, &topics)).await?;
+    search_index::reindex_one(db, search_index::network_entry(&network, &topics)).await?;
     let change = Change::Network {
         action: Action::Created,
         network: network.clone(),
@@ -129,7 +129,7 @@ pub async fn update(
         }
         Edit::Keep => current_topics(db, id).await?,
     };
-    search::reindex_one(db, search::network_entry(&network, &topics)).await?;
+    search_index::reindex_one(db, search_index::network_entry(&network, &topics)).await?;
     let change = Change::Network {
         action: Action::Updated,
         network: network.clone(),
@@ -166,11 +166,11 @@ pub async fn delete(
     // Announced as they were before the delete, with their places for filtering.
     let mut event_changes = Vec::with_capacity(events.len());
     for event in events {
-        search::remove(db, search::Kind::Event, event.id).await?;
+        search_index::remove(db, search_index::Kind::Event, event.id).await?;
         event_changes.push(event_change(db, Action::Deleted, event, Concerned::default()).await?);
     }
     network::Entity::delete_by_id(id).exec(db).await?;
-    search::remove(db, search::Kind::Network, id).await?;
+    search_index::remove(db, search_index::Kind::Network, id).await?;
     let mut changes: Vec<Change> = memberships
         .into_iter()
         .map(|membership| Change::Membership {

@@ -20,7 +20,7 @@ use crate::{
     changes::{Action, Change},
     domain::{CountryCode, InputPath, Latitude, Longitude, Name, Slug},
     error::{AppError, AppResult},
-    search,
+    service::search_index,
 };
 
 /// A place to create.
@@ -70,7 +70,7 @@ pub async fn create(
         |slug| values.clone().into_active(NotSet, slug.into_inner()),
     )
     .await?;
-    search::reindex_one(db, search::place_entry(&place)).await?;
+    search_index::reindex_one(db, search_index::place_entry(&place)).await?;
     let change = Change::Place {
         action: Action::Created,
         place: place.clone(),
@@ -108,7 +108,7 @@ pub async fn update(
         source_id: current.source_id,
     };
     let place = values.into_active(Set(id), slug).update(db).await?;
-    search::reindex_one(db, search::place_entry(&place)).await?;
+    search_index::reindex_one(db, search_index::place_entry(&place)).await?;
     let change = Change::Place {
         action: Action::Updated,
         place: place.clone(),
@@ -141,7 +141,7 @@ pub async fn delete(
         .all(db)
         .await?;
     place::Entity::delete_by_id(id).exec(db).await?;
-    search::remove(db, search::Kind::Place, id).await?;
+    search_index::remove(db, search_index::Kind::Place, id).await?;
     let mut changes: Vec<Change> = memberships
         .into_iter()
         .map(|membership| Change::Membership {

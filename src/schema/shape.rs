@@ -195,6 +195,12 @@ pub fn shape(
     };
     let walker = Walker { types, document };
     let root_sets = [&operation.node.selection_set.node];
+    // Execution began (an error has a field path) yet every root field failed: async-graphql
+    // answers `null` where the spec has an object of nulled fields (or null, when one of them
+    // is non-null; the walk below decides).
+    if response.data == Value::Null && response.errors.iter().any(|error| !error.path.is_empty()) {
+        response.data = Value::Object(Default::default());
+    }
     for error in &response.errors {
         if error.path.is_empty() {
             continue;

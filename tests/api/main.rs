@@ -17,6 +17,7 @@ mod filters;
 mod fuzz;
 mod graph;
 mod helpers;
+mod in_process;
 mod nodes;
 mod pagination;
 mod playground;

@@ -13,9 +13,10 @@
 //! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, service: the embedded seed data and its one-transaction loader.
-//! - [`loaders`] → `entity`: batched, SQL-paged data access.
-//! - [`service`] → `entity`, domain, changes: the write path (and the search index's upkeep), one module per
-//!   aggregate; each write takes a transaction and returns its record and `Change`s.
+//! - [`loaders`] → `entity`: batched, SQL-paged data access, search and paths.
+//! - [`service`] → `entity`, domain, changes: the write path (and the search index's upkeep),
+//!   one module per aggregate; each write takes a transaction and returns its record and
+//!   `Change`s.
 //! - [`rate_limit`]: points per window per client, charged each operation's cost.
 //! - [`schema`] → loaders, service, domain, error: the GraphQL types and roots; never imports
 //!   actix.

@@ -6,7 +6,12 @@
 //! - [`filter`]: filters as data (built by the schema) and their translation to SQL.
 //! - [`page`]: one page of a list per parent, paged in SQL with a `LIMIT` per parent, plus the
 //!   per-parent `totalCount`.
+//! - [`graph`]: partners and shared networks.
+//! - [`path`]: the shortest chain of shared networks between two places.
+//! - [`search`]: full-text queries.
 //! - [`topics`]: a network's topic tags.
+//!
+//! `ARCHITECTURE.md` describes how pages are cut per parent and the invariants they keep.
 
 pub mod by_id;
 pub mod by_slug;

@@ -105,6 +105,9 @@ pub struct Limits {
     pub rate_limit_points: u64,
     /// `RATE_LIMIT_WINDOW_SECS`: the length of a rate-limit window.
     pub rate_limit_window: Duration,
+    /// `PERSISTED_QUERIES`: how many automatic persisted queries the server remembers (least
+    /// recently used forgotten first).
+    pub persisted_queries: usize,
 }
 
 impl Default for Limits {
@@ -130,6 +133,7 @@ impl Default for Limits {
             max_subscriptions_per_ip: 500,
             rate_limit_points: 50_000,
             rate_limit_window: Duration::from_secs(3_600),
+            persisted_queries: 1_000,
         }
     }
 }
@@ -339,6 +343,7 @@ fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigErro
             "RATE_LIMIT_WINDOW_SECS",
             defaults.rate_limit_window.as_secs() as usize,
         )? as u64),
+        persisted_queries: count("PERSISTED_QUERIES", defaults.persisted_queries)?,
     })
 }
 

@@ -39,11 +39,13 @@ pub enum ErrorCode {
     UnsupportedContentType,
     PayloadTooLarge,
     MethodNotAllowed,
+    PersistedQueryNotFound,
+    PersistedQueryHashMismatch,
 }
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::BadUserInput,
         Self::InvalidCursor,
         Self::InvalidId,
@@ -72,6 +74,8 @@ impl ErrorCode {
         Self::UnsupportedContentType,
         Self::PayloadTooLarge,
         Self::MethodNotAllowed,
+        Self::PersistedQueryNotFound,
+        Self::PersistedQueryHashMismatch,
     ];
 
     /// The code as clients see it.
@@ -105,6 +109,8 @@ impl ErrorCode {
             Self::UnsupportedContentType => "UNSUPPORTED_CONTENT_TYPE",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
         }
     }
 }

@@ -142,7 +142,23 @@ fn answer(
         );
     }
     let rate_limited = every_operation_has_code(&response, ErrorCode::RateLimited);
+    // Apollo's persisted-query protocol fixes two statuses whatever the media type: an
+    // unknown hash is 200 (its link then sends the query), a hash that is not the query's 400.
+    let protocol_status = match &response {
+        BatchResponse::Single(single) if has_code(single, ErrorCode::PersistedQueryNotFound) => {
+            Some(StatusCode::OK)
+        }
+        BatchResponse::Single(single)
+            if has_code(single, ErrorCode::PersistedQueryHashMismatch) =>
+        {
+            Some(StatusCode::BAD_REQUEST)
+        }
+        _ => None,
+    };
     let mut http = negotiation::graphql_response(req, response);
+    if let Some(status) = protocol_status {
+        http.head_mut().status = status;
+    }
     if rate_limited {
         rate_limit_headers::refuse(&mut http, charge);
     }

@@ -9,6 +9,7 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use async_graphql::{parser::types::OperationType, BatchRequest, Request};
 
 use super::{errors, executor};
+use crate::schema::limits::ViaGet;
 use crate::{config::Limits, error::ErrorCode};
 
 /// The request or batch a POST body holds, or the answer refusing it.
@@ -77,14 +78,21 @@ fn refuse_batch(request: &BatchRequest, limits: &Limits) -> Option<HttpResponse>
             ),
         ));
     }
-    if operations.iter().any(|op| op.query.trim().is_empty()) {
+    if operations.iter().any(|op| lacks_query(op)) {
         return Some(errors::request_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "Every request needs a non-empty `query`.",
+            "Every request needs a non-empty `query` (or a persisted query's hash in \
+             `extensions.persistedQuery`).",
         ));
     }
     None
+}
+
+/// True for a request with neither a query nor a persisted query's hash (Apollo's automatic
+/// persisted queries send the hash alone first).
+fn lacks_query(request: &Request) -> bool {
+    request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
 }
 
 /// The operations of a single or batched request.
@@ -99,7 +107,7 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 /// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
 pub(super) fn from_query_string(query_string: &str) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
-        Ok(request) if request.query.trim().is_empty() => return Err(Box::new(errors::request_error(
+        Ok(request) if lacks_query(&request) => return Err(Box::new(errors::request_error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
@@ -119,7 +127,9 @@ pub(super) fn from_query_string(query_string: &str) -> Result<Request, Box<HttpR
             "Only queries may be sent with GET; send mutations with POST.",
         )));
     }
-    Ok(request)
+    // A persisted query's operation is known only once its hash is resolved; the schema's
+    // limits refuse a mutation then.
+    Ok(request.data(ViaGet))
 }
 
 /// The `operationName` URL parameter of GraphQL-over-HTTP (async-graphql's parser reads only

@@ -14,7 +14,7 @@ use async_graphql::{
         Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
         NextRequest, NextValidation,
     },
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
     Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 
@@ -178,10 +178,16 @@ impl Extension for LimitsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         // What is left without a code is async-graphql's own input checking (a variable of the
-        // wrong type, an unknown operation name): the client's to fix.
+        // wrong type, an unknown operation name, a persisted query's): the client's to fix.
         for error in &mut response.errors {
             if !has_code(error) {
-                set_code(error, ErrorCode::BadUserInput);
+                let code = match error.message.as_str() {
+                    // The message is Apollo's protocol too: its link matches either.
+                    "PersistedQueryNotFound" => ErrorCode::PersistedQueryNotFound,
+                    "provided sha does not match query" => ErrorCode::PersistedQueryHashMismatch,
+                    _ => ErrorCode::BadUserInput,
+                };
+                set_code(error, code);
             }
         }
         response
@@ -219,15 +225,24 @@ impl Extension for LimitsExtension {
             ));
         }
         let mut request = request;
-        let document = async_graphql::parser::parse_query(&request.query)
-            .map_err(|error| parse_error(error.into(), limits.max_depth))?;
-        self.check_document(&document, &request.variables)?;
+        // A persisted query arrives parsed (from the store, by its hash); any other is parsed
+        // here, once.
+        let variables = std::mem::take(&mut request.variables);
+        let via_get = request.data.contains_key(&std::any::TypeId::of::<ViaGet>());
+        let operation_name = request.operation_name.clone();
+        let document = request
+            .parsed_query()
+            .map_err(|error| parse_error(error.clone(), limits.max_depth))?;
+        let checked = self
+            .check_document(document, &variables)
+            .and_then(|()| refuse_mutation_over_get(document, operation_name.as_deref(), via_get));
+        let arguments = coercion::VariableArguments::of(document);
+        request.variables = variables;
+        checked?;
         *self
             .2
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            coercion::VariableArguments::of(&document);
-        request.set_parsed_query(document);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = arguments;
         next.run(ctx, request).await
     }
 
@@ -325,6 +340,33 @@ impl LimitsExtension {
         }
         Ok(())
     }
+}
+
+/// Marks a request that came as `GET`: only queries may run (GraphQL over HTTP).
+pub struct ViaGet;
+
+/// Refuses a mutation or subscription in a `GET` request. The HTTP layer refuses those when it
+/// can read the query; a persisted query's hash shows its operation only once resolved, here.
+fn refuse_mutation_over_get(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    via_get: bool,
+) -> ServerResult<()> {
+    if !via_get {
+        return Ok(());
+    }
+    let not_a_query = document
+        .operations
+        .iter()
+        .filter(|(name, _)| operation_name.is_none() || name.map(|n| n.as_str()) == operation_name)
+        .any(|(_, operation)| operation.node.ty != OperationType::Query);
+    if not_a_query {
+        return Err(coded_error(
+            ErrorCode::MethodNotAllowed,
+            "Only queries may be sent with GET; send mutations with POST.",
+        ));
+    }
+    Ok(())
 }
 
 /// A parse error with its code: too deep for the parser's recursion limit, or malformed.

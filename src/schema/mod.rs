@@ -24,7 +24,11 @@ mod shape;
 mod source;
 mod subscription;
 
-use async_graphql::{dataloader::DataLoader, Context, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{
+    dataloader::DataLoader,
+    extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
+    Context, MergedObject, Schema, SchemaBuilder,
+};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -72,6 +76,11 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.saturating_mul(2))
+        // Before the limits: a hash-only request becomes its stored document here, which the
+        // limits then measure like any other.
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            limits.persisted_queries,
+        )))
         .extension(limits::QueryLimits {
             limits: limits.clone(),
             introspection: settings.introspection,

@@ -20,6 +20,7 @@ mod helpers;
 mod in_process;
 mod nodes;
 mod pagination;
+mod persisted_queries;
 mod playground;
 mod rate_limits;
 mod response_shape;

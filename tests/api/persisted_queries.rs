@@ -1,0 +1,132 @@
+//! Automatic persisted queries, Apollo's protocol (issue 16.5): a client sends a query's
+//! SHA-256 alone; an unknown hash answers `PERSISTED_QUERY_NOT_FOUND` with HTTP 200 (Apollo's
+//! link then sends the query with its hash, which registers it); afterwards the hash alone
+//! runs the query, over POST or GET.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::TestApp;
+
+const QUERY: &str = r#"query Rostock { city(slug: "rostock") { name } }"#;
+
+fn sha256(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
+fn persisted(hash: &str) -> Value {
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+/// POSTs `body` as Apollo Client does (preferring the GraphQL response media type).
+async fn post(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header(
+            "accept",
+            "application/graphql-response+json,application/json;q=0.9",
+        )
+        .json(&body)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+async fn get(app: &TestApp, hash: &str) -> (StatusCode, Value) {
+    let extensions = persisted(hash).to_string();
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[
+            ("operationName", "Rostock"),
+            ("extensions", extensions.as_str()),
+        ])
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn an_unknown_hash_then_registration_then_hits_over_post_and_get() {
+    let app = TestApp::builder().spawn().await;
+    let hash = sha256(QUERY);
+
+    let (status, body) = post(&app, json!({ "extensions": persisted(&hash) })).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+
+    let (status, body) = post(
+        &app,
+        json!({ "query": QUERY, "extensions": persisted(&hash) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["data"]["city"]["name"], "Rostock");
+
+    let (status, body) = post(&app, json!({ "extensions": persisted(&hash) })).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["data"]["city"]["name"], "Rostock");
+
+    let (status, body) = get(&app, &hash).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert_eq!(body["data"]["city"]["name"], "Rostock");
+}
+
+#[tokio::test]
+async fn a_hash_that_is_not_the_querys_is_a_400_with_a_code() {
+    let app = TestApp::builder().spawn().await;
+    let (status, body) = post(
+        &app,
+        json!({ "query": QUERY, "extensions": persisted(&sha256("something else")) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body:#}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_HASH_MISMATCH"
+    );
+}
+
+/// A persisted mutation's hash over GET is refused once resolved: GET runs queries only.
+#[tokio::test]
+async fn a_persisted_mutation_does_not_run_over_get() {
+    let app = TestApp::builder().writable().spawn().await;
+    let mutation =
+        r#"mutation Rostock { createCity(input: { name: "Get Town" }) { city { id } } }"#;
+    let hash = sha256(mutation);
+    // Registering it over POST runs it (and needs a token): fine.
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .bearer_auth(crate::helpers::TEST_TOKEN)
+        .json(&json!({ "query": mutation, "extensions": persisted(&hash) }))
+        .send()
+        .await
+        .expect("the server answers");
+    assert!(response.status().is_success());
+    let (_, body) = get(&app, &hash).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
+        "{body:#}"
+    );
+    let count = app
+        .data(
+            r#"{ cities(filter: { nameContains: "Get Town" }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        count["cities"]["totalCount"], 1,
+        "only the POST created one"
+    );
+}

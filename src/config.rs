@@ -32,6 +32,9 @@ pub struct Settings {
     /// `CORS_ALLOWED_HEADERS`: request headers browsers may send from other origins
     /// (default: [`DEFAULT_CORS_ALLOWED_HEADERS`]).
     pub cors_allowed_headers: Vec<String>,
+    /// `CACHE_CONTROL`: the `Cache-Control` of query responses to GET (default `no-cache`:
+    /// caches may keep them but revalidate every time, by `ETag`).
+    pub cache_control: String,
     /// `API_TOKENS`: comma-separated bearer tokens that may write; none (the default) means
     /// the server accepts no writes.
     pub api_tokens: ApiTokens,
@@ -202,6 +205,7 @@ impl Settings {
             playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
             cors_allowed_origins: allowed_origins(&lookup, environment)?,
             cors_allowed_headers: allowed_headers(&lookup)?,
+            cache_control: cache_control(&lookup)?,
             api_tokens: ApiTokens::parse(&lookup("API_TOKENS").unwrap_or_default()).map_err(
                 |problem| ConfigError {
                     variable: "API_TOKENS",
@@ -240,6 +244,17 @@ impl FromStr for Flag {
 pub const DEFAULT_CORS_ALLOWED_HEADERS: &str = "content-type,accept,authorization,\
 apollographql-client-name,apollographql-client-version,apollo-require-preflight,traceparent,\
 tracestate,baggage,sentry-trace,x-request-id";
+
+fn cache_control(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let value = string_or(lookup, "CACHE_CONTROL", "no-cache");
+    match actix_web::http::header::HeaderValue::from_str(value.trim()) {
+        Ok(_) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+        _ => Err(ConfigError {
+            variable: "CACHE_CONTROL",
+            problem: format!("expected a Cache-Control header value, got {value:?}"),
+        }),
+    }
+}
 
 fn allowed_headers(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
     let value = string_or(lookup, "CORS_ALLOWED_HEADERS", DEFAULT_CORS_ALLOWED_HEADERS);

@@ -10,7 +10,8 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
 use futures_util::FutureExt;
 
 use super::{
-    client, errors, negotiation, operation, playground, rate_limit_headers, websocket, State,
+    caching, client, errors, negotiation, operation, playground, rate_limit_headers, websocket,
+    State,
 };
 use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
 
@@ -50,7 +51,10 @@ pub(super) async fn get(
         return playground::page();
     }
     match operation::from_query_string(req.query_string()) {
-        Ok(request) => execute(&state, &req, request.into()).await,
+        Ok(request) => {
+            let response = execute(&state, &req, request.into()).await;
+            caching::conditional(&req, response, &state.cache_control).await
+        }
         Err(refusal) => *refusal,
     }
 }

@@ -17,6 +17,7 @@
 //!   in the negotiated media type and status;
 //! - `errors`: the JSON error bodies the HTTP layer answers by itself;
 //! - `client`: who a request comes from (access, rate-limit client, address);
+//! - `caching`: `ETag`, `304 Not Modified`, `Cache-Control` and `Vary` on GET query responses;
 //! - `rate_limit_headers`: `RateLimit-*` and `Retry-After`;
 //! - `cors`: the CORS policy;
 //! - `health`: `/health` and `/metrics`;
@@ -25,6 +26,7 @@
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
 //! - `playground`: the embedded GraphiQL.
 
+mod caching;
 mod client;
 mod connections;
 mod cors;
@@ -59,6 +61,8 @@ struct State {
     playground: bool,
     tokens: ApiTokens,
     subscription_limits: Arc<SubscriptionLimits>,
+    /// `Cache-Control` of query responses to GET.
+    cache_control: String,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works: the tests use it).
@@ -78,6 +82,7 @@ pub fn server(
             settings.limits.max_subscriptions,
             settings.limits.max_subscriptions_per_ip,
         )),
+        cache_control: settings.cache_control.clone(),
     });
     let db = web::Data::new(db);
     let statements = web::Data::new(statements);

@@ -1,7 +1,7 @@
 //! Automatic persisted queries, Apollo's protocol (issue 16.5): a client sends a query's
 //! SHA-256 alone; an unknown hash answers `PERSISTED_QUERY_NOT_FOUND` with HTTP 200 (Apollo's
 //! link then sends the query with its hash, which registers it); afterwards the hash alone
-//! runs the query, over POST or GET.
+//! runs the query, over POST or GET. And HTTP caching of GET answers (issue 16.6).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -129,4 +129,63 @@ async fn a_persisted_mutation_does_not_run_over_get() {
         count["cities"]["totalCount"], 1,
         "only the POST created one"
     );
+}
+
+/// HTTP caching on GET (issue 16.6): an `ETag` for each query response, `304 Not Modified`
+/// without a body for a matching `If-None-Match`, `Cache-Control` from `CACHE_CONTROL`, and
+/// `Vary`; after a write the tag changes, so a revalidating cache gets the new answer.
+#[tokio::test]
+async fn get_answers_carry_an_etag_and_revalidate_with_304() {
+    let app = TestApp::builder()
+        .writable()
+        .env("CACHE_CONTROL", "public, max-age=0, must-revalidate")
+        .spawn()
+        .await;
+    let url = format!(
+        "{}?query={}",
+        app.graphql_url(),
+        "%7B%20city(slug%3A%20%22rostock%22)%20%7B%20name%20twinCities(first%3A%2050)%20%7B%20totalCount%20%7D%20%7D%20%7D"
+    );
+    let first = app.client.get(&url).send().await.expect("an answer");
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(
+        first.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
+    assert!(first.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .contains("Authorization"));
+    let body = first.text().await.unwrap();
+    assert!(body.contains("Rostock"));
+
+    let again = app
+        .client
+        .get(&url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert!(again.text().await.unwrap().is_empty());
+
+    // A write changes the answer, so the old tag no longer matches.
+    let rostock = app.city_id("rostock").await;
+    let berlin = app.city_id("berlin").await;
+    app.write(
+        "mutation($a: ID!, $b: ID!) { createTwinning(input: { cityId: $a, twinId: $b }) { city { id } } }",
+        json!({ "a": rostock, "b": berlin }),
+    )
+    .await;
+    let after = app
+        .client
+        .get(&url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(after.status(), StatusCode::OK);
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
 }

@@ -89,32 +89,37 @@ fn never_ran(response: &async_graphql::Response) -> bool {
 }
 
 /// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
-/// specification), rather than `"data": null`.
+/// specification), rather than `"data": null`; errors keep their key order (`message` first).
 fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
     match response {
-        BatchResponse::Single(single) if never_ran(single) => {
-            serde_json::to_vec(&without_data_if_never_ran(single)?)
+        BatchResponse::Single(single) => serde_json::to_vec(&Body::of(single)),
+        BatchResponse::Batch(batch) => {
+            serde_json::to_vec(&batch.iter().map(Body::of).collect::<Vec<_>>())
         }
-        BatchResponse::Batch(batch) if batch.iter().any(never_ran) => {
-            let values = batch
-                .iter()
-                .map(without_data_if_never_ran)
-                .collect::<serde_json::Result<Vec<_>>>()?;
-            serde_json::to_vec(&values)
-        }
-        _ => serde_json::to_vec(response),
     }
 }
 
-/// One response as JSON, its `data` entry removed when the request never ran.
-fn without_data_if_never_ran(
-    response: &async_graphql::Response,
-) -> serde_json::Result<serde_json::Value> {
-    let mut value = serde_json::to_value(response)?;
-    if never_ran(response) {
-        if let Some(object) = value.as_object_mut() {
-            object.remove("data");
+/// One response as sent: whole, or without `data` when the request never ran.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Ran(&'a async_graphql::Response),
+    NeverRan {
+        errors: &'a [async_graphql::ServerError],
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+    },
+}
+
+impl<'a> Body<'a> {
+    fn of(response: &'a async_graphql::Response) -> Self {
+        if never_ran(response) {
+            Body::NeverRan {
+                errors: &response.errors,
+                extensions: &response.extensions,
+            }
+        } else {
+            Body::Ran(response)
         }
     }
-    Ok(value)
 }

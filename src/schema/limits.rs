@@ -224,9 +224,11 @@ impl Extension for LimitsExtension {
                 ),
             ));
         }
-        let mut request = request;
-        // A persisted query arrives parsed (from the store, by its hash); any other is parsed
-        // here, once.
+        // The text is safe to parse now. The extensions inside (persisted queries) turn a hash
+        // into its stored document, or parse and store a query sent with its hash; the document
+        // is measured once they are done.
+        let mut request = next.run(ctx, request).await?;
+        // A persisted query arrives parsed; any other is parsed here, once.
         let variables = std::mem::take(&mut request.variables);
         let via_get = request.data.contains_key(&std::any::TypeId::of::<ViaGet>());
         let operation_name = request.operation_name.clone();
@@ -243,7 +245,7 @@ impl Extension for LimitsExtension {
             .2
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = arguments;
-        next.run(ctx, request).await
+        Ok(request)
     }
 
     async fn parse_query(

@@ -76,15 +76,16 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.saturating_mul(2))
-        // Before the limits: a hash-only request becomes its stored document here, which the
-        // limits then measure like any other.
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            limits.persisted_queries,
-        )))
+        // The limits first: they check the text (length, nesting) before anything parses it,
+        // then let the persisted queries turn a hash into its stored document, and measure the
+        // document that results like any other.
         .extension(limits::QueryLimits {
             limits: limits.clone(),
             introspection: settings.introspection,
         })
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            limits.persisted_queries,
+        )))
         .extension(shape::ShapeResponses(std::sync::Arc::new(
             shape::TypeInfo::from_sdl(&sdl()),
         )))

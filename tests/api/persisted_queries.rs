@@ -189,3 +189,26 @@ async fn get_answers_carry_an_etag_and_revalidate_with_304() {
     assert_eq!(after.status(), StatusCode::OK);
     assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
 }
+
+/// A query sent to be persisted is checked as text (length, nesting) before anything parses
+/// it: 2 000 nested lists once overflowed the stack of the parser the persisted-query store runs.
+#[tokio::test]
+async fn a_deeply_nested_query_sent_to_be_persisted_is_refused_before_parsing() {
+    let app = TestApp::builder().spawn().await;
+    let query = format!(
+        "{{ cities(first: {}1{}) {{ totalCount }} }}",
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let (_, body) = post(
+        &app,
+        json!({ "query": query, "extensions": persisted(&sha256(&query)) }),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{body:#}"
+    );
+    let data = app.data("{ __typename }", json!({})).await;
+    assert_eq!(data["__typename"], "Query", "the server still answers");
+}

@@ -10,10 +10,7 @@
 use crate::error::ErrorCode;
 use std::{future::Future, sync::Arc, time::Duration};
 
-use async_graphql::{
-    parser::types::{DocumentOperations, OperationType},
-    Data, Executor, Request, Response,
-};
+use async_graphql::{parser::types::OperationType, Data, Executor, Request, Response};
 use futures_util::{
     stream::{self, BoxStream},
     StreamExt,
@@ -136,19 +133,8 @@ fn too_many_operations() -> Response {
 /// names no operation it holds (execution then reports the error).
 pub fn operation_type(request: &Request) -> Option<OperationType> {
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, &request.operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op),
-        // A lone named operation runs even without `operationName`.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.iter().next().map(|(_, op)| op)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.map(|op| op.node.ty)
+    crate::schema::operation::selected(&document, request.operation_name.as_deref())
+        .map(|operation| operation.node.ty)
 }
 
 /// True when the operation to run is a mutation. Only documents that mention the word are

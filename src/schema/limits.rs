@@ -357,12 +357,8 @@ fn refuse_mutation_over_get(
     if !via_get {
         return Ok(());
     }
-    let not_a_query = document
-        .operations
-        .iter()
-        .filter(|(name, _)| operation_name.is_none() || name.map(|n| n.as_str()) == operation_name)
-        .any(|(_, operation)| operation.node.ty != OperationType::Query);
-    if not_a_query {
+    let runs = super::operation::selected(document, operation_name);
+    if runs.is_some_and(|operation| operation.node.ty != OperationType::Query) {
         return Err(coded_error(
             ErrorCode::MethodNotAllowed,
             "Only queries may be sent with GET; send mutations with POST.",

@@ -17,6 +17,7 @@ mod membership;
 pub mod mutation;
 mod network;
 mod node;
+pub mod operation;
 pub mod pagination;
 mod rate_limit;
 mod search;

@@ -182,12 +182,7 @@ pub fn shape(
     operation_name: Option<&str>,
     mut response: Response,
 ) -> Response {
-    let operation = document
-        .operations
-        .iter()
-        .find(|(name, _)| operation_name.is_none() || name.map(Name::as_str) == operation_name)
-        .map(|(_, operation)| operation);
-    let Some(operation) = operation else {
+    let Some(operation) = super::operation::selected(document, operation_name) else {
         return response;
     };
     let Some(root) = types.root(operation.node.ty) else {

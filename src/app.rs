@@ -23,12 +23,27 @@ impl Application {
         let shutdown = Shutdown::listen()?;
         fit_open_file_limit(settings.limits.max_connections);
         let mut db = prepare_database(settings).await?;
+        // The change feed's own statements (polling, catching up, reading the generation) are
+        // bookkeeping: its handle on the pool is taken before the counter is installed.
+        let feed_db = db.clone();
         let statements = db::StatementCounter::install(&mut db);
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
-        let schema = schema::build(db.clone(), settings);
-        let server = http::server(listener, schema, db.clone(), statements.clone(), settings)?;
+        let services = schema::Services::start(&feed_db, settings)
+            .await
+            .context("reading the write generation")?;
+        let schema = schema::build(db.clone(), settings, &services);
+        let server = http::server(
+            listener,
+            schema,
+            http::Shared {
+                db: db.clone(),
+                statements: statements.clone(),
+                services,
+            },
+            settings,
+        )?;
         tracing::info!(
             "Citynet is serving GraphQL at http://{}/graphql (open it in a browser for the playground)",
             display_address(settings, port)

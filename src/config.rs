@@ -35,6 +35,9 @@ pub struct Settings {
     /// `CACHE_CONTROL`: the `Cache-Control` of query responses to GET (default `no-cache`:
     /// caches may keep them but revalidate every time, by `ETag`).
     pub cache_control: String,
+    /// `RESPONSE_CACHE_BYTES`: the bytes of complete query responses kept for identical
+    /// requests (default 32 MiB; `0` turns the response cache off). See [`crate::cache`].
+    pub response_cache_bytes: u64,
     /// `API_TOKENS`: comma-separated bearer tokens that may write; none (the default) means
     /// the server accepts no writes.
     pub api_tokens: ApiTokens,
@@ -141,6 +144,8 @@ impl Default for Limits {
     }
 }
 
+/// The response cache's default size: 32 MiB.
+pub const DEFAULT_RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://citynet.db?mode=rwc";
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: u16 = 8000;
@@ -206,6 +211,12 @@ impl Settings {
             cors_allowed_origins: allowed_origins(&lookup, environment)?,
             cors_allowed_headers: allowed_headers(&lookup)?,
             cache_control: cache_control(&lookup)?,
+            response_cache_bytes: parse_or(
+                &lookup,
+                "RESPONSE_CACHE_BYTES",
+                DEFAULT_RESPONSE_CACHE_BYTES,
+                "a number of bytes (0 turns the response cache off)",
+            )?,
             api_tokens: ApiTokens::parse(&lookup("API_TOKENS").unwrap_or_default()).map_err(
                 |problem| ConfigError {
                     variable: "API_TOKENS",

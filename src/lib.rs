@@ -4,7 +4,10 @@
 //! Map of the crate (arrows: "uses"):
 //! - [`config`]: `Settings` from the environment, with embedded defaults.
 //! - [`auth`]: API tokens and the guard every mutation passes.
-//! - [`changes`]: committed writes, broadcast to subscriptions.
+//! - [`changes`]: committed writes, broadcast to subscriptions; its `feed` carries them (and
+//!   the write generation) between the instances of one database.
+//! - [`cache`] → changes: the response cache (never stale: keyed to the write generation),
+//!   parsed documents, automatic persisted queries.
 //! - [`telemetry`]: the log subscriber.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
@@ -25,6 +28,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod changes;
 pub mod config;
 pub mod db;

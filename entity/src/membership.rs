@@ -1,9 +1,9 @@
 //! A place's membership in a network, with its role and since when.
 
 use sea_orm::entity::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -21,7 +21,17 @@ pub struct Model {
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do; `Member`
 /// where a seed file states no role.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]

@@ -1,8 +1,9 @@
 //! An inter-city network (UBC, C40, Eurocities, …).
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "networks")]
 pub struct Model {
     #[sea_orm(primary_key)]

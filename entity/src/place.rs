@@ -1,9 +1,9 @@
 //! A place that can belong to networks: usually a city, sometimes a region.
 
 use sea_orm::entity::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "places")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -23,7 +23,9 @@ pub struct Model {
 }
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {

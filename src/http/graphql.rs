@@ -10,8 +10,8 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
 use futures_util::FutureExt;
 
 use super::{
-    caching, client, errors, negotiation, operation, playground, rate_limit_headers, websocket,
-    State,
+    caching, client, errors, negotiation, operation, playground, rate_limit_headers,
+    response_cache, websocket, State,
 };
 use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
 
@@ -107,16 +107,29 @@ fn session_data(state: &State, req: &HttpRequest) -> Data {
 }
 
 /// Runs a request, each query operation under the time limit (see [`super::executor`]) and
-/// charged to its client's rate limit. A panic anywhere below (a bug) becomes a 500 for this
+/// charged to its client's rate limit, unless the response cache holds its answer (and keeps
+/// the answer when it may). A panic anywhere below (a bug) becomes a 500 for this
 /// request instead of taking the worker down with the other requests it serves.
 async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> HttpResponse {
     let charge = ChargeSlot::default();
+    let lookup = response_cache::Lookup::start(state, req, &request).await;
+    if let Some(mut hit) = lookup
+        .as_ref()
+        .and_then(|lookup| lookup.hit(state, req, &charge))
+    {
+        rate_limit_headers::insert(&mut hit, &charge);
+        return hit;
+    }
     let request = request
         .data(client::rate_limit_client(&state.tokens, req))
         .data(charge.clone());
     let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
     let mut response = match run.await {
-        Ok(response) => answer(state, req, response, &charge),
+        Ok(response) => match lookup.and_then(|lookup| lookup.keep(state, req, &response, &charge))
+        {
+            Some(kept) => kept,
+            None => answer(state, req, response, &charge),
+        },
         Err(_panic) => {
             tracing::error!("a request panicked; answered 500");
             errors::internal_server_error()

@@ -19,6 +19,7 @@
 //! - `client`: who a request comes from (access, rate-limit client, address);
 //! - `caching`: `ETag`, `304 Not Modified`, `Cache-Control` and `Vary` on GET query responses;
 //! - `rate_limit_headers`: `RateLimit-*` and `Retry-After`;
+//! - `response_cache`: answering a query from the response cache, and keeping its answer;
 //! - `cors`: the CORS policy;
 //! - `health`: `/health` and `/metrics`;
 //! - `executor`: every query operation under the time limit, on every transport;
@@ -38,6 +39,7 @@ mod negotiation;
 mod operation;
 mod playground;
 mod rate_limit_headers;
+mod response_cache;
 mod websocket;
 
 use std::{net::TcpListener, sync::Arc};
@@ -49,10 +51,17 @@ use crate::{
     auth::ApiTokens,
     config::{Limits, Settings},
     db::StatementCounter,
-    schema::{AppSchema, SubscriptionLimits},
+    schema::{AppSchema, Services, SubscriptionLimits},
 };
 
 pub use executor::LimitedExecutor;
+
+/// What the application hands the HTTP server besides the schema.
+pub struct Shared {
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub services: Services,
+}
 
 /// What the handlers share.
 struct State {
@@ -63,16 +72,23 @@ struct State {
     subscription_limits: Arc<SubscriptionLimits>,
     /// `Cache-Control` of query responses to GET.
     cache_control: String,
+    /// The caches, the change feed (the generation a query must reflect), the rate limiter.
+    services: Services,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works: the tests use it).
 pub fn server(
     listener: TcpListener,
     schema: AppSchema,
-    db: DatabaseConnection,
-    statements: StatementCounter,
+    shared: Shared,
     settings: &Settings,
 ) -> std::io::Result<Server> {
+    let Shared {
+        db,
+        statements,
+        services,
+    } = shared;
+    let caches = web::Data::new(services.caches.clone());
     let state = web::Data::new(State {
         executor: LimitedExecutor::new(schema, settings.limits.request_timeout),
         limits: settings.limits.clone(),
@@ -83,6 +99,7 @@ pub fn server(
             settings.limits.max_subscriptions_per_ip,
         )),
         cache_control: settings.cache_control.clone(),
+        services,
     });
     let db = web::Data::new(db);
     let statements = web::Data::new(statements);
@@ -100,6 +117,7 @@ pub fn server(
             .app_data(state.clone())
             .app_data(db.clone())
             .app_data(statements.clone())
+            .app_data(caches.clone())
             .configure(|config| routes(config, playground_enabled))
     })
     .workers(workers)

@@ -65,6 +65,17 @@ pub(super) fn graphql_response(req: &HttpRequest, response: BatchResponse) -> Ht
     builder.body(body)
 }
 
+/// The HTTP response carrying a complete GraphQL response (data, no errors) already serialised,
+/// as the response cache keeps it: `200` in the media type the client negotiated.
+pub(super) fn complete_response(req: &HttpRequest, body: actix_web::web::Bytes) -> HttpResponse {
+    let content_type = if accepts_graphql_response_json(req) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        JSON
+    };
+    HttpResponse::Ok().content_type(content_type).body(body)
+}
+
 fn status_and_content_type(
     req: &HttpRequest,
     response: &BatchResponse,

@@ -19,6 +19,7 @@ use async_graphql::{
 };
 
 use crate::{
+    cache::Documents,
     config::Limits,
     rate_limit::{self, ChargeSlot, RateLimiter},
 };
@@ -28,6 +29,8 @@ pub struct QueryLimits {
     pub limits: Limits,
     /// When false, `__schema` and `__type` are refused with `INTROSPECTION_DISABLED`.
     pub introspection: bool,
+    /// Documents parsed before, by text: parsed once, checked every time.
+    pub documents: Arc<Documents>,
 }
 
 impl ExtensionFactory for QueryLimits {
@@ -36,13 +39,19 @@ impl ExtensionFactory for QueryLimits {
             self.limits.clone(),
             self.introspection,
             Default::default(),
+            self.documents.clone(),
         ))
     }
 }
 
-/// The limits, the introspection switch, and (once parsed) where the request's document passes
-/// variables to arguments.
-struct LimitsExtension(Limits, bool, std::sync::Mutex<coercion::VariableArguments>);
+/// The limits, the introspection switch, (once parsed) where the request's document passes
+/// variables to arguments, and the documents parsed before.
+struct LimitsExtension(
+    Limits,
+    bool,
+    std::sync::Mutex<coercion::VariableArguments>,
+    Arc<Documents>,
+);
 
 /// A request error with `extensions.code`.
 pub fn coded_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -228,13 +237,25 @@ impl Extension for LimitsExtension {
         // into its stored document, or parse and store a query sent with its hash; the document
         // is measured once they are done.
         let mut request = next.run(ctx, request).await?;
-        // A persisted query arrives parsed; any other is parsed here, once.
+        // A persisted query arrives parsed (its text is empty by now); any other is parsed
+        // here, unless the same text was parsed before.
+        let text = std::mem::take(&mut request.query);
+        let known = (!text.is_empty()).then(|| self.3.get(&text)).flatten();
+        if let Some(known) = &known {
+            request.set_parsed_query(known.document.clone());
+        }
+        // A text parsed for the first time is remembered once it parsed.
+        let unknown_text = (known.is_none() && !text.is_empty()).then(|| text.clone());
+        request.query = text;
         let variables = std::mem::take(&mut request.variables);
         let via_get = request.data.contains_key(&std::any::TypeId::of::<ViaGet>());
         let operation_name = request.operation_name.clone();
         let document = request
             .parsed_query()
             .map_err(|error| parse_error(error.clone(), limits.max_depth))?;
+        if let Some(text) = unknown_text {
+            self.3.remember(&text, document);
+        }
         let checked = self
             .check_document(document, &variables)
             .and_then(|()| refuse_mutation_over_get(document, operation_name.as_deref(), via_get));

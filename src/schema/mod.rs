@@ -26,16 +26,19 @@ mod source;
 mod subscription;
 
 use async_graphql::{
-    dataloader::DataLoader,
-    extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
-    Context, MergedObject, Schema, SchemaBuilder,
+    dataloader::DataLoader, extensions::apollo_persisted_queries::ApolloPersistedQueries, Context,
+    MergedObject, Schema, SchemaBuilder,
 };
-use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
-    changes::Changes,
+    cache::Caches,
+    changes::{feed::Feed, Changes},
     config::Settings,
     loaders::{self, AppLoader},
+    rate_limit::RateLimiter,
 };
 
 pub use city::City;
@@ -69,10 +72,44 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription).enable_federation()
 }
 
+/// What the schema shares with the HTTP layer: the caches (it parses and persists documents
+/// into them), the change feed and bus its writes go through, and the rate limiter.
+#[derive(Clone)]
+pub struct Services {
+    pub caches: Caches,
+    pub feed: Feed,
+    pub changes: Changes,
+    /// `None` when rate limiting is off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+}
+
+impl Services {
+    /// The services of `settings`, the feed reading `db`; the feed starts following other
+    /// instances.
+    pub async fn start(db: &DatabaseConnection, settings: &Settings) -> Result<Self, DbErr> {
+        let changes = Changes::default();
+        let feed = Feed::open(db.clone()).await?;
+        feed.follow(changes.clone());
+        Ok(Self {
+            caches: Caches::new(
+                settings.response_cache_bytes,
+                settings.limits.persisted_queries,
+            ),
+            feed,
+            changes,
+            rate_limiter: RateLimiter::new(
+                settings.limits.rate_limit_points,
+                settings.limits.rate_limit_window,
+            ),
+        })
+    }
+}
+
 /// The executable schema over `db`, with the request limits and introspection switch of
-/// `settings`.
-pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
+/// `settings`, sharing `services` with the HTTP layer.
+pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -> AppSchema {
     let limits = &settings.limits;
+    let caches = &services.caches;
     let mut builder = builder()
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -83,21 +120,19 @@ pub fn build(db: DatabaseConnection, settings: &Settings) -> AppSchema {
         .extension(limits::QueryLimits {
             limits: limits.clone(),
             introspection: settings.introspection,
+            documents: caches.documents.clone(),
         })
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            limits.persisted_queries,
-        )))
-        .extension(shape::ShapeResponses(std::sync::Arc::new(
-            shape::TypeInfo::from_sdl(&sdl()),
-        )))
+        .extension(ApolloPersistedQueries::new(caches.persisted.clone()))
+        .extension(shape::ShapeResponses(Arc::new(shape::TypeInfo::from_sdl(
+            &sdl(),
+        ))))
         .data(loaders::data_loader(db.clone()))
         .data(mutation::WriteLock::default())
-        .data(Changes::default())
+        .data(services.changes.clone())
+        .data(services.feed.clone())
         .data(db);
-    if let Some(limiter) =
-        crate::rate_limit::RateLimiter::new(limits.rate_limit_points, limits.rate_limit_window)
-    {
-        builder = builder.data(limiter);
+    if let Some(limiter) = &services.rate_limiter {
+        builder = builder.data(limiter.clone());
     }
     if !settings.introspection {
         // "Did you mean …?" in validation errors would tell the schema that introspection hides.

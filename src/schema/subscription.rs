@@ -362,6 +362,16 @@ fn select<T: Send + 'static>(
     let receiver = ctx.data::<Changes>()?.subscribe();
     let commits = stream::unfold(Some((receiver, slot)), next_commit);
     let items = commits.map(move |commit| match commit {
+        Ok(commit)
+            if commit
+                .iter()
+                .any(|change| matches!(change, Change::Overflow)) =>
+        {
+            Err(lagged(format!(
+                "another instance committed more than {} changes at once",
+                changes::BACKLOG
+            )))
+        }
         Ok(commit) => {
             let items: Vec<T> = commit
                 .iter()

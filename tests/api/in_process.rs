@@ -15,7 +15,10 @@ async fn schema() -> (AppSchema, TestDatabase) {
     let db = citynet::app::prepare_database(&settings)
         .await
         .expect("the database is prepared");
-    (citynet::schema::build(db, &settings), database)
+    let services = citynet::schema::Services::start(&db, &settings)
+        .await
+        .expect("the services start");
+    (citynet::schema::build(db, &settings, &services), database)
 }
 
 async fn execute(schema: &AppSchema, query: &str, variables: Value) -> Value {

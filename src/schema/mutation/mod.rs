@@ -35,7 +35,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use super::db;
 use crate::{
     auth::Access,
-    changes::{Change, Changes},
+    changes::{feed::Feed, Change, Changes},
     domain::InputPath,
     error::{AppError, AppResult},
     service::Edit,
@@ -117,18 +117,24 @@ impl Write {
         self.changes.extend(changes);
     }
 
-    /// Commits, then tells subscribers. Both run in a task of their own, so a request that is
-    /// abandoned meanwhile (the client went away) cannot separate a commit from its
-    /// announcement; the write turn is held until both are done.
+    /// Logs the changes in the feed (taking the next write generation), commits, then counts
+    /// the generation as committed and tells subscribers. The commit and what follows run in a
+    /// task of their own, so a request that is abandoned meanwhile (the client went away) cannot
+    /// separate a commit from its announcement; the write turn is held until all are done.
     pub async fn commit(self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         let changes = ctx.data::<Changes>()?.clone();
+        let feed = ctx.data::<Feed>()?.clone();
         let Self {
             transaction,
             changes: committed,
             _turn,
         } = self;
+        let generation = feed.record(&transaction, &committed).await?;
         let finish = tokio::spawn(async move {
             transaction.commit().await?;
+            // Before the acknowledgement: a query that starts after it must not be answered
+            // from the cache of an older generation.
+            feed.committed(generation);
             changes.publish(committed);
             drop(_turn);
             Ok::<(), sea_orm::DbErr>(())

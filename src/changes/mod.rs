@@ -1,14 +1,18 @@
 //! Committed writes, broadcast to whoever subscribed. A mutation collects the changes it makes
 //! and publishes them only after its transaction commits, so a subscriber never hears of a write
-//! that was rolled back.
+//! that was rolled back. Writes made through other instances on the same database arrive through
+//! the [`feed`].
+
+pub mod feed;
 
 use std::sync::Arc;
 
 use entity::{event, membership, network, place};
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// What happened to a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     Created,
     Updated,
@@ -16,7 +20,7 @@ pub enum Action {
 }
 
 /// One committed change, with the record as it was committed (as it was before, for a delete).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Change {
     Place {
         action: Action,
@@ -39,6 +43,10 @@ pub enum Change {
         /// The network, before and after the change (an event can move to another network).
         network_ids: Vec<i32>,
     },
+    /// Another instance committed more changes in one transaction than a subscriber may be
+    /// handed ([`BACKLOG`]); the feed carries this marker instead of them, and every
+    /// subscription that hears it ends as lagged.
+    Overflow,
 }
 
 /// How many commits a slow subscriber may fall behind, and how many changes one commit may hand
@@ -64,11 +72,16 @@ impl Changes {
     /// Announces the changes of one committed transaction; without subscribers they go
     /// nowhere.
     pub fn publish(&self, changes: Vec<Change>) {
-        if changes.is_empty() {
+        self.publish_shared(changes.into());
+    }
+
+    /// Announces a commit that is already shared (one that the feed read from another instance).
+    pub fn publish_shared(&self, commit: Commit) {
+        if commit.is_empty() {
             return;
         }
         // An error only means that nobody is listening.
-        let _ = self.0.send(changes.into());
+        let _ = self.0.send(commit);
     }
 
     /// A receiver of every commit published from now on.

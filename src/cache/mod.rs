@@ -1,0 +1,324 @@
+//! Caching of what clients ask again and again: complete query answers ([`ResponseCache`]),
+//! parsed documents ([`documents`]) and automatic persisted queries ([`persisted`]).
+//!
+//! # The response cache is never stale
+//!
+//! A query that starts after a write was acknowledged — through this instance or any other on
+//! the same database — sees that write. The argument:
+//!
+//! 1. Every write transaction bumps the database's **write generation** inside the transaction
+//!    ([`Feed::record`](crate::changes::feed::Feed::record)), so the generation and the data
+//!    become visible together, at the commit, and the write is acknowledged only after it.
+//! 2. Before a query looks in the cache, it reads the current generation `g`
+//!    ([`Feed::current`](crate::changes::feed::Feed::current)): on PostgreSQL from the database
+//!    (a primary-key lookup, so a commit of any instance counts the moment it is visible), on
+//!    SQLite from the process's counter, which the commit task advances before the mutation
+//!    answers.
+//! 3. An answer is stored under the generation read *before* it was executed, so it reflects at
+//!    least generation `g`; it is served only to a query that read the same `g`. A write
+//!    acknowledged before a query started has a generation `≤ g` of that query, and an answer
+//!    stored under an older generation is never served to it.
+//! 4. When the generation cannot be read (the database does not answer, or on PostgreSQL the
+//!    change-feed listener is down), the query runs without the cache.
+//!
+//! On SQLite, one process normally serves a file; writes by another process (the CLI) raise the
+//! database's generation and are noticed within the feed's poll interval (250 ms), not at once.
+//!
+//! Only complete answers are kept (no errors, no extensions), of query operations that do not
+//! ask for `rateLimit`, keyed by the digest of the normalized document (or the persisted
+//! query's hash), the operation name, the variables in canonical form and the caller's access
+//! (a writer's answers are kept apart), and bounded in bytes by `RESPONSE_CACHE_BYTES`.
+
+pub mod documents;
+pub mod persisted;
+
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
+};
+
+use async_graphql::{Request, Value};
+use sha2::{Digest, Sha256};
+
+pub use documents::Documents;
+pub use persisted::PersistedQueries;
+
+/// Every cache, shared by the schema (documents, persisted queries) and the HTTP layer.
+#[derive(Clone)]
+pub struct Caches {
+    pub documents: Arc<Documents>,
+    pub persisted: PersistedQueries,
+    pub responses: Arc<ResponseCache>,
+}
+
+impl Caches {
+    pub fn new(response_bytes: u64, persisted_queries: usize) -> Self {
+        Self {
+            documents: Arc::default(),
+            persisted: PersistedQueries::new(persisted_queries),
+            responses: Arc::new(ResponseCache::new(response_bytes)),
+        }
+    }
+
+    /// The cache key of `request`, when its answer may be cached: a single query operation
+    /// (not a mutation or subscription, not asking for `rateLimit`) whose document is known —
+    /// parsed before (by its text) or persisted (by its hash). `writer` keeps a writer's answers
+    /// apart from everybody else's.
+    pub fn key(&self, request: &Request, writer: bool) -> Option<Key> {
+        let operation_name = request.operation_name.as_deref();
+        let identity = if request.query.is_empty() {
+            let hash = persisted_hash(request)?;
+            let document = self.persisted.peek(hash)?;
+            if !documents::cacheable(&document, operation_name) {
+                return None;
+            }
+            Sha256::digest(hash.as_bytes()).into()
+        } else {
+            let known = self.documents.get(&request.query)?;
+            if !documents::cacheable(&known.document, operation_name) {
+                return None;
+            }
+            known.identity
+        };
+        let mut digest = Sha256::new();
+        digest.update(identity);
+        digest.update([u8::from(writer)]);
+        digest.update(operation_name.unwrap_or_default().as_bytes());
+        digest.update([0]);
+        let mut variables = String::new();
+        for (name, value) in request.variables.iter() {
+            variables.push_str(name);
+            variables.push(':');
+            canonical(value, &mut variables);
+            variables.push(',');
+        }
+        digest.update(variables.as_bytes());
+        Some(Key(digest.finalize().into()))
+    }
+}
+
+/// `extensions.persistedQuery.sha256Hash` of a request.
+fn persisted_hash(request: &Request) -> Option<&str> {
+    match request.extensions.get("persistedQuery")? {
+        Value::Object(persisted) => match persisted.get("sha256Hash")? {
+            Value::String(hash) => Some(hash),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `value` as JSON with the keys of every object sorted, so that the same variables always give
+/// the same text.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(object) => {
+            let mut entries: Vec<_> = object.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (name, value) in entries {
+                out.push_str(&serde_json::to_string(name.as_str()).unwrap_or_default());
+                out.push(':');
+                canonical(value, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        Value::List(items) => {
+            out.push('[');
+            for item in items {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+    }
+}
+
+/// Names one cacheable request: a SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key([u8; 32]);
+
+/// A cached answer: the response body as sent, the generation it reflects, and the operation's
+/// node count (a hit is charged to the rate limit like the execution it replaces).
+#[derive(Clone)]
+pub struct Entry {
+    pub generation: u64,
+    pub body: actix_web::web::Bytes,
+    pub node_count: u64,
+}
+
+/// What a cached entry weighs: its body, its key, and the cache's bookkeeping, roughly.
+#[derive(Clone)]
+struct Weight;
+
+impl quick_cache::Weighter<Key, Entry> for Weight {
+    fn weight(&self, _key: &Key, entry: &Entry) -> u64 {
+        const OVERHEAD: u64 = 96;
+        entry.body.len() as u64 + OVERHEAD
+    }
+}
+
+/// Counts evictions (for `/metrics`).
+#[derive(Clone, Default)]
+struct CountEvictions(Arc<AtomicU64>);
+
+impl quick_cache::Lifecycle<Key, Entry> for CountEvictions {
+    type RequestState = ();
+
+    fn on_evict(&self, _state: &mut (), _key: Key, _entry: Entry) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+type Entries =
+    quick_cache::sync::Cache<Key, Entry, Weight, quick_cache::DefaultHashBuilder, CountEvictions>;
+
+/// Complete answers to queries, bounded in bytes; see the module documentation.
+pub struct ResponseCache {
+    /// `None` when `RESPONSE_CACHE_BYTES` is 0.
+    entries: Option<Entries>,
+    evictions: CountEvictions,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What an entry is expected to weigh, for sizing the cache's tables.
+const TYPICAL_ENTRY_BYTES: u64 = 4_096;
+
+impl ResponseCache {
+    pub fn new(bytes: u64) -> Self {
+        let evictions = CountEvictions::default();
+        let entries = (bytes > 0).then(|| {
+            let items = (bytes / TYPICAL_ENTRY_BYTES).clamp(16, 1 << 20);
+            Entries::with(
+                usize::try_from(items).unwrap_or(16),
+                bytes,
+                Weight,
+                quick_cache::DefaultHashBuilder::default(),
+                evictions.clone(),
+            )
+        });
+        Self {
+            entries,
+            evictions,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// False when `RESPONSE_CACHE_BYTES` is 0.
+    pub fn enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
+    /// The answer stored under `key` for `generation`, counted as a hit; otherwise a miss.
+    pub fn get(&self, key: &Key, generation: u64) -> Option<Entry> {
+        let found = self
+            .entries
+            .as_ref()?
+            .get(key)
+            .filter(|entry| entry.generation == generation);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Keeps `entry` under `key`, unless an entry of a later generation is there already (a
+    /// slow execution finishing after a faster, newer one).
+    pub fn put(&self, key: Key, entry: Entry) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
+        if entries
+            .peek(&key)
+            .is_some_and(|cached| cached.generation > entry.generation)
+        {
+            return;
+        }
+        entries.insert(key, entry);
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
+    }
+
+    pub fn evictions(&self) -> u64 {
+        self.evictions.0.load(Ordering::Relaxed)
+    }
+
+    /// The weight of what is cached now, in bytes (bodies plus bookkeeping).
+    pub fn bytes(&self) -> u64 {
+        self.entries.as_ref().map_or(0, Entries::weight)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(generation: u64, bytes: usize) -> Entry {
+        Entry {
+            generation,
+            body: vec![b'x'; bytes].into(),
+            node_count: 1,
+        }
+    }
+
+    #[test]
+    fn serves_only_the_generation_it_was_stored_under() {
+        let cache = ResponseCache::new(1 << 20);
+        let key = Key([1; 32]);
+        cache.put(key, entry(3, 10));
+        assert!(cache.get(&key, 3).is_some());
+        assert!(cache.get(&key, 4).is_none(), "a newer generation misses");
+        cache.put(key, entry(2, 10));
+        assert!(
+            cache.get(&key, 3).is_some(),
+            "an older answer does not replace"
+        );
+        assert_eq!((cache.hits(), cache.misses()), (2, 1));
+    }
+
+    #[test]
+    fn never_holds_more_than_its_bytes() {
+        let cache = ResponseCache::new(50_000);
+        for i in 0..1_000u32 {
+            let mut key = [0; 32];
+            key[..4].copy_from_slice(&i.to_le_bytes());
+            cache.put(Key(key), entry(1, 1_000));
+            assert!(cache.bytes() <= 50_000, "{} bytes", cache.bytes());
+        }
+        assert!(cache.evictions() > 0);
+        assert!(!ResponseCache::new(0).enabled());
+    }
+
+    #[test]
+    fn variables_are_canonical() {
+        let request = |variables: serde_json::Value| {
+            Request::new("{ cities { totalCount } }")
+                .variables(async_graphql::Variables::from_json(variables))
+        };
+        let caches = Caches::new(1 << 20, 10);
+        let text = "{ cities { totalCount } }";
+        caches
+            .documents
+            .remember(text, &async_graphql::parser::parse_query(text).unwrap());
+        let a = caches.key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), false);
+        let b = caches.key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false);
+        let c = caches.key(&request(serde_json::json!({"f": {"b": 2, "a": 2}})), false);
+        assert!(a.is_some());
+        assert!(a == b, "key order does not matter");
+        assert!(a != c);
+        assert!(a != caches.key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), true));
+    }
+}

@@ -60,11 +60,26 @@ impl Caches {
         }
     }
 
-    /// The cache key of `request`, when its answer may be cached: a single query operation
-    /// (not a mutation or subscription, not asking for `rateLimit`) whose document is known —
-    /// parsed before (by its text) or persisted (by its hash). `writer` keeps a writer's answers
-    /// apart from everybody else's.
-    pub fn key(&self, request: &Request, writer: bool) -> Option<Key> {
+    /// The key to look `request` up under: a single request's document (by the digest of its
+    /// normalized text, or its persisted query's hash), operation name, variables and access.
+    /// Looking up needs no parsing: only a cacheable answer was ever stored under a key, and
+    /// equal keys mean the same document. `writer` keeps a writer's answers apart.
+    pub fn lookup_key(&self, request: &Request, writer: bool) -> Option<Key> {
+        let identity = if request.query.is_empty() {
+            hash_identity(persisted_hash(request)?)
+        } else {
+            self.documents.get(&request.query).map_or_else(
+                || documents::identity(&request.query),
+                |known| known.identity,
+            )
+        };
+        Some(Key::new(identity, request, writer))
+    }
+
+    /// The key to keep the answer to `request` under, when it may be kept: its operation is a
+    /// query (not a mutation or subscription, not asking for `rateLimit`) of a document parsed
+    /// by now (by its text) or persisted (by its hash).
+    pub fn store_key(&self, request: &Request, writer: bool) -> Option<Key> {
         let operation_name = request.operation_name.as_deref();
         let identity = if request.query.is_empty() {
             let hash = persisted_hash(request)?;
@@ -72,7 +87,7 @@ impl Caches {
             if !documents::cacheable(&document, operation_name) {
                 return None;
             }
-            Sha256::digest(hash.as_bytes()).into()
+            hash_identity(hash)
         } else {
             let known = self.documents.get(&request.query)?;
             if !documents::cacheable(&known.document, operation_name) {
@@ -80,10 +95,31 @@ impl Caches {
             }
             known.identity
         };
+        Some(Key::new(identity, request, writer))
+    }
+}
+
+/// The identity of a persisted query: its hash (the SHA-256 of its text), digested again so
+/// that it cannot be chosen to equal a normalized text's digest.
+fn hash_identity(hash: &str) -> [u8; 32] {
+    let mut digest = Sha256::new();
+    digest.update(b"persisted:");
+    digest.update(hash.as_bytes());
+    digest.finalize().into()
+}
+
+impl Key {
+    fn new(identity: [u8; 32], request: &Request, writer: bool) -> Self {
         let mut digest = Sha256::new();
         digest.update(identity);
         digest.update([u8::from(writer)]);
-        digest.update(operation_name.unwrap_or_default().as_bytes());
+        digest.update(
+            request
+                .operation_name
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         digest.update([0]);
         let mut variables = String::new();
         for (name, value) in request.variables.iter() {
@@ -93,7 +129,7 @@ impl Caches {
             variables.push(',');
         }
         digest.update(variables.as_bytes());
-        Some(Key(digest.finalize().into()))
+        Self(digest.finalize().into())
     }
 }
 
@@ -313,12 +349,15 @@ mod tests {
         caches
             .documents
             .remember(text, &async_graphql::parser::parse_query(text).unwrap());
-        let a = caches.key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), false);
-        let b = caches.key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false);
-        let c = caches.key(&request(serde_json::json!({"f": {"b": 2, "a": 2}})), false);
+        let a = caches.store_key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), false);
+        let b = caches.store_key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false);
+        let c = caches.store_key(&request(serde_json::json!({"f": {"b": 2, "a": 2}})), false);
         assert!(a.is_some());
         assert!(a == b, "key order does not matter");
         assert!(a != c);
-        assert!(a != caches.key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), true));
+        assert!(a != caches.store_key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), true));
+        assert!(
+            a == caches.lookup_key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false)
+        );
     }
 }

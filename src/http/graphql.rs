@@ -120,13 +120,13 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
         rate_limit_headers::insert(&mut hit, &charge);
         return hit;
     }
+    let miss = lookup.and_then(|lookup| lookup.miss(&request));
     let request = request
         .data(client::rate_limit_client(&state.tokens, req))
         .data(charge.clone());
     let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
     let mut response = match run.await {
-        Ok(response) => match lookup.and_then(|lookup| lookup.keep(state, req, &response, &charge))
-        {
+        Ok(response) => match miss.and_then(|miss| miss.keep(state, req, &response, &charge)) {
             Some(kept) => kept,
             None => answer(state, req, response, &charge),
         },

@@ -17,9 +17,17 @@ use crate::{
 pub(super) struct Lookup {
     generation: u64,
     writer: bool,
-    /// Known when the document was seen before; else worked out after execution (which parses
-    /// and remembers it) from a copy of the request.
-    key: Result<Key, Request>,
+    /// The key the answer may be found under.
+    key: Key,
+}
+
+/// A request the cache did not answer, to keep the answer of once it has run.
+pub(super) struct Miss {
+    generation: u64,
+    writer: bool,
+    /// What the key to keep the answer under is worked out from, once execution has parsed the
+    /// document.
+    request: Request,
 }
 
 impl Lookup {
@@ -42,7 +50,7 @@ impl Lookup {
         Some(Self {
             generation,
             writer,
-            key: caches.key(single, writer).ok_or_else(|| key_fields(single)),
+            key: caches.lookup_key(single, writer)?,
         })
     }
 
@@ -58,7 +66,7 @@ impl Lookup {
             .services
             .caches
             .responses
-            .get(self.key.as_ref().ok()?, self.generation)?;
+            .get(&self.key, self.generation)?;
         if let Some(limiter) = &state.services.rate_limiter {
             let client = client::rate_limit_client(&state.tokens, req);
             // Refused: the execution path answers (and explains) the refusal.
@@ -68,6 +76,21 @@ impl Lookup {
         Some(negotiation::complete_response(req, entry.body))
     }
 
+    /// The request was not answered from the cache: remember what its answer would be kept
+    /// under.
+    pub(super) fn miss(self, request: &BatchRequest) -> Option<Miss> {
+        let BatchRequest::Single(single) = request else {
+            return None;
+        };
+        Some(Miss {
+            generation: self.generation,
+            writer: self.writer,
+            request: key_fields(single),
+        })
+    }
+}
+
+impl Miss {
     /// Keeps a complete answer (no errors, no extensions) of a cacheable query, and answers
     /// with the bytes kept; `None` when the response is not kept (it is answered as usual).
     pub(super) fn keep(
@@ -87,10 +110,7 @@ impl Lookup {
             return None;
         }
         let caches = &state.services.caches;
-        let key = match self.key {
-            Ok(key) => key,
-            Err(request) => caches.key(&request, self.writer)?,
-        };
+        let key = caches.store_key(&self.request, self.writer)?;
         let node_count = match (&state.services.rate_limiter, charge.get()) {
             (None, _) => 0,
             (Some(_), Some(charge)) => charge.node_count,

@@ -13,13 +13,13 @@ use tokio_tungstenite::{
 use crate::helpers::{Socket, TestApp, TEST_TOKEN};
 
 /// A `graphql-transport-ws` client session.
-struct Session {
+pub(crate) struct Session {
     socket: Socket,
 }
 
 impl Session {
     /// Connects and completes `connection_init` / `connection_ack` with `payload`.
-    async fn open(app: &TestApp, payload: Value) -> Self {
+    pub(crate) async fn open(app: &TestApp, payload: Value) -> Self {
         let mut session = Self {
             socket: app.websocket().await,
         };
@@ -34,21 +34,21 @@ impl Session {
         session
     }
 
-    async fn send(&mut self, message: Value) {
+    pub(crate) async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::Text(message.to_string().into()))
             .await
             .expect("the socket takes a message");
     }
 
-    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    pub(crate) async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "id": id, "type": "subscribe",
             "payload": { "query": query, "variables": variables } }))
             .await;
     }
 
     /// The next protocol message within `wait`, skipping WebSocket-level pings.
-    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+    pub(crate) async fn receive(&mut self, wait: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let frame = tokio::time::timeout_at(deadline, self.socket.next())
@@ -73,7 +73,7 @@ impl Session {
     }
 
     /// The payload of the next `next` message for subscription `id`.
-    async fn next_payload(&mut self, id: &str) -> Value {
+    pub(crate) async fn next_payload(&mut self, id: &str) -> Value {
         let message = self
             .receive(Duration::from_secs(5))
             .await
@@ -85,7 +85,7 @@ impl Session {
 
     /// Repeats `poke` until subscription `id` reports something, so that the subscription is
     /// known to be live before the test's real writes. Returns what arrived.
-    async fn wait_until_live(&mut self, id: &str, poke: impl AsyncPoke) -> Value {
+    pub(crate) async fn wait_until_live(&mut self, id: &str, poke: impl AsyncPoke) -> Value {
         for _ in 0..50 {
             poke.poke().await;
             if let Some(message) = self.receive(Duration::from_millis(200)).await {
@@ -98,14 +98,14 @@ impl Session {
 }
 
 /// A write that makes the subscription under test report something.
-trait AsyncPoke {
+pub(crate) trait AsyncPoke {
     async fn poke(&self);
 }
 
-struct Mutation<'a> {
-    app: &'a TestApp,
-    query: &'a str,
-    variables: Value,
+pub(crate) struct Mutation<'a> {
+    pub app: &'a TestApp,
+    pub query: &'a str,
+    pub variables: Value,
 }
 
 impl AsyncPoke for Mutation<'_> {

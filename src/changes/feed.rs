@@ -30,6 +30,8 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
 };
 
+use sea_orm::sqlx::postgres::PgListener;
+
 use super::{Change, Changes, BACKLOG};
 
 /// The PostgreSQL notification channel.
@@ -80,14 +82,22 @@ impl Feed {
         })))
     }
 
-    /// Starts following what other instances write, publishing it on `changes`; runs until the
-    /// process ends.
-    pub fn follow(&self, changes: Changes) {
+    /// Starts following what other instances write, publishing it on `changes`, until the
+    /// process ends. On PostgreSQL the listener is connected before this returns (when the
+    /// database answers), so that the cache serves from the first request.
+    pub async fn follow(&self, changes: Changes) {
         let feed = self.clone();
-        match self.0.db.get_database_backend() {
-            DbBackend::Postgres => tokio::spawn(async move { feed.listen(changes).await }),
-            _ => tokio::spawn(async move { feed.poll(changes).await }),
-        };
+        if self.0.db.get_database_backend() == DbBackend::Postgres {
+            let first = self.listener().await.map_err(|err| {
+                tracing::warn!(error = %err, "cannot listen to the change feed yet; retrying");
+            });
+            if first.is_ok() {
+                self.0.listening.store(true, Ordering::Release);
+            }
+            tokio::spawn(async move { feed.listen(first.ok(), changes).await });
+        } else {
+            tokio::spawn(async move { feed.poll(changes).await });
+        }
     }
 
     /// In a write transaction, just before its commit: takes the next generation and logs
@@ -176,10 +186,14 @@ impl Feed {
 
     /// PostgreSQL: `LISTEN`, catch up, and publish each notified commit; after a lost
     /// connection, reconnect (with backoff) and catch up on what was missed meanwhile.
-    async fn listen(self, changes: Changes) {
+    async fn listen(self, mut connected: Option<PgListener>, changes: Changes) {
         let mut wait = RECONNECT_MIN;
         loop {
-            match self.listener().await {
+            let listener = match connected.take() {
+                Some(listener) => Ok(listener),
+                None => self.listener().await,
+            };
+            match listener {
                 Ok(mut listener) => {
                     self.0.listening.store(true, Ordering::Release);
                     tracing::info!("following the change feed (LISTEN {CHANNEL})");
@@ -201,9 +215,9 @@ impl Feed {
         }
     }
 
-    async fn listener(&self) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
+    async fn listener(&self) -> Result<PgListener, sea_orm::sqlx::Error> {
         let pool = self.0.db.get_postgres_connection_pool();
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+        let mut listener = PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(listener)
     }

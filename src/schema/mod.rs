@@ -89,7 +89,7 @@ impl Services {
     pub async fn start(db: &DatabaseConnection, settings: &Settings) -> Result<Self, DbErr> {
         let changes = Changes::default();
         let feed = Feed::open(db.clone()).await?;
-        feed.follow(changes.clone());
+        feed.follow(changes.clone()).await;
         Ok(Self {
             caches: Caches::new(
                 settings.response_cache_bytes,

@@ -215,6 +215,7 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Ge
     insert_chunked(&txn, twinnings).await?;
 
     crate::service::search_index::reindex_all(&txn).await?;
+    crate::changes::feed::log_bulk_write(&txn).await?;
     txn.commit().await?;
     tracing::info!(
         "Generated {} places, {} networks, {} memberships, {} events ({} participants), {} twinnings in {:.1} s",

@@ -277,6 +277,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<Option<See
     let data = SeedData::embedded()?;
     let txn = db.begin().await?;
     let report = load(&txn, &data).await?;
+    crate::changes::feed::log_bulk_write(&txn).await?;
     txn.commit().await?;
     Ok(Some(report))
 }

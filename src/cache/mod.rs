@@ -196,15 +196,19 @@ impl quick_cache::Weighter<Key, Entry> for Weight {
     }
 }
 
-/// Counts evictions (for `/metrics`).
+/// Counts evictions (for `/metrics`). quick_cache reports the value an insert replaces through
+/// the same hook, so each insert passes its own key as the request state, and a value of that
+/// key (a replacement) is not counted.
 #[derive(Clone, Default)]
 struct CountEvictions(Arc<AtomicU64>);
 
 impl quick_cache::Lifecycle<Key, Entry> for CountEvictions {
-    type RequestState = ();
+    type RequestState = Option<Key>;
 
-    fn on_evict(&self, _state: &mut (), _key: Key, _entry: Entry) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+    fn on_evict(&self, inserting: &mut Option<Key>, key: Key, _entry: Entry) {
+        if *inserting != Some(key) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -277,7 +281,7 @@ impl ResponseCache {
         {
             return;
         }
-        entries.insert(key, entry);
+        entries.insert_with_lifecycle(key, entry, &mut Some(key));
     }
 
     pub fn hits(&self) -> u64 {

@@ -108,48 +108,7 @@ impl Feed {
         transaction: &DatabaseTransaction,
         changes: &[Change],
     ) -> Result<u64, DbErr> {
-        let backend = transaction.get_database_backend();
-        let row = transaction
-            .query_one_raw(Statement::from_string(
-                backend,
-                "UPDATE write_generation SET generation = generation + 1 WHERE id = 1 \
-                 RETURNING generation",
-            ))
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound("write_generation".into()))?;
-        let generation: i64 = row.try_get("", "generation")?;
-        let logged = if changes.len() > BACKLOG {
-            serde_json::to_string(&[Change::Overflow])
-        } else {
-            serde_json::to_string(changes)
-        }
-        .map_err(|err| DbErr::Custom(format!("cannot log the changes: {err}")))?;
-        let insert = Query::insert()
-            .into_table(Alias::new("change_log"))
-            .columns([
-                Alias::new("generation"),
-                Alias::new("instance"),
-                Alias::new("changes"),
-            ])
-            .values([
-                generation.into(),
-                self.0.instance.clone().into(),
-                logged.into(),
-            ])
-            .map_err(|err| DbErr::Custom(err.to_string()))?
-            .to_owned();
-        transaction.execute(&insert).await?;
-        let prune = Query::delete()
-            .from_table(Alias::new("change_log"))
-            .and_where(Expr::col(Alias::new("generation")).lte(generation - LOG_LENGTH))
-            .to_owned();
-        transaction.execute(&prune).await?;
-        if backend == DbBackend::Postgres {
-            transaction
-                .execute_unprepared(&format!("NOTIFY {CHANNEL}, '{generation}'"))
-                .await?;
-        }
-        Ok(u64::try_from(generation).unwrap_or_default())
+        log_commit(transaction, &self.0.instance, changes).await
     }
 
     /// After a commit of `generation` through this instance: queries starting from now must
@@ -269,6 +228,60 @@ impl Feed {
             }
         }
     }
+}
+
+/// Takes the next generation in `transaction` and logs `changes` under it (more than
+/// [`BACKLOG`] as one [`Change::Overflow`]); on PostgreSQL also notifies (delivered at commit).
+async fn log_commit(
+    transaction: &DatabaseTransaction,
+    instance: &str,
+    changes: &[Change],
+) -> Result<u64, DbErr> {
+    let backend = transaction.get_database_backend();
+    let row = transaction
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE write_generation SET generation = generation + 1 WHERE id = 1 \
+             RETURNING generation",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("write_generation".into()))?;
+    let generation: i64 = row.try_get("", "generation")?;
+    let logged = if changes.len() > BACKLOG {
+        serde_json::to_string(&[Change::Overflow])
+    } else {
+        serde_json::to_string(changes)
+    }
+    .map_err(|err| DbErr::Custom(format!("cannot log the changes: {err}")))?;
+    let insert = Query::insert()
+        .into_table(Alias::new("change_log"))
+        .columns([
+            Alias::new("generation"),
+            Alias::new("instance"),
+            Alias::new("changes"),
+        ])
+        .values([generation.into(), instance.into(), logged.into()])
+        .map_err(|err| DbErr::Custom(err.to_string()))?
+        .to_owned();
+    transaction.execute(&insert).await?;
+    let prune = Query::delete()
+        .from_table(Alias::new("change_log"))
+        .and_where(Expr::col(Alias::new("generation")).lte(generation - LOG_LENGTH))
+        .to_owned();
+    transaction.execute(&prune).await?;
+    if backend == DbBackend::Postgres {
+        transaction
+            .execute_unprepared(&format!("NOTIFY {CHANNEL}, '{generation}'"))
+            .await?;
+    }
+    Ok(u64::try_from(generation).unwrap_or_default())
+}
+
+/// Logs a bulk write (seeding, generating a world) in its transaction: a new generation, so
+/// that no cached answer outlives it, announced as [`Change::Overflow`], so that subscribers
+/// re-read.
+pub async fn log_bulk_write(transaction: &DatabaseTransaction) -> Result<u64, DbErr> {
+    log_commit(transaction, "bulk", &[Change::Overflow]).await
 }
 
 /// One entry of `change_log`.

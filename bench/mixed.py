@@ -634,7 +634,7 @@ def self_test():
 # The sections of bench/results/latest-*.md
 
 
-def markdown(mixed, tail, test):
+def markdown(mixed, tail, test, tail_cold=None):
     ms = lambda v: "-" if v is None else f"{v}ms"
 
     def cache(r):
@@ -672,13 +672,19 @@ def markdown(mixed, tail, test):
         "",
         "### Tail latency under write load (seed)",
         "",
-        "| clients | duration | reads/s | read p50 | read p95 | read p99 | writes/s acknowledged "
-        "| write p50 | write p95 | cache hit rate | stale reads |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {tail['clients']} | {tail['duration_s']:g} s | {tail['reads_per_s']} "
-        f"| {ms(tail['read_p50_ms'])} | {ms(tail['read_p95_ms'])} | {ms(tail['read_p99_ms'])} "
-        f"| {tail['writes_per_s']} | {ms(tail['write_p50_ms'])} | {ms(tail['write_p95_ms'])} "
-        f"| {cache(tail)} | {tail['stale_reads']} of {tail['checked_reads']} |",
+        "| response cache | clients | duration | reads/s | read p50 | read p95 | read p99 "
+        "| writes/s acknowledged | write p50 | write p95 | cache hit rate | stale reads |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, run in (("on (default)", tail), ("off (RESPONSE_CACHE_BYTES=0)", tail_cold)):
+        if run is None:
+            continue
+        out.append(
+            f"| {label} | {run['clients']} | {run['duration_s']:g} s | {run['reads_per_s']} "
+            f"| {ms(run['read_p50_ms'])} | {ms(run['read_p95_ms'])} | {ms(run['read_p99_ms'])} "
+            f"| {run['writes_per_s']} | {ms(run['write_p50_ms'])} | {ms(run['write_p95_ms'])} "
+            f"| {cache(run)} | {run['stale_reads']} of {run['checked_reads']} |")
+    out += [
         "",
         f"- each client renames its own probe place with probability {tail['write_fraction']:g} "
         f"per request, unthrottled (closed loop): the write rate is what the server "
@@ -691,7 +697,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("mode", nargs="?", choices=["mixed", "tail"])
     p.add_argument("--self-test", action="store_true")
-    p.add_argument("--markdown", nargs=3, metavar=("MIXED_JSON", "TAIL_JSON", "SELF_TEST_JSON"),
+    p.add_argument("--markdown", nargs="+",
+                   metavar="MIXED_JSON TAIL_JSON SELF_TEST_JSON [TAIL_COLD_JSON]",
                    help="print bench/run's Markdown sections from these results")
     p.add_argument("--no-errors", metavar="RESULT_JSON",
                    help="exit 1 when this result counts failed requests")
@@ -704,8 +711,9 @@ def main():
     p.add_argument("--write-fraction", type=float, default=0.1)
     args = p.parse_args()
     if args.markdown:
-        mixed, tail, test = (json.load(open(f)) for f in args.markdown)
-        print(markdown(mixed, tail, test))
+        if len(args.markdown) not in (3, 4):
+            p.error("--markdown takes 3 or 4 result files")
+        print(markdown(*(json.load(open(f)) for f in args.markdown)))
         return 0
     if args.no_errors:
         r = json.load(open(args.no_errors))

@@ -118,7 +118,12 @@ impl Miss {
             (Some(_), None) => return None,
         };
         let body = match serde_json::to_vec(single) {
-            Ok(body) => actix_web::web::Bytes::from(body),
+            // The vector grew by doubling: kept as it is, it would hold up to twice the bytes
+            // that the cache counts.
+            Ok(mut body) => {
+                body.shrink_to_fit();
+                actix_web::web::Bytes::from(body)
+            }
             Err(err) => {
                 tracing::error!(error = %err, "could not serialise a GraphQL response");
                 return None;

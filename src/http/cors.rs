@@ -1,11 +1,11 @@
 //! The CORS policy, from `CORS_ALLOWED_ORIGINS` and `CORS_ALLOWED_HEADERS`: browsers on other
 //! origins may POST and GET GraphQL, with the headers GraphQL clients add by themselves, and
-//! may read the rate-limit headers.
+//! may read the rate-limit headers and the request id.
 
 use actix_cors::Cors;
 use actix_web::http::Method;
 
-use super::rate_limit_headers;
+use super::{rate_limit_headers, request_id};
 use crate::config::AllowedOrigins;
 
 /// How long a browser may cache a preflight answer, in seconds.
@@ -16,6 +16,7 @@ pub(super) fn cors(origins: &AllowedOrigins, headers: &[String]) -> Cors {
         .allowed_methods([Method::GET, Method::POST])
         .allowed_headers(headers.iter().map(String::as_str))
         .expose_headers(rate_limit_headers::EXPOSED)
+        .expose_headers([request_id::HEADER])
         .max_age(PREFLIGHT_MAX_AGE);
     match origins {
         AllowedOrigins::Any => cors.allow_any_origin(),

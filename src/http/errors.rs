@@ -12,9 +12,14 @@ use serde_json::json;
 use crate::error::ErrorCode;
 
 /// A request-level error: `status`, and a body holding `message` and `code`.
+/// The error carries the request's id (`extensions.requestId`), see [`super::request_id`].
 pub(super) fn request_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
+    let extensions = match super::request_id::current() {
+        Some(id) => json!({ "code": code.as_str(), "requestId": id.as_ref() }),
+        None => json!({ "code": code.as_str() }),
+    };
     HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+        "errors": [{ "message": message, "extensions": extensions }]
     }))
 }
 

@@ -10,7 +10,7 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
 use futures_util::FutureExt;
 
 use super::{
-    caching, client, errors, negotiation, operation, playground, rate_limit_headers,
+    caching, client, errors, negotiation, operation, playground, rate_limit_headers, request_id,
     response_cache, websocket, State,
 };
 use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
@@ -145,9 +145,10 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
 fn answer(
     state: &State,
     req: &HttpRequest,
-    response: BatchResponse,
+    mut response: BatchResponse,
     charge: &ChargeSlot,
 ) -> HttpResponse {
+    request_id::tag_errors(&mut response);
     if stopped_by_time_limit(&response) {
         return errors::request_error(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -19,6 +19,7 @@
 //! - `client`: who a request comes from (access, rate-limit client, address);
 //! - `caching`: `ETag`, `304 Not Modified`, `Cache-Control` and `Vary` on GET query responses;
 //! - `rate_limit_headers`: `RateLimit-*` and `Retry-After`;
+//! - `request_id`: `X-Request-Id`, the request's tracing span, `extensions.requestId` on errors;
 //! - `response_cache`: answering a query from the response cache, and keeping its answer;
 //! - `cors`: the CORS policy;
 //! - `health`: `/health` and `/metrics`;
@@ -39,6 +40,7 @@ mod negotiation;
 mod operation;
 mod playground;
 mod rate_limit_headers;
+mod request_id;
 mod response_cache;
 mod websocket;
 
@@ -113,7 +115,14 @@ pub fn server(
             .wrap(middleware::from_fn(connections::refuse_over_limit))
             .wrap(cors::cors(&origins, &cors_headers))
             .wrap(middleware::Compress::default())
-            .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("citynet::http"))
+            // The access line is written when the body has been sent, after the request's span
+            // has closed: it names the request id itself (set on the request as it came in).
+            .wrap(
+                middleware::Logger::new("%r %s %b %Dms request_id=%{x-request-id}i")
+                    .log_target("citynet::http"),
+            )
+            // Outermost: the id's span covers everything below.
+            .wrap(middleware::from_fn(request_id::assign))
             .app_data(state.clone())
             .app_data(db.clone())
             .app_data(statements.clone())

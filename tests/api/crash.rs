@@ -47,6 +47,16 @@ pub async fn start_with(
     workdir: &std::path::Path,
     variables: &[(&str, &str)],
 ) -> Process {
+    start_logging_to(database_url, workdir, variables, Stdio::null()).await
+}
+
+/// [`start_with`], its log (standard output) going to `log`.
+pub async fn start_logging_to(
+    database_url: &str,
+    workdir: &std::path::Path,
+    variables: &[(&str, &str)],
+    log: Stdio,
+) -> Process {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_citynet"))
         .current_dir(workdir)
@@ -57,7 +67,7 @@ pub async fn start_with(
         .env("API_TOKENS", TEST_TOKEN)
         .env("RUST_LOG", "warn")
         .envs(variables.iter().copied())
-        .stdout(Stdio::null())
+        .stdout(log)
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");

@@ -23,6 +23,7 @@ mod pagination;
 mod persisted_queries;
 mod playground;
 mod rate_limits;
+mod request_ids;
 mod response_cache;
 mod response_shape;
 mod security;

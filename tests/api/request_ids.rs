@@ -1,0 +1,122 @@
+//! Request ids as a client and an operator see them: `X-Request-Id` on every response (the
+//! client's when sane, else generated), `extensions.requestId` on every error, and the id on the
+//! request's log lines.
+
+use std::process::Stdio;
+
+use serde_json::{json, Value};
+
+use crate::crash;
+use crate::helpers::{TestApp, TestDatabase};
+
+async fn post(app: &TestApp, body: &str, id: Option<&str>) -> (String, Value) {
+    let mut request = app
+        .client
+        .post(app.graphql_url())
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(id) = id {
+        request = request.header("x-request-id", id);
+    }
+    let response = request.send().await.expect("the server answers");
+    let header = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .expect("every response names its request")
+        .to_owned();
+    (header, response.json().await.expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn every_response_names_its_request() {
+    let app = TestApp::builder().spawn().await;
+    let query = json!({ "query": "{ cities(first: 1) { totalCount } }" }).to_string();
+    let (first, _) = post(&app, &query, None).await;
+    let (second, _) = post(&app, &query, None).await;
+    assert_eq!(first.len(), 36, "a generated UUID: {first}");
+    assert_ne!(first, second);
+    let (echoed, _) = post(&app, &query, Some("client-id_1.2")).await;
+    assert_eq!(echoed, "client-id_1.2");
+    for insane in ["x".repeat(65), "with space".into(), "semi;colon".into()] {
+        let (replaced, _) = post(&app, &query, Some(&insane)).await;
+        assert_ne!(replaced, insane);
+        assert_eq!(replaced.len(), 36);
+    }
+    // Browsers on other origins may read it.
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("origin", "https://example.org")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    let exposed = response
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+}
+
+#[tokio::test]
+async fn every_error_carries_the_request_id() {
+    let app = TestApp::builder().spawn().await;
+    let cases = [
+        // A field error, a validation error, and an error of the HTTP layer (not JSON).
+        json!({ "query": r#"{ node(id: "bm9wZQ") { id } }"# }).to_string(),
+        json!({ "query": "{ nope }" }).to_string(),
+        "{ not json".to_owned(),
+    ];
+    for body in cases {
+        let (id, answer) = post(&app, &body, Some("bug-report-42")).await;
+        assert_eq!(id, "bug-report-42");
+        let errors = answer["errors"].as_array().expect("errors");
+        assert!(!errors.is_empty(), "{answer:#}");
+        for error in errors {
+            assert_eq!(
+                error["extensions"]["requestId"], "bug-report-42",
+                "{answer:#}"
+            );
+            assert!(error["extensions"]["code"].is_string(), "{answer:#}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_request_id_is_on_its_log_lines() {
+    let database = TestDatabase::new().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log_path = dir.path().join("citynet.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let server = crash::start_logging_to(
+        &database.url,
+        dir.path(),
+        &[("RUST_LOG", "info")],
+        Stdio::from(log),
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", server.address))
+        .header("x-request-id", "trace-me-7")
+        .json(&json!({ "query": "{ cities(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 200);
+    let mut found = String::new();
+    for _ in 0..50 {
+        found = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if found.contains("POST /graphql") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let access = found
+        .lines()
+        .find(|line| line.contains("POST /graphql"))
+        .unwrap_or_else(|| panic!("an access log line:\n{found}"));
+    assert!(access.contains("trace-me-7"), "{access}");
+}

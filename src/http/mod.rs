@@ -22,7 +22,7 @@
 //! - `request_id`: `X-Request-Id`, the request's tracing span, `extensions.requestId` on errors;
 //! - `response_cache`: answering a query from the response cache, and keeping its answer;
 //! - `cors`: the CORS policy;
-//! - `health`: `/health` and `/metrics`;
+//! - `health`: `/health`, `/ready` and `/metrics`;
 //! - `executor`: every query operation under the time limit, on every transport;
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
@@ -153,6 +153,7 @@ fn routes(config: &mut web::ServiceConfig, playground_enabled: bool) {
                 .default_service(web::to(graphql::other_method)),
         )
         .route("/health", web::get().to(health::check))
+        .route("/ready", web::get().to(health::ready))
         .route("/metrics", web::get().to(health::metrics));
     if playground_enabled {
         config.route("/playground/{path:.*}", web::get().to(playground::asset));

@@ -1,6 +1,6 @@
 //! The server as a whole: start-up, restart, health, configuration errors.
 
-use std::process::Command;
+use std::{process::Command, time::Duration};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -211,4 +211,91 @@ async fn metrics_count_sql_statements() {
     )
     .await;
     assert_eq!(read().await - before, 2, "one statement per level");
+}
+
+async fn readiness(app: &TestApp) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .get(format!("{}/ready", app.address))
+        .send()
+        .await
+        .expect("/ready answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn ready_once_the_database_answers_and_is_migrated() {
+    let app = TestApp::builder().spawn().await;
+    let (status, body) = readiness(&app).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "status": "ready" }))
+    );
+}
+
+/// PostgreSQL stops taking connections to the database (its existing ones are ended): `/ready`
+/// says so within 2 s while `/health` (liveness) stays 200; once connections are allowed again
+/// `/ready` is 200 again, without restarting Citynet.
+#[tokio::test]
+async fn readiness_follows_a_database_outage() {
+    let Ok(admin_url) = std::env::var("CITYNET_TEST_DATABASE_URL") else {
+        return; // PostgreSQL's; SQLite has no server to lose.
+    };
+    if admin_url.trim().is_empty() {
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::builder().spawn().await;
+    let database = &app.database.as_ref().expect("a test database").url;
+    let name = database
+        .rsplit('/')
+        .next()
+        .expect("a database name")
+        .to_owned();
+    let admin = sea_orm::Database::connect(admin_url.trim())
+        .await
+        .expect("the PostgreSQL server");
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .expect("the database is closed to connections");
+    let closed = tokio::time::Instant::now();
+    loop {
+        let (status, body) = readiness(&app).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(body["status"], "unavailable", "{body:#}");
+            assert!(body["reason"].is_string(), "{body:#}");
+            break;
+        }
+        assert!(closed.elapsed() < Duration::from_secs(2), "503 within 2 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let health = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .expect("/health answers");
+    assert_eq!(health.status(), StatusCode::OK, "liveness does not need it");
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+        .await
+        .expect("the database is open again");
+    let reopened = tokio::time::Instant::now();
+    loop {
+        let (status, _) = readiness(&app).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(
+            reopened.elapsed() < Duration::from_secs(15),
+            "ready again without a restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    admin.close().await.ok();
 }

@@ -18,6 +18,8 @@ pub struct Settings {
     pub port: u16,
     /// `RUST_LOG`: log filter, e.g. `info` or `info,sqlx::query=debug`.
     pub log_filter: String,
+    /// `LOG_FORMAT`: `text` (default, human-readable) or `json` (one JSON object per line).
+    pub log_format: LogFormat,
     /// `CITYNET_ENV`: `development` (default) or `production`, which changes the defaults of
     /// the switches below to the safe side.
     pub environment: Environment,
@@ -43,6 +45,27 @@ pub struct Settings {
     pub api_tokens: ApiTokens,
     /// Limits on what one request may ask for.
     pub limits: Limits,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object per line: timestamp, level, target, fields (the message), the current
+    /// span's fields (the request id) and the spans it is in.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text.to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +227,7 @@ impl Settings {
                 "a port number from 0 to 65535",
             )?,
             log_filter: string_or(&lookup, "RUST_LOG", DEFAULT_LOG_FILTER),
+            log_format: parse_or(&lookup, "LOG_FORMAT", LogFormat::Text, "text or json")?,
             environment,
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
                 .map(|Flag(on)| on)?,

@@ -70,7 +70,7 @@ where
             return ExitCode::from(2);
         }
     };
-    if let Err(err) = telemetry::init(&settings.log_filter) {
+    if let Err(err) = telemetry::init(&settings.log_filter, settings.log_format) {
         eprintln!("error: {err}");
         return ExitCode::from(2);
     }

@@ -155,7 +155,8 @@ impl TestAppBuilder {
 /// Builds and starts the application with `settings`.
 async fn start(settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        citynet::telemetry::init(&settings.log_filter).expect("a valid TEST_LOG filter");
+        citynet::telemetry::init(&settings.log_filter, settings.log_format)
+            .expect("a valid TEST_LOG filter");
     }
     let application = Application::build(&settings)
         .await

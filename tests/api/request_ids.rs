@@ -120,3 +120,58 @@ async fn the_request_id_is_on_its_log_lines() {
         .unwrap_or_else(|| panic!("an access log line:\n{found}"));
     assert!(access.contains("trace-me-7"), "{access}");
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let database = TestDatabase::new().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log_path = dir.path().join("citynet.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let server = crash::start_logging_to(
+        &database.url,
+        dir.path(),
+        &[("RUST_LOG", "info"), ("LOG_FORMAT", "json")],
+        Stdio::from(log),
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", server.address))
+        .header("x-request-id", "json-trace-9")
+        .json(&json!({ "query": "{ cities(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 200);
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if text.contains("POST /graphql") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(lines.len() > 2, "{text}");
+    for line in &lines {
+        for key in ["timestamp", "level", "target", "fields"] {
+            assert!(line.get(key).is_some(), "{key} in {line}");
+        }
+    }
+    let access = lines
+        .iter()
+        .find(|line| {
+            line["fields"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("POST /graphql"))
+        })
+        .unwrap_or_else(|| panic!("an access line:\n{text}"));
+    assert!(
+        access["fields"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("request_id=json-trace-9")),
+        "{access}"
+    );
+}

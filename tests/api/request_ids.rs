@@ -85,58 +85,18 @@ async fn every_error_carries_the_request_id() {
     }
 }
 
-#[tokio::test]
-async fn the_request_id_is_on_its_log_lines() {
+/// The log (standard output) of the binary, started with `variables`, after it served one
+/// query sent with `X-Request-Id: id`: read until the access line is there.
+async fn log_of_one_request(variables: &[(&str, &str)], id: &str) -> String {
     let database = TestDatabase::new().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let log_path = dir.path().join("citynet.log");
     let log = std::fs::File::create(&log_path).expect("a log file");
-    let server = crash::start_logging_to(
-        &database.url,
-        dir.path(),
-        &[("RUST_LOG", "info")],
-        Stdio::from(log),
-    )
-    .await;
+    let server =
+        crash::start_logging_to(&database.url, dir.path(), variables, Stdio::from(log)).await;
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", server.address))
-        .header("x-request-id", "trace-me-7")
-        .json(&json!({ "query": "{ cities(first: 1) { totalCount } }" }))
-        .send()
-        .await
-        .expect("the server answers");
-    assert_eq!(response.status(), 200);
-    let mut found = String::new();
-    for _ in 0..50 {
-        found = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if found.contains("POST /graphql") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let access = found
-        .lines()
-        .find(|line| line.contains("POST /graphql"))
-        .unwrap_or_else(|| panic!("an access log line:\n{found}"));
-    assert!(access.contains("trace-me-7"), "{access}");
-}
-
-#[tokio::test]
-async fn json_logs_are_one_object_per_line_with_the_request_id() {
-    let database = TestDatabase::new().await;
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let log_path = dir.path().join("citynet.log");
-    let log = std::fs::File::create(&log_path).expect("a log file");
-    let server = crash::start_logging_to(
-        &database.url,
-        dir.path(),
-        &[("RUST_LOG", "info"), ("LOG_FORMAT", "json")],
-        Stdio::from(log),
-    )
-    .await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/graphql", server.address))
-        .header("x-request-id", "json-trace-9")
+        .header("x-request-id", id)
         .json(&json!({ "query": "{ cities(first: 1) { totalCount } }" }))
         .send()
         .await
@@ -150,6 +110,26 @@ async fn json_logs_are_one_object_per_line_with_the_request_id() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    text
+}
+
+#[tokio::test]
+async fn the_request_id_is_on_its_log_lines() {
+    let log = log_of_one_request(&[("RUST_LOG", "info")], "trace-me-7").await;
+    let access = log
+        .lines()
+        .find(|line| line.contains("POST /graphql"))
+        .unwrap_or_else(|| panic!("an access log line:\n{log}"));
+    assert!(access.contains("trace-me-7"), "{access}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let text = log_of_one_request(
+        &[("RUST_LOG", "info"), ("LOG_FORMAT", "json")],
+        "json-trace-9",
+    )
+    .await;
     let lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))

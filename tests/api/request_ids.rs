@@ -155,3 +155,50 @@ async fn json_logs_are_one_object_per_line_with_the_request_id() {
         "{access}"
     );
 }
+
+#[tokio::test]
+async fn a_token_never_appears_in_the_log() {
+    let database = TestDatabase::new().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log_path = dir.path().join("citynet.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    // Every statement, every request, at debug.
+    let server = crash::start_logging_to(
+        &database.url,
+        dir.path(),
+        &[("RUST_LOG", "debug")],
+        Stdio::from(log),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let create = "mutation { createCity(input: { name: \"Tokenville\" }) { city { id } } }";
+    for authorization in [
+        format!("Bearer {}", crate::helpers::TEST_TOKEN),
+        "Bearer not-a-valid-token-but-secret-0123".to_owned(),
+    ] {
+        let response = client
+            .post(format!("{}/graphql", server.address))
+            .header("authorization", &authorization)
+            .json(&json!({ "query": create }))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), 200);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let text = std::fs::read_to_string(&log_path).expect("the log");
+    assert!(
+        text.contains("POST /graphql"),
+        "the requests were logged:\n{text}"
+    );
+    assert!(
+        text.contains("Tokenville"),
+        "the statements were logged:\n{text}"
+    );
+    for secret in [
+        crate::helpers::TEST_TOKEN,
+        "not-a-valid-token-but-secret-0123",
+    ] {
+        assert!(!text.contains(secret), "a token in the log");
+    }
+}

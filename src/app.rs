@@ -11,6 +11,8 @@ use crate::{config::Settings, db, http, schema, seed};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener of its own (`METRICS_ADDR`).
+    metrics_server: Option<Server>,
     db: DatabaseConnection,
     statements: db::StatementCounter,
     shutdown: Shutdown,
@@ -34,6 +36,24 @@ impl Application {
             .await
             .context("reading the write generation")?;
         let schema = schema::build(db.clone(), settings, &services);
+        let metrics_server = match settings.metrics.address {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .with_context(|| format!("cannot listen on METRICS_ADDR {address}"))?;
+                tracing::info!("Metrics are served at http://{address}/metrics");
+                Some(http::metrics_server(
+                    listener,
+                    statements.clone(),
+                    services.caches.clone(),
+                    settings,
+                )?)
+            }
+            None if !settings.metrics.served => {
+                tracing::info!("/metrics is not served: set METRICS_ADDR or METRICS_TOKEN");
+                None
+            }
+            None => None,
+        };
         let server = http::server(
             listener,
             schema,
@@ -56,6 +76,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics_server,
             db,
             statements,
             shutdown,
@@ -75,6 +96,11 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then stops accepting connections, lets in-flight requests
     /// finish (up to 10 s), and closes the pool.
     pub async fn run_until_stopped(mut self) -> anyhow::Result<()> {
+        let metrics = self.metrics_server.take().map(|server| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let handle = self.server.handle();
         let server = self.server;
         tokio::pin!(server);
@@ -86,6 +112,9 @@ impl Application {
                 let ((), result) = tokio::join!(handle.stop(true), &mut server);
                 result?;
             }
+        }
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
         }
         self.db.close().await?;
         tracing::info!("Citynet stopped");

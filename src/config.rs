@@ -1,7 +1,13 @@
 //! Configuration: one typed `Settings`, read once from the environment (after `.env`), with
 //! embedded defaults so that a fresh clone runs with no setup at all.
 
-use std::{env, fmt::Display, net::IpAddr, str::FromStr, time::Duration};
+use std::{
+    env,
+    fmt::Display,
+    net::{IpAddr, SocketAddr},
+    str::FromStr,
+    time::Duration,
+};
 
 use crate::auth::ApiTokens;
 
@@ -43,8 +49,57 @@ pub struct Settings {
     /// `API_TOKENS`: comma-separated bearer tokens that may write; none (the default) means
     /// the server accepts no writes.
     pub api_tokens: ApiTokens,
+    /// Where `GET /metrics` is served: see [`MetricsExposure`].
+    pub metrics: MetricsExposure,
     /// Limits on what one request may ask for.
     pub limits: Limits,
+}
+
+/// Where `GET /metrics` is served. `METRICS_ADDR` moves it to a listener of its own (not on the
+/// main port); `METRICS_TOKEN` (at least 16 characters) requires `Authorization: Bearer <token>`
+/// wherever it is served. Without either, development serves it on the main port and production
+/// does not serve it at all.
+#[derive(Clone, Debug)]
+pub struct MetricsExposure {
+    /// `METRICS_ADDR`, e.g. `127.0.0.1:9464`.
+    pub address: Option<SocketAddr>,
+    /// `METRICS_TOKEN`; empty: no token needed.
+    pub token: ApiTokens,
+    /// False in production without `METRICS_ADDR` or `METRICS_TOKEN`: `/metrics` is not served.
+    pub served: bool,
+}
+
+impl MetricsExposure {
+    /// True when the main port answers `/metrics`.
+    pub fn on_main_port(&self) -> bool {
+        self.served && self.address.is_none()
+    }
+}
+
+fn metrics_exposure(
+    lookup: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> Result<MetricsExposure, ConfigError> {
+    let address = match lookup("METRICS_ADDR").filter(|value| !value.trim().is_empty()) {
+        Some(value) => Some(value.trim().parse().map_err(|_| ConfigError {
+            variable: "METRICS_ADDR",
+            problem: format!("expected an address such as 127.0.0.1:9464, got {value:?}"),
+        })?),
+        None => None,
+    };
+    let token =
+        ApiTokens::parse(&lookup("METRICS_TOKEN").unwrap_or_default()).map_err(|problem| {
+            ConfigError {
+                variable: "METRICS_TOKEN",
+                problem,
+            }
+        })?;
+    let served = environment == Environment::Development || address.is_some() || !token.is_empty();
+    Ok(MetricsExposure {
+        address,
+        token,
+        served,
+    })
 }
 
 /// How log lines are written.
@@ -247,6 +302,7 @@ impl Settings {
                     problem,
                 },
             )?,
+            metrics: metrics_exposure(&lookup, environment)?,
             limits: limits(&lookup)?,
         })
     }

@@ -2,11 +2,16 @@
 //! and orchestrators, `GET /ready` for readiness, `GET /metrics` for Prometheus (and the
 //! benchmark).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::{cache::Caches, db::StatementCounter};
+use crate::{
+    auth::{Access, ApiTokens},
+    cache::Caches,
+    db::StatementCounter,
+    error::ErrorCode,
+};
 
 /// `GET /health`: liveness — 200 whenever the process answers (the database is `/ready`'s
 /// business: a liveness probe that failed with the database would restart healthy processes).
@@ -49,12 +54,31 @@ async fn unready_because(db: &DatabaseConnection) -> Option<String> {
     }
 }
 
+/// `METRICS_TOKEN`: the bearer token `/metrics` asks for (none when empty).
+pub(super) struct MetricsToken(pub ApiTokens);
+
 /// `GET /metrics`: counters in the Prometheus text format (the benchmark reads the number of
-/// SQL statements per request, and the response cache's hits, from it).
+/// SQL statements per request, and the response cache's hits, from it). With `METRICS_TOKEN`,
+/// only for `Authorization: Bearer <token>` (401 `UNAUTHENTICATED` otherwise).
 pub(super) async fn metrics(
+    req: HttpRequest,
     statements: web::Data<StatementCounter>,
     caches: web::Data<Caches>,
+    token: web::Data<MetricsToken>,
 ) -> HttpResponse {
+    if !token.0.is_empty() {
+        let authorization = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        if token.0.access(authorization) != Access::Writer {
+            return super::errors::request_error(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`.",
+            );
+        }
+    }
     let responses = &caches.responses;
     let mut text = String::new();
     for (name, kind, help, value) in [

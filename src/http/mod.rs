@@ -108,6 +108,8 @@ pub fn server(
     let origins = settings.cors_allowed_origins.clone();
     let cors_headers = settings.cors_allowed_headers.clone();
     let playground_enabled = settings.playground;
+    let metrics_on_main_port = settings.metrics.on_main_port();
+    let metrics_token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
     let connections = connections::ConnectionLimits::new(settings.limits.max_connections_per_ip);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server = HttpServer::new(move || {
@@ -127,7 +129,8 @@ pub fn server(
             .app_data(db.clone())
             .app_data(statements.clone())
             .app_data(caches.clone())
-            .configure(|config| routes(config, playground_enabled))
+            .app_data(metrics_token.clone())
+            .configure(|config| routes(config, playground_enabled, metrics_on_main_port))
     })
     .workers(workers)
     // actix counts per worker; the total is MAX_CONNECTIONS.
@@ -143,8 +146,35 @@ pub fn server(
     Ok(server)
 }
 
+/// The listener of its own that serves `GET /metrics` when `METRICS_ADDR` is set (only that;
+/// one worker).
+pub fn metrics_server(
+    listener: TcpListener,
+    statements: StatementCounter,
+    caches: crate::cache::Caches,
+    settings: &Settings,
+) -> std::io::Result<Server> {
+    let statements = web::Data::new(statements);
+    let caches = web::Data::new(caches);
+    let token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(statements.clone())
+            .app_data(caches.clone())
+            .app_data(token.clone())
+            .route("/metrics", web::get().to(health::metrics))
+            .default_service(web::to(errors::not_found))
+    })
+    .workers(1)
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    Ok(server)
+}
+
 /// Every path the server answers; anything else is `404 NOT_FOUND`.
-fn routes(config: &mut web::ServiceConfig, playground_enabled: bool) {
+fn routes(config: &mut web::ServiceConfig, playground_enabled: bool, metrics: bool) {
     config
         .service(
             web::resource("/graphql")
@@ -153,8 +183,10 @@ fn routes(config: &mut web::ServiceConfig, playground_enabled: bool) {
                 .default_service(web::to(graphql::other_method)),
         )
         .route("/health", web::get().to(health::check))
-        .route("/ready", web::get().to(health::ready))
-        .route("/metrics", web::get().to(health::metrics));
+        .route("/ready", web::get().to(health::ready));
+    if metrics {
+        config.route("/metrics", web::get().to(health::metrics));
+    }
     if playground_enabled {
         config.route("/playground/{path:.*}", web::get().to(playground::asset));
     }

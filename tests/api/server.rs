@@ -299,3 +299,65 @@ async fn readiness_follows_a_database_outage() {
     }
     admin.close().await.ok();
 }
+
+async fn get_metrics(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+) -> (StatusCode, String) {
+    let mut request = client.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test]
+async fn production_serves_metrics_only_where_the_operator_says() {
+    // Production without METRICS_ADDR or METRICS_TOKEN: not served.
+    let hidden = TestApp::builder()
+        .env("CITYNET_ENV", "production")
+        .spawn()
+        .await;
+    let url = format!("{}/metrics", hidden.address);
+    let (status, _) = get_metrics(&hidden.client, &url, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Behind a token.
+    let token = "metrics-token-0123456789";
+    let guarded = TestApp::builder()
+        .envs(&[("CITYNET_ENV", "production"), ("METRICS_TOKEN", token)])
+        .spawn()
+        .await;
+    let url = format!("{}/metrics", guarded.address);
+    let (status, body) = get_metrics(&guarded.client, &url, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("UNAUTHENTICATED"), "{body}");
+    let (status, _) = get_metrics(&guarded.client, &url, Some("wrong-token-0123456789")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = get_metrics(&guarded.client, &url, Some(token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("citynet_sql_statements_total"), "{body}");
+
+    // On a listener of its own, not on the main port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let separate = TestApp::builder()
+        .envs(&[
+            ("CITYNET_ENV", "production"),
+            ("METRICS_ADDR", &format!("127.0.0.1:{port}")),
+        ])
+        .spawn()
+        .await;
+    let main = format!("{}/metrics", separate.address);
+    let (status, _) = get_metrics(&separate.client, &main, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not on the main port");
+    let own = format!("http://127.0.0.1:{port}/metrics");
+    let (status, body) = get_metrics(&separate.client, &own, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("citynet_response_cache_hits_total"), "{body}");
+}

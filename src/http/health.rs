@@ -66,18 +66,13 @@ pub(super) async fn metrics(
     caches: web::Data<Caches>,
     token: web::Data<MetricsToken>,
 ) -> HttpResponse {
-    if !token.0.is_empty() {
-        let authorization = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok());
-        if token.0.access(authorization) != Access::Writer {
-            return super::errors::request_error(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthenticated,
-                "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`.",
-            );
-        }
+    // With no token configured `access` says "writes disabled": only a configured token guards.
+    if !token.0.is_empty() && super::client::access(&token.0, &req) != Access::Writer {
+        return super::errors::request_error(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`.",
+        );
     }
     let responses = &caches.responses;
     let mut text = String::new();

@@ -101,7 +101,7 @@ fn never_ran(response: &async_graphql::Response) -> bool {
 
 /// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
 /// specification), rather than `"data": null`; errors keep their key order (`message` first).
-fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
+pub(super) fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
     match response {
         BatchResponse::Single(single) => serde_json::to_vec(&Body::of(single)),
         BatchResponse::Batch(batch) => {

@@ -117,7 +117,8 @@ impl Miss {
             // Charged nothing (cannot happen for a query that ran): do not keep it.
             (Some(_), None) => return None,
         };
-        let body = match serde_json::to_vec(single) {
+        // The bytes `answer` would send: the cache serves exactly what execution answers.
+        let body = match negotiation::response_body(response) {
             // The vector grew by doubling: kept as it is, it would hold up to twice the bytes
             // that the cache counts.
             Ok(mut body) => {

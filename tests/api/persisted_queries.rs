@@ -134,6 +134,16 @@ async fn a_persisted_mutation_does_not_run_over_get() {
 /// HTTP caching on GET (issue 16.6): an `ETag` for each query response, `304 Not Modified`
 /// without a body for a matching `If-None-Match`, `Cache-Control` from `CACHE_CONTROL`, and
 /// `Vary`; after a write the tag changes, so a revalidating cache gets the new answer.
+/// A GET of `url` that names `tag` in `If-None-Match`.
+async fn revalidate(app: &TestApp, url: &str, tag: &str) -> reqwest::Response {
+    app.client
+        .get(url)
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .expect("an answer")
+}
+
 #[tokio::test]
 async fn get_answers_carry_an_etag_and_revalidate_with_304() {
     let app = TestApp::builder()
@@ -160,13 +170,7 @@ async fn get_answers_carry_an_etag_and_revalidate_with_304() {
     let body = first.text().await.unwrap();
     assert!(body.contains("Rostock"));
 
-    let again = app
-        .client
-        .get(&url)
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .expect("an answer");
+    let again = revalidate(&app, &url, &tag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
     assert!(again.text().await.unwrap().is_empty());
@@ -179,13 +183,7 @@ async fn get_answers_carry_an_etag_and_revalidate_with_304() {
         json!({ "a": rostock, "b": berlin }),
     )
     .await;
-    let after = app
-        .client
-        .get(&url)
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .expect("an answer");
+    let after = revalidate(&app, &url, &tag).await;
     assert_eq!(after.status(), StatusCode::OK);
     assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
 }

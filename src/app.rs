@@ -6,7 +6,7 @@ use actix_web::dev::Server;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, db, http, schema, seed};
+use crate::{config::Settings, db, http, observe, schema, seed};
 
 pub struct Application {
     port: u16,
@@ -28,25 +28,24 @@ impl Application {
         // The change feed's own statements (polling, catching up, reading the generation) are
         // bookkeeping: its handle on the pool is taken before the counter is installed.
         let feed_db = db.clone();
-        let statements = db::StatementCounter::install(&mut db);
+        let metrics = observe::Metrics::new().context("defining the metrics")?;
+        let statements = db::StatementCounter::install(&mut db, metrics.sql().clone());
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let services = schema::Services::start(&feed_db, settings)
             .await
             .context("reading the write generation")?;
+        metrics
+            .watch(&db, &services.caches)
+            .context("defining the metrics")?;
         let schema = schema::build(db.clone(), settings, &services);
         let metrics_server = match settings.metrics.address {
             Some(address) => {
                 let listener = TcpListener::bind(address)
                     .with_context(|| format!("cannot listen on METRICS_ADDR {address}"))?;
                 tracing::info!("Metrics are served at http://{address}/metrics");
-                Some(http::metrics_server(
-                    listener,
-                    statements.clone(),
-                    services.caches.clone(),
-                    settings,
-                )?)
+                Some(http::metrics_server(listener, metrics.clone(), settings)?)
             }
             None if !settings.metrics.served => {
                 tracing::info!("/metrics is not served: set METRICS_ADDR or METRICS_TOKEN");
@@ -59,7 +58,7 @@ impl Application {
             schema,
             http::Shared {
                 db: db.clone(),
-                statements: statements.clone(),
+                metrics,
                 services,
             },
             settings,

@@ -26,6 +26,8 @@ pub struct Settings {
     pub log_filter: String,
     /// `LOG_FORMAT`: `text` (default, human-readable) or `json` (one JSON object per line).
     pub log_format: LogFormat,
+    /// `SLOW_QUERY_MS`: operations that take longer are logged at `warn` (default 500).
+    pub slow_query: Duration,
     /// `CITYNET_ENV`: `development` (default) or `production`, which changes the defaults of
     /// the switches below to the safe side.
     pub environment: Environment,
@@ -222,6 +224,9 @@ impl Default for Limits {
     }
 }
 
+/// Operations slower than this many milliseconds are logged (`SLOW_QUERY_MS`).
+pub const DEFAULT_SLOW_QUERY_MS: u64 = 500;
+
 /// The response cache's default size: 32 MiB.
 pub const DEFAULT_RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://citynet.db?mode=rwc";
@@ -283,6 +288,13 @@ impl Settings {
             )?,
             log_filter: string_or(&lookup, "RUST_LOG", DEFAULT_LOG_FILTER),
             log_format: parse_or(&lookup, "LOG_FORMAT", LogFormat::Text, "text or json")?,
+            slow_query: parse_or(
+                &lookup,
+                "SLOW_QUERY_MS",
+                DEFAULT_SLOW_QUERY_MS,
+                "a number of milliseconds",
+            )
+            .map(Duration::from_millis)?,
             environment,
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
                 .map(|Flag(on)| on)?,

@@ -3,13 +3,7 @@
 
 mod deadline;
 
-use std::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -17,7 +11,10 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 
-use crate::config::Settings;
+use crate::{
+    config::Settings,
+    observe::{operation, SqlMetrics},
+};
 
 /// How long a SQLite statement waits for a lock held by another connection before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -75,25 +72,27 @@ async fn connect_with(
     Database::connect(options).await
 }
 
-/// Counts the SQL statements a connection executes (cheap: one atomic increment each). The
-/// tests use it to prove that a nested query costs a fixed number of statements.
-#[derive(Clone, Debug, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+/// Observes the SQL statements a connection executes: counted and timed in the instance's
+/// metrics (`citynet_sql_statements_total`, `citynet_sql_statement_duration_seconds`) and
+/// counted for the GraphQL operation that caused them. The tests read the count to prove that a
+/// nested query costs a fixed number of statements.
+#[derive(Clone)]
+pub struct StatementCounter(SqlMetrics);
 
 impl StatementCounter {
-    /// Installs a counter on `db`, replacing any earlier metric callback.
-    pub fn install(db: &mut DatabaseConnection) -> Self {
-        let counter = Self::default();
-        let count = counter.0.clone();
-        db.set_metric_callback(move |_| {
-            count.fetch_add(1, Ordering::Relaxed);
+    /// Installs the observer on `db`, replacing any earlier metric callback.
+    pub fn install(db: &mut DatabaseConnection, metrics: SqlMetrics) -> Self {
+        let counter = Self(metrics.clone());
+        db.set_metric_callback(move |info| {
+            metrics.observe(info.elapsed);
+            operation::statement_ran();
         });
         counter
     }
 
     /// Statements executed so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.statements()
     }
 }
 

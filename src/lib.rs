@@ -8,7 +8,9 @@
 //!   the write generation) between the instances of one database.
 //! - [`cache`] → changes: the response cache (never stale: keyed to the write generation),
 //!   parsed documents, automatic persisted queries.
-//! - [`telemetry`]: the log subscriber.
+//! - [`telemetry`]: the log subscriber (and the trace exporter).
+//! - [`observe`] → cache: Prometheus metrics; each GraphQL operation counted, and logged when
+//!   slow.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
 //! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
@@ -37,6 +39,7 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod loaders;
+pub mod observe;
 pub mod rate_limit;
 pub mod schema;
 pub mod seed;

@@ -37,7 +37,10 @@ use std::sync::{
     Arc,
 };
 
-use async_graphql::{Request, Value};
+use async_graphql::{
+    parser::types::{DocumentOperations, ExecutableDocument},
+    Request, Value,
+};
 use sha2::{Digest, Sha256};
 
 pub use documents::Documents;
@@ -96,6 +99,31 @@ impl Caches {
             known.identity
         };
         Some(Key::new(identity, request, writer))
+    }
+}
+
+impl Caches {
+    /// The name of the operation `request` runs, read from its document as parsed or persisted
+    /// (`None` for an anonymous one, or a document not known).
+    pub fn operation_name(&self, request: &Request) -> Option<Arc<str>> {
+        if let Some(name) = &request.operation_name {
+            return Some(name.as_str().into());
+        }
+        if request.query.is_empty() {
+            lone_operation_name(&*self.persisted.peek(persisted_hash(request)?)?)
+        } else {
+            lone_operation_name(&self.documents.get(&request.query)?.document)
+        }
+    }
+}
+
+/// The name of a document's only operation, when it is named.
+fn lone_operation_name(document: &ExecutableDocument) -> Option<Arc<str>> {
+    match &document.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str().into())
+        }
+        _ => None,
     }
 }
 
@@ -183,6 +211,8 @@ pub struct Entry {
     pub generation: u64,
     pub body: actix_web::web::Bytes,
     pub node_count: u64,
+    /// The name of the operation answered, for `citynet_graphql_operations_total` on a hit.
+    pub operation_name: Option<Arc<str>>,
 }
 
 /// What a cached entry weighs: its body, its key, and the cache's bookkeeping, roughly.
@@ -311,6 +341,7 @@ mod tests {
             generation,
             body: vec![b'x'; bytes].into(),
             node_count: 1,
+            operation_name: None,
         }
     }
 

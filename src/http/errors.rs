@@ -18,9 +18,13 @@ pub(super) fn request_error(status: StatusCode, code: ErrorCode, message: &str) 
         Some(id) => json!({ "code": code.as_str(), "requestId": id.as_ref() }),
         None => json!({ "code": code.as_str() }),
     };
-    HttpResponse::build(status).json(json!({
+    let mut response = HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": extensions }]
-    }))
+    }));
+    response
+        .extensions_mut()
+        .insert(super::observe::ErrorCodes(vec![code.as_str().to_owned()]));
+    response
 }
 
 /// `500 INTERNAL_SERVER_ERROR`, telling the client nothing more (the log has the details).

@@ -17,7 +17,11 @@ use futures_util::{
 };
 use tokio::sync::Semaphore;
 
-use crate::schema::{limits::coded_error, AppSchema};
+use crate::{
+    config::Settings,
+    observe::{operation::Operation, Metrics},
+    schema::{limits::coded_error, AppSchema},
+};
 
 /// How many query operations one WebSocket connection may run at once; more are refused with
 /// `TOO_MANY_OPERATIONS` until one finishes (subscriptions are counted apart).
@@ -27,6 +31,9 @@ pub const MAX_QUERIES_IN_FLIGHT_PER_SOCKET: usize = 4;
 pub struct LimitedExecutor {
     schema: AppSchema,
     timeout: Duration,
+    /// Operations that take longer are logged (`SLOW_QUERY_MS`).
+    slow: Duration,
+    metrics: Metrics,
 }
 
 /// The query operations a WebSocket connection runs at the moment; one per connection, in its
@@ -41,8 +48,42 @@ impl Default for QueriesInFlight {
 }
 
 impl LimitedExecutor {
-    pub fn new(schema: AppSchema, timeout: Duration) -> Self {
-        Self { schema, timeout }
+    pub fn new(schema: AppSchema, settings: &Settings, metrics: Metrics) -> Self {
+        Self {
+            schema,
+            timeout: settings.limits.request_timeout,
+            slow: settings.slow_query,
+            metrics,
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Runs `future` (one operation's execution) observed: counted, and logged when slow.
+    async fn observed<F: Future<Output = Response>>(
+        &self,
+        operation: Arc<Operation>,
+        future: F,
+    ) -> Response {
+        let response = operation.run(future).await;
+        operation.finish(&self.metrics, self.slow);
+        response
+    }
+
+    /// Counts the errors of an answer sent over a WebSocket (the HTTP layer counts its own).
+    fn count_errors(&self, response: &Response) {
+        for error in &response.errors {
+            match error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+            {
+                Some(async_graphql::Value::String(code)) => self.metrics.error(code),
+                _ => self.metrics.error(""),
+            }
+        }
     }
 
     fn timed_out(&self) -> Response {
@@ -60,13 +101,15 @@ impl Executor for LimitedExecutor {
     fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
         let this = self.clone();
         async move {
+            let operation = Operation::start(&request);
             if is_mutation(&request) {
-                return this.schema.execute(request).await;
+                return this.observed(operation, this.schema.execute(request)).await;
             }
-            match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
-                Ok(response) => response,
-                Err(_) => this.timed_out(),
-            }
+            let limited = tokio::time::timeout(this.timeout, this.schema.execute(request));
+            this.observed(operation, async {
+                limited.await.unwrap_or_else(|_| this.timed_out())
+            })
+            .await
         }
     }
 
@@ -76,21 +119,31 @@ impl Executor for LimitedExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let data = session_data.unwrap_or_default();
-        match operation_type(&request) {
+        let responses = match operation_type(&request) {
             Some(OperationType::Subscription) => {
+                self.metrics
+                    .operation("subscription", request.operation_name.as_deref());
                 self.schema.execute_stream_with_session_data(request, data)
             }
             Some(OperationType::Mutation) => {
-                let schema = self.schema.clone();
+                let this = self.clone();
+                let operation = Operation::start(&request);
                 stream::once(async move {
-                    let mut responses = schema.execute_stream_with_session_data(request, data);
-                    responses.next().await.unwrap_or_default()
+                    let mut responses = this.schema.execute_stream_with_session_data(request, data);
+                    this.observed(operation, async {
+                        responses.next().await.unwrap_or_default()
+                    })
+                    .await
                 })
                 .boxed()
             }
             // Queries, and documents that do not parse (execution reports why).
             _ => self.query_over_socket(request, data),
-        }
+        };
+        let this = self.clone();
+        responses
+            .inspect(move |response| this.count_errors(response))
+            .boxed()
     }
 }
 
@@ -107,13 +160,18 @@ impl LimitedExecutor {
             None => None,
         };
         let this = self.clone();
+        let operation = Operation::start(&request);
         stream::once(async move {
             let _permit = permit;
             let mut responses = this.schema.execute_stream_with_session_data(request, data);
-            match tokio::time::timeout(this.timeout, responses.next()).await {
-                Ok(response) => response.unwrap_or_default(),
-                Err(_) => this.timed_out(),
-            }
+            let limited = tokio::time::timeout(this.timeout, responses.next());
+            this.observed(operation, async {
+                match limited.await {
+                    Ok(response) => response.unwrap_or_default(),
+                    Err(_) => this.timed_out(),
+                }
+            })
+            .await
         })
         .boxed()
     }

@@ -10,8 +10,8 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
 use futures_util::FutureExt;
 
 use super::{
-    caching, client, errors, negotiation, operation, playground, rate_limit_headers, request_id,
-    response_cache, websocket, State,
+    caching, client, errors, negotiation, observe, operation, playground, rate_limit_headers,
+    request_id, response_cache, websocket, State,
 };
 use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
 
@@ -173,7 +173,9 @@ fn answer(
         }
         _ => None,
     };
+    let codes = observe::error_codes(&response);
     let mut http = negotiation::graphql_response(req, response);
+    codes.attach(&mut http);
     if let Some(status) = protocol_status {
         http.head_mut().status = status;
     }

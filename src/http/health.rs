@@ -8,9 +8,8 @@ use serde_json::json;
 
 use crate::{
     auth::{Access, ApiTokens},
-    cache::Caches,
-    db::StatementCounter,
     error::ErrorCode,
+    observe::Metrics,
 };
 
 /// `GET /health`: liveness — 200 whenever the process answers (the database is `/ready`'s
@@ -57,13 +56,12 @@ async fn unready_because(db: &DatabaseConnection) -> Option<String> {
 /// `METRICS_TOKEN`: the bearer token `/metrics` asks for (none when empty).
 pub(super) struct MetricsToken(pub ApiTokens);
 
-/// `GET /metrics`: counters in the Prometheus text format (the benchmark reads the number of
-/// SQL statements per request, and the response cache's hits, from it). With `METRICS_TOKEN`,
+/// `GET /metrics`: the instance's metrics in the Prometheus text format (the benchmark reads the
+/// number of SQL statements per request, and the response cache's hits, from it). With `METRICS_TOKEN`,
 /// only for `Authorization: Bearer <token>` (401 `UNAUTHENTICATED` otherwise).
 pub(super) async fn metrics(
     req: HttpRequest,
-    statements: web::Data<StatementCounter>,
-    caches: web::Data<Caches>,
+    metrics: web::Data<Metrics>,
     token: web::Data<MetricsToken>,
 ) -> HttpResponse {
     // With no token configured `access` says "writes disabled": only a configured token guards.
@@ -74,57 +72,13 @@ pub(super) async fn metrics(
             "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`.",
         );
     }
-    let responses = &caches.responses;
-    let mut text = String::new();
-    for (name, kind, help, value) in [
-        (
-            "citynet_sql_statements_total",
-            "counter",
-            "SQL statements run since the server started.",
-            statements.get(),
-        ),
-        (
-            "citynet_response_cache_hits_total",
-            "counter",
-            "Queries answered from the response cache.",
-            responses.hits(),
-        ),
-        (
-            "citynet_response_cache_misses_total",
-            "counter",
-            "Cacheable queries the response cache could not answer (executed, then kept).",
-            responses.misses(),
-        ),
-        (
-            "citynet_response_cache_evictions_total",
-            "counter",
-            "Answers evicted from the response cache to stay within RESPONSE_CACHE_BYTES.",
-            responses.evictions(),
-        ),
-        (
-            "citynet_response_cache_bytes",
-            "gauge",
-            "Bytes the response cache holds now (answers and bookkeeping).",
-            responses.bytes(),
-        ),
-        (
-            "citynet_persisted_queries_hits_total",
-            "counter",
-            "Hash-only requests whose persisted query was known.",
-            caches.persisted.hits(),
-        ),
-        (
-            "citynet_persisted_queries_misses_total",
-            "counter",
-            "Hash-only requests answered PERSISTED_QUERY_NOT_FOUND.",
-            caches.persisted.misses(),
-        ),
-    ] {
-        text.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
-        ));
+    match metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(text),
+        Err(err) => {
+            tracing::error!(error = %err, "could not render the metrics");
+            super::errors::internal_server_error()
+        }
     }
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(text)
 }

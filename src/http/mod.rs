@@ -23,6 +23,7 @@
 //! - `response_cache`: answering a query from the response cache, and keeping its answer;
 //! - `cors`: the CORS policy;
 //! - `health`: `/health`, `/ready` and `/metrics`;
+//! - `observe`: each request counted and timed, and the error codes of its answer counted;
 //! - `executor`: every query operation under the time limit, on every transport;
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
@@ -37,6 +38,7 @@ mod executor;
 mod graphql;
 mod health;
 mod negotiation;
+mod observe;
 mod operation;
 mod playground;
 mod rate_limit_headers;
@@ -52,7 +54,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::ApiTokens,
     config::{Limits, Settings},
-    db::StatementCounter,
+    observe::Metrics,
     schema::{AppSchema, Services, SubscriptionLimits},
 };
 
@@ -61,7 +63,7 @@ pub use executor::LimitedExecutor;
 /// What the application hands the HTTP server besides the schema.
 pub struct Shared {
     pub db: DatabaseConnection,
-    pub statements: StatementCounter,
+    pub metrics: Metrics,
     pub services: Services,
 }
 
@@ -87,24 +89,24 @@ pub fn server(
 ) -> std::io::Result<Server> {
     let Shared {
         db,
-        statements,
+        metrics,
         services,
     } = shared;
-    let caches = web::Data::new(services.caches.clone());
     let state = web::Data::new(State {
-        executor: LimitedExecutor::new(schema, settings.limits.request_timeout),
+        executor: LimitedExecutor::new(schema, settings, metrics.clone()),
         limits: settings.limits.clone(),
         playground: settings.playground,
         tokens: settings.api_tokens.clone(),
         subscription_limits: Arc::new(SubscriptionLimits::new(
             settings.limits.max_subscriptions,
             settings.limits.max_subscriptions_per_ip,
+            metrics.subscriptions_active().clone(),
         )),
         cache_control: settings.cache_control.clone(),
         services,
     });
     let db = web::Data::new(db);
-    let statements = web::Data::new(statements);
+    let metrics = web::Data::new(metrics);
     let origins = settings.cors_allowed_origins.clone();
     let cors_headers = settings.cors_allowed_headers.clone();
     let playground_enabled = settings.playground;
@@ -123,12 +125,12 @@ pub fn server(
                 middleware::Logger::new("%r %s %b %Dms request_id=%{x-request-id}i")
                     .log_target("citynet::http"),
             )
+            .wrap(middleware::from_fn(observe::count_requests))
             // Outermost: the id's span covers everything below.
             .wrap(middleware::from_fn(request_id::assign))
             .app_data(state.clone())
             .app_data(db.clone())
-            .app_data(statements.clone())
-            .app_data(caches.clone())
+            .app_data(metrics.clone())
             .app_data(metrics_token.clone())
             .configure(|config| routes(config, playground_enabled, metrics_on_main_port))
     })
@@ -150,17 +152,14 @@ pub fn server(
 /// one worker).
 pub fn metrics_server(
     listener: TcpListener,
-    statements: StatementCounter,
-    caches: crate::cache::Caches,
+    metrics: Metrics,
     settings: &Settings,
 ) -> std::io::Result<Server> {
-    let statements = web::Data::new(statements);
-    let caches = web::Data::new(caches);
+    let metrics = web::Data::new(metrics);
     let token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(statements.clone())
-            .app_data(caches.clone())
+            .app_data(metrics.clone())
             .app_data(token.clone())
             .route("/metrics", web::get().to(health::metrics))
             .default_service(web::to(errors::not_found))

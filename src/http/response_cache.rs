@@ -73,6 +73,10 @@ impl Lookup {
             let charged = limiter.charge(&client, entry.node_count).ok()?;
             charge.set(charged);
         }
+        state
+            .executor
+            .metrics()
+            .operation("query", entry.operation_name.as_deref());
         Some(negotiation::complete_response(req, entry.body))
     }
 
@@ -136,6 +140,7 @@ impl Miss {
                 generation: self.generation,
                 body: body.clone(),
                 node_count,
+                operation_name: caches.operation_name(&self.request),
             },
         );
         Some(negotiation::complete_response(req, body))

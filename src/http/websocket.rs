@@ -111,6 +111,22 @@ pub fn start(
     Ok(response)
 }
 
+/// One open connection in `citynet_websocket_connections_active`, for as long as it lives.
+struct OpenSocket(prometheus::IntGauge);
+
+impl OpenSocket {
+    fn count(gauge: prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// The session: client messages into async-graphql's protocol machine, its answers out, until
 /// either side closes or a limit is hit.
 async fn run(
@@ -120,6 +136,7 @@ async fn run(
     protocol: WebSocketProtocols,
     data: Data,
 ) {
+    let _open = OpenSocket::count(settings.executor.metrics().websockets_active().clone());
     let initialised = Arc::new(AtomicBool::new(false));
     let on_init = {
         let initialised = initialised.clone();

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use async_graphql::{dataloader::DataLoader, futures_util::future::BoxFuture};
 use sea_orm::{DatabaseConnection, DbErr};
+use tracing::Instrument;
 
 /// The one loader type; it implements `Loader<K>` for every key type in the submodules.
 pub struct AppLoader {
@@ -52,7 +53,11 @@ pub fn data_loader(db: DatabaseConnection) -> DataLoader<AppLoader> {
 /// level's latency. Instead, the batch task yields to the scheduler first: tokio runs a yielded
 /// task only after the tasks that are ready, so every resolver of the current level registers its
 /// key before the statement runs, and no time is spent waiting.
+///
+/// The batch carries the operation that started it (its statements are counted for it) and
+/// the current tracing span (its span is a child of the operation's).
 fn spawn_when_idle(batch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+    let batch = crate::observe::operation::carried(batch).instrument(tracing::Span::current());
     tokio::spawn(async move {
         for _ in 0..IDLE_YIELDS {
             tokio::task::yield_now().await;

@@ -145,8 +145,14 @@ impl Extension for ShapeExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        let document = self.document();
+        if let Some(document) = &document {
+            // The operation about to run is known now: its type and name, for the metrics and
+            // the slow-operation log.
+            crate::observe::operation::parsed(document, operation_name);
+        }
         let response = next.run(ctx, operation_name).await;
-        match self.document() {
+        match document {
             Some(document) => shape(&self.types, &document, operation_name, response),
             None => response,
         }

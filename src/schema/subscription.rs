@@ -237,6 +237,8 @@ pub struct SubscriptionLimits {
     max_total: usize,
     max_per_client: usize,
     held: Mutex<Held>,
+    /// `citynet_subscriptions_active`: the total held.
+    active: prometheus::IntGauge,
 }
 
 #[derive(Default)]
@@ -246,11 +248,12 @@ struct Held {
 }
 
 impl SubscriptionLimits {
-    pub fn new(max_total: usize, max_per_client: usize) -> Self {
+    pub fn new(max_total: usize, max_per_client: usize, active: prometheus::IntGauge) -> Self {
         Self {
             max_total,
             max_per_client,
             held: Mutex::default(),
+            active,
         }
     }
 
@@ -275,6 +278,7 @@ impl SubscriptionLimits {
         }
         held.total += 1;
         held.per_client.insert(client, of_client + 1);
+        self.active.set(gauge_value(held.total));
         Ok(())
     }
 
@@ -284,6 +288,7 @@ impl SubscriptionLimits {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         held.total = held.total.saturating_sub(1);
+        self.active.set(gauge_value(held.total));
         if let Some(count) = held.per_client.get_mut(&client) {
             *count -= 1;
             if *count == 0 {
@@ -291,6 +296,10 @@ impl SubscriptionLimits {
             }
         }
     }
+}
+
+fn gauge_value(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// The subscriptions a WebSocket connection holds, counted across them and against the server's

@@ -18,6 +18,7 @@ mod fuzz;
 mod graph;
 mod helpers;
 mod in_process;
+mod metrics;
 mod nodes;
 mod pagination;
 mod persisted_queries;

@@ -88,6 +88,17 @@ async fn every_error_carries_the_request_id() {
 /// The log (standard output) of the binary, started with `variables`, after it served one
 /// query sent with `X-Request-Id: id`: read until the access line is there.
 async fn log_of_one_request(variables: &[(&str, &str)], id: &str) -> String {
+    log_of_request(
+        variables,
+        id,
+        json!({ "query": "{ cities(first: 1) { totalCount } }" }),
+    )
+    .await
+}
+
+/// The log of the binary, started with `variables`, after it served `body` (sent with
+/// `X-Request-Id: id`).
+async fn log_of_request(variables: &[(&str, &str)], id: &str, body: Value) -> String {
     let database = TestDatabase::new().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let log_path = dir.path().join("citynet.log");
@@ -97,7 +108,7 @@ async fn log_of_one_request(variables: &[(&str, &str)], id: &str) -> String {
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", server.address))
         .header("x-request-id", id)
-        .json(&json!({ "query": "{ cities(first: 1) { totalCount } }" }))
+        .json(&body)
         .send()
         .await
         .expect("the server answers");
@@ -157,6 +168,49 @@ async fn json_logs_are_one_object_per_line_with_the_request_id() {
 }
 
 #[tokio::test]
+async fn slow_operations_are_logged_with_name_type_statements_and_digest_but_no_variables() {
+    let query = "query Partners($slug: String!) {
+        city(slug: $slug) { name networks(first: 5) { nodes { name } } } }";
+    let body = json!({ "query": query, "variables": { "slug": "rostock" } });
+    let text = log_of_request(
+        &[
+            ("RUST_LOG", "info"),
+            ("LOG_FORMAT", "json"),
+            ("SLOW_QUERY_MS", "0"),
+        ],
+        "slow-1",
+        body,
+    )
+    .await;
+    let slow: Vec<Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "slow operation")
+        .collect();
+    assert_eq!(slow.len(), 1, "{text}");
+    let line = &slow[0];
+    assert_eq!(line["level"], "WARN");
+    let fields = &line["fields"];
+    assert_eq!(fields["operation_name"], "Partners");
+    assert_eq!(fields["operation_type"], "query");
+    assert!(fields["duration_ms"].is_u64(), "{line}");
+    // The city by slug, then its networks: one statement each.
+    assert_eq!(fields["sql_statements"], 2, "{line}");
+    let digest = format!(
+        "{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(query.as_bytes())
+    );
+    assert_eq!(fields["document_sha256"], digest.as_str());
+    assert_eq!(line["span"]["id"], "slow-1", "the request's id: {line}");
+    // The variable's value is nowhere in the log.
+    assert!(!text.contains("rostock"), "{text}");
+
+    // Under the default threshold (500 ms), a quick query is not logged.
+    let quiet = log_of_one_request(&[("RUST_LOG", "info")], "quick-1").await;
+    assert!(!quiet.contains("slow operation"), "{quiet}");
+}
+
+#[tokio::test]
 async fn a_token_never_appears_in_the_log() {
     let database = TestDatabase::new().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -166,7 +220,8 @@ async fn a_token_never_appears_in_the_log() {
     let server = crash::start_logging_to(
         &database.url,
         dir.path(),
-        &[("RUST_LOG", "debug")],
+        // Every operation logged as slow, too.
+        &[("RUST_LOG", "debug"), ("SLOW_QUERY_MS", "0")],
         Stdio::from(log),
     )
     .await;
@@ -194,6 +249,10 @@ async fn a_token_never_appears_in_the_log() {
     assert!(
         text.contains("Tokenville"),
         "the statements were logged:\n{text}"
+    );
+    assert!(
+        text.contains("slow operation"),
+        "the operations were logged:\n{text}"
     );
     for secret in [
         crate::helpers::TEST_TOKEN,

@@ -41,6 +41,11 @@ impl Session {
             .expect("the socket takes a message");
     }
 
+    /// Closes the connection (a WebSocket close frame).
+    pub(crate) async fn close(mut self) {
+        self.socket.close(None).await.ok();
+    }
+
     pub(crate) async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "id": id, "type": "subscribe",
             "payload": { "query": query, "variables": variables } }))

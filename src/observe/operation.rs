@@ -1,0 +1,160 @@
+//! One GraphQL operation as observed while it runs: its type and name (learnt when its document
+//! is parsed), the SQL statements it caused, and, once done, what is counted and logged of it —
+//! in `citynet_graphql_operations_total`, and at `warn` when it took longer than
+//! `SLOW_QUERY_MS` (name, type, duration, statements, the document's SHA-256; never variables).
+//!
+//! The record travels with the operation as a task-local, and into the DataLoader batches its
+//! resolvers start ([`carried`]): a batch shared by concurrent operations is counted for the one
+//! that started it.
+
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, OnceLock,
+    },
+    time::{Duration, Instant},
+};
+
+use async_graphql::{
+    parser::types::{ExecutableDocument, OperationType},
+    Request,
+};
+use sha2::{Digest, Sha256};
+
+use super::Metrics;
+
+tokio::task_local! {
+    static CURRENT: Arc<Operation>;
+}
+
+/// An operation being run.
+pub struct Operation {
+    started: Instant,
+    /// What names the document in the slow-operation log: its text, or the persisted query's
+    /// hash (already the text's SHA-256) for a hash-only request.
+    document: Document,
+    /// Type and name, once the document has parsed and the operation is chosen.
+    parsed: OnceLock<(OperationType, Option<String>)>,
+    statements: AtomicU64,
+}
+
+enum Document {
+    Text(String),
+    PersistedHash(String),
+    Unknown,
+}
+
+impl Operation {
+    /// Starts observing `request` (before it runs).
+    pub fn start(request: &Request) -> Arc<Self> {
+        let document = if !request.query.is_empty() {
+            Document::Text(request.query.clone())
+        } else {
+            match request
+                .extensions
+                .get("persistedQuery")
+                .and_then(|persisted| match persisted {
+                    async_graphql::Value::Object(fields) => fields.get("sha256Hash"),
+                    _ => None,
+                }) {
+                Some(async_graphql::Value::String(hash)) => Document::PersistedHash(hash.clone()),
+                _ => Document::Unknown,
+            }
+        };
+        Arc::new(Self {
+            started: Instant::now(),
+            document,
+            parsed: OnceLock::new(),
+            statements: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs `future` (the operation's execution) with this record as the current one.
+    pub async fn run<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        CURRENT.scope(self.clone(), future).await
+    }
+
+    /// The operation's type and name, once its document has parsed.
+    pub fn kind_and_name(&self) -> Option<(&'static str, Option<&str>)> {
+        self.parsed
+            .get()
+            .map(|(kind, name)| (type_label(*kind), name.as_deref()))
+    }
+
+    /// Counts the operation (when its document parsed) and logs it when slow.
+    pub fn finish(&self, metrics: &Metrics, slow: Duration) {
+        let Some((kind, name)) = self.kind_and_name() else {
+            return;
+        };
+        metrics.operation(kind, name);
+        let elapsed = self.started.elapsed();
+        if elapsed >= slow {
+            tracing::warn!(
+                operation_name = name.unwrap_or(""),
+                operation_type = kind,
+                duration_ms = elapsed.as_millis() as u64,
+                sql_statements = self.statements.load(Ordering::Relaxed),
+                document_sha256 = %self.document_sha256(),
+                "slow operation"
+            );
+        }
+    }
+
+    fn document_sha256(&self) -> String {
+        match &self.document {
+            Document::Text(text) => format!("{:x}", Sha256::digest(text.as_bytes())),
+            Document::PersistedHash(hash) => hash.clone(),
+            Document::Unknown => String::new(),
+        }
+    }
+}
+
+/// The label value of an operation type.
+pub fn type_label(kind: OperationType) -> &'static str {
+    match kind {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
+/// Records, on the current operation, which operation of `document` runs (called by the
+/// extension that sees every parsed document).
+pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
+    let _ = CURRENT.try_with(|operation| {
+        if let Some(selected) = crate::schema::operation::selected(document, operation_name) {
+            let name = operation_name
+                .map(str::to_owned)
+                .or_else(|| named_operation(document).map(str::to_owned));
+            let _ = operation.parsed.set((selected.node.ty, name));
+        }
+    });
+}
+
+/// The name of a document's only operation, when it has one.
+fn named_operation(document: &ExecutableDocument) -> Option<&str> {
+    match &document.operations {
+        async_graphql::parser::types::DocumentOperations::Single(_) => None,
+        async_graphql::parser::types::DocumentOperations::Multiple(operations) => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+    }
+}
+
+/// Counts one SQL statement for the current operation, if any.
+pub fn statement_ran() {
+    let _ = CURRENT.try_with(|operation| operation.statements.fetch_add(1, Ordering::Relaxed));
+}
+
+/// `future` with the current operation (if any) carried along: for work an operation starts in
+/// a task of its own (a DataLoader batch).
+pub fn carried<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let current = CURRENT.try_with(Arc::clone).ok();
+    async move {
+        match current {
+            Some(operation) => CURRENT.scope(operation, future).await,
+            None => future.await,
+        }
+    }
+}

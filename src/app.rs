@@ -29,7 +29,11 @@ impl Application {
         // bookkeeping: its handle on the pool is taken before the counter is installed.
         let feed_db = db.clone();
         let metrics = observe::Metrics::new().context("defining the metrics")?;
-        let statements = db::StatementCounter::install(&mut db, metrics.sql().clone());
+        let statements = db::StatementCounter::install(
+            &mut db,
+            metrics.sql().clone(),
+            settings.traces.is_some(),
+        );
         let listener = TcpListener::bind((settings.host, settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();

@@ -28,6 +28,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `SLOW_QUERY_MS`: operations that take longer are logged at `warn` (default 500).
     pub slow_query: Duration,
+    /// Where spans are exported (OTLP over HTTP), when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; `None`: no spans, at no cost.
+    pub traces: Option<TraceExport>,
     /// `CITYNET_ENV`: `development` (default) or `production`, which changes the defaults of
     /// the switches below to the safe side.
     pub environment: Environment,
@@ -102,6 +105,59 @@ fn metrics_exposure(
         token,
         served,
     })
+}
+
+/// Where and as what spans are exported: the standard OpenTelemetry variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceExport {
+    /// The URL the spans are posted to: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` followed by `/v1/traces`.
+    pub endpoint: String,
+    /// `OTEL_SERVICE_NAME` (default `citynet`).
+    pub service_name: String,
+}
+
+fn trace_export(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<TraceExport>, ConfigError> {
+    let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    let (variable, endpoint) = match (
+        set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        set("OTEL_EXPORTER_OTLP_ENDPOINT"),
+    ) {
+        (Some(url), _) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.trim().to_owned()),
+        (None, Some(base)) => (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("{}/v1/traces", base.trim().trim_end_matches('/')),
+        ),
+        (None, None) => return Ok(None),
+    };
+    if !endpoint.starts_with("http://") {
+        return Err(ConfigError {
+            variable,
+            problem: format!(
+                "an http:// URL of an OTLP/HTTP collector (https is not built in: put a local \
+                 collector in between), got {endpoint:?}"
+            ),
+        });
+    }
+    for variable in [
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    ] {
+        if let Some(protocol) = set(variable) {
+            if protocol.trim() != "http/protobuf" {
+                return Err(ConfigError {
+                    variable,
+                    problem: format!("only http/protobuf is supported, got {protocol:?}"),
+                });
+            }
+        }
+    }
+    Ok(Some(TraceExport {
+        endpoint,
+        service_name: string_or(lookup, "OTEL_SERVICE_NAME", "citynet"),
+    }))
 }
 
 /// How log lines are written.
@@ -295,6 +351,7 @@ impl Settings {
                 "a number of milliseconds",
             )
             .map(Duration::from_millis)?,
+            traces: trace_export(&lookup)?,
             environment,
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
                 .map(|Flag(on)| on)?,
@@ -565,6 +622,38 @@ mod tests {
             s.api_tokens.is_empty(),
             "writes are off unless tokens are set"
         );
+    }
+
+    #[test]
+    fn traces_follow_the_standard_opentelemetry_variables() {
+        assert_eq!(settings(&[]).expect("defaults").traces, None);
+        let base = settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/")])
+            .expect("valid")
+            .traces
+            .expect("on");
+        assert_eq!(base.endpoint, "http://127.0.0.1:4318/v1/traces");
+        assert_eq!(base.service_name, "citynet");
+        let exact = settings(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://ignored:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/custom"),
+            ("OTEL_SERVICE_NAME", "citynet-eu"),
+        ])
+        .expect("valid")
+        .traces
+        .expect("on");
+        assert_eq!(exact.endpoint, "http://c:4318/custom");
+        assert_eq!(exact.service_name, "citynet-eu");
+        for (variable, value) in [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ] {
+            let err = settings(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                (variable, value),
+            ])
+            .unwrap_err();
+            assert_eq!(err.variable, variable, "{err}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::{
     config::Settings,
-    observe::{operation, SqlMetrics},
+    observe::{operation, trace, SqlMetrics},
 };
 
 /// How long a SQLite statement waits for a lock held by another connection before failing.
@@ -80,12 +80,20 @@ async fn connect_with(
 pub struct StatementCounter(SqlMetrics);
 
 impl StatementCounter {
-    /// Installs the observer on `db`, replacing any earlier metric callback.
-    pub fn install(db: &mut DatabaseConnection, metrics: SqlMetrics) -> Self {
+    /// Installs the observer on `db`, replacing any earlier metric callback; with `traces`,
+    /// each statement is also exported as a span.
+    pub fn install(db: &mut DatabaseConnection, metrics: SqlMetrics, traces: bool) -> Self {
         let counter = Self(metrics.clone());
+        let system = match db.get_database_backend() {
+            DbBackend::Postgres => "postgresql",
+            _ => "sqlite",
+        };
         db.set_metric_callback(move |info| {
             metrics.observe(info.elapsed);
             operation::statement_ran();
+            if traces {
+                trace::statement(&info.statement.sql, info.elapsed, info.failed, system);
+            }
         });
         counter
     }

@@ -70,10 +70,17 @@ where
             return ExitCode::from(2);
         }
     };
-    if let Err(err) = telemetry::init(&settings.log_filter, settings.log_format) {
-        eprintln!("error: {err}");
-        return ExitCode::from(2);
-    }
+    let _telemetry = match telemetry::init(
+        &settings.log_filter,
+        settings.log_format,
+        settings.traces.as_ref(),
+    ) {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     match task(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -14,7 +14,9 @@ use actix_web::{
 };
 use async_graphql::BatchResponse;
 
-use crate::observe::Metrics;
+use tracing::Instrument;
+
+use crate::observe::{trace, Metrics};
 
 /// The `extensions.code` of each error an answer carries.
 pub(super) struct ErrorCodes(pub Vec<String>);
@@ -59,19 +61,18 @@ pub(super) async fn count_requests(
     let started = Instant::now();
     let method = method_label(req.method());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let result = next.call(req).await;
+    let span = trace::http_request(method, req.path(), req.headers());
+    let result = next.call(req).instrument(span.clone()).await;
     let Some(metrics) = metrics else {
         return result;
     };
     match &result {
         Ok(response) => {
             let route = response.request().match_pattern();
-            metrics.http_request(
-                method,
-                route.as_deref().unwrap_or("unmatched"),
-                response.status().as_u16(),
-                started.elapsed(),
-            );
+            let route = route.as_deref().unwrap_or("unmatched");
+            let status = response.status().as_u16();
+            trace::http_response(&span, method, route, status);
+            metrics.http_request(method, route, status, started.elapsed());
             if let Some(codes) = response.response().extensions().get::<ErrorCodes>() {
                 for code in &codes.0 {
                     metrics.error(code);

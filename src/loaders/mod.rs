@@ -55,9 +55,16 @@ pub fn data_loader(db: DatabaseConnection) -> DataLoader<AppLoader> {
 /// key before the statement runs, and no time is spent waiting.
 ///
 /// The batch carries the operation that started it (its statements are counted for it) and
-/// the current tracing span (its span is a child of the operation's).
+/// runs in a span of its own, a child of the operation's (with traces off: in the current span,
+/// so that its log lines name the request).
 fn spawn_when_idle(batch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    let batch = crate::observe::operation::carried(batch).instrument(tracing::Span::current());
+    let span = crate::observe::trace::batch();
+    let span = if span.is_disabled() {
+        tracing::Span::current()
+    } else {
+        span
+    };
+    let batch = crate::observe::operation::carried(batch).instrument(span);
     tokio::spawn(async move {
         for _ in 0..IDLE_YIELDS {
             tokio::task::yield_now().await;

@@ -21,6 +21,7 @@ use async_graphql::{
     Request,
 };
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use super::Metrics;
 
@@ -37,6 +38,8 @@ pub struct Operation {
     /// Type and name, once the document has parsed and the operation is chosen.
     parsed: OnceLock<(OperationType, Option<String>)>,
     statements: AtomicU64,
+    /// Its span (exported only with traces on).
+    span: tracing::Span,
 }
 
 enum Document {
@@ -67,12 +70,15 @@ impl Operation {
             document,
             parsed: OnceLock::new(),
             statements: AtomicU64::new(0),
+            span: super::trace::operation(),
         })
     }
 
     /// Runs `future` (the operation's execution) with this record as the current one.
     pub async fn run<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        CURRENT.scope(self.clone(), future).await
+        CURRENT
+            .scope(self.clone(), future.instrument(self.span.clone()))
+            .await
     }
 
     /// The operation's type and name, once its document has parsed.
@@ -127,6 +133,11 @@ pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
             let name = operation_name
                 .map(str::to_owned)
                 .or_else(|| named_operation(document).map(str::to_owned));
+            super::trace::name_operation(
+                &operation.span,
+                type_label(selected.node.ty),
+                name.as_deref(),
+            );
             let _ = operation.parsed.set((selected.node.ty, name));
         }
     });

@@ -134,6 +134,10 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
     if let Some(limiter) = &services.rate_limiter {
         builder = builder.data(limiter.clone());
     }
+    if settings.traces.is_some() {
+        // Only then: every extension wraps every field's resolution, so it is not free.
+        builder = builder.extension(crate::observe::trace::SpanExtension);
+    }
     if !settings.introspection {
         // "Did you mean …?" in validation errors would tell the schema that introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

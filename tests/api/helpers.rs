@@ -155,8 +155,11 @@ impl TestAppBuilder {
 /// Builds and starts the application with `settings`.
 async fn start(settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        citynet::telemetry::init(&settings.log_filter, settings.log_format)
-            .expect("a valid TEST_LOG filter");
+        // Kept for the process's life: the test binary exits without dropping it.
+        std::mem::forget(
+            citynet::telemetry::init(&settings.log_filter, settings.log_format, None)
+                .expect("a valid TEST_LOG filter"),
+        );
     }
     let application = Application::build(&settings)
         .await

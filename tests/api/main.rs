@@ -31,5 +31,6 @@ mod security;
 mod seed_facts;
 mod server;
 mod subscriptions;
+mod traces;
 mod traversal;
 mod writes;

@@ -17,6 +17,7 @@ use futures_util::{
 };
 use tokio::sync::Semaphore;
 
+use super::request_id::SocketRequestId;
 use crate::{
     config::Settings,
     observe::{operation::Operation, Metrics},
@@ -72,7 +73,8 @@ impl LimitedExecutor {
         response
     }
 
-    /// Counts the errors of an answer sent over a WebSocket (the HTTP layer counts its own).
+    /// Counts the errors of an answer sent over a WebSocket (the HTTP layer counts its own; it
+    /// also sets their `requestId`).
     fn count_errors(&self, response: &Response) {
         for error in &response.errors {
             match error
@@ -119,6 +121,10 @@ impl Executor for LimitedExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let data = session_data.unwrap_or_default();
+        let request_id = data
+            .get(&std::any::TypeId::of::<SocketRequestId>())
+            .and_then(|id| id.downcast_ref::<SocketRequestId>())
+            .map(|id| id.0.clone());
         let responses = match operation_type(&request) {
             Some(OperationType::Subscription) => {
                 self.metrics
@@ -142,7 +148,13 @@ impl Executor for LimitedExecutor {
         };
         let this = self.clone();
         responses
-            .inspect(move |response| this.count_errors(response))
+            .map(move |mut response| {
+                this.count_errors(&response);
+                if let Some(id) = &request_id {
+                    super::request_id::tag(&mut response, id);
+                }
+                response
+            })
             .boxed()
     }
 }

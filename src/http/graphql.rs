@@ -98,6 +98,9 @@ fn session_data(state: &State, req: &HttpRequest) -> Data {
     let mut data = Data::default();
     data.insert(client::access(&state.tokens, req));
     data.insert(client::rate_limit_client(&state.tokens, req));
+    if let Some(id) = request_id::current() {
+        data.insert(request_id::SocketRequestId(id));
+    }
     data.insert(ChargeSlot::default());
     data.insert(SubscriptionSlots::new(
         state.subscription_limits.clone(),

@@ -2,7 +2,8 @@
 //! (1 to 64 characters of `[A-Za-z0-9._-]`), else a generated UUID — returned in the
 //! `X-Request-Id` response header, carried by a tracing span around the request (so every log
 //! line of the request names it, the access log too), and set as `extensions.requestId` on each
-//! error the client receives over HTTP, so that a user can quote it in a bug report.
+//! error the client receives over HTTP, or over the WebSocket that request opened, so that a
+//! user can quote it in a bug report.
 
 use std::sync::Arc;
 
@@ -68,15 +69,23 @@ pub(super) fn tag_errors(response: &mut BatchResponse) {
     let Some(id) = current() else {
         return;
     };
-    let responses: Vec<&mut async_graphql::Response> = match response {
-        BatchResponse::Single(single) => vec![single],
-        BatchResponse::Batch(batch) => batch.iter_mut().collect(),
-    };
-    for error in responses.into_iter().flat_map(|single| &mut single.errors) {
+    match response {
+        BatchResponse::Single(single) => tag(single, &id),
+        BatchResponse::Batch(batch) => batch.iter_mut().for_each(|single| tag(single, &id)),
+    }
+}
+
+/// The id of the request that opened a WebSocket, in the session's data: the errors of every
+/// operation sent over the socket carry it.
+pub(crate) struct SocketRequestId(pub Arc<str>);
+
+/// Sets `extensions.requestId` = `id` on every error of `response`.
+pub(super) fn tag(response: &mut async_graphql::Response, id: &str) {
+    for error in &mut response.errors {
         error
             .extensions
             .get_or_insert_with(Default::default)
-            .set("requestId", id.as_ref());
+            .set("requestId", id);
     }
 }
 

@@ -608,3 +608,57 @@ async fn a_huge_cascade_ends_a_subscription_as_lagged() {
     assert_eq!(membership_items, 0, "no part of the cascade was queued");
     assert!(network_deleted, "the other subscription heard the delete");
 }
+
+/// Errors sent over a WebSocket carry the id of the request that opened it, and are counted.
+#[tokio::test]
+async fn socket_errors_carry_the_upgrade_requests_id() {
+    let app = TestApp::builder().spawn().await;
+    let url = app.graphql_url().replacen("http://", "ws://", 1);
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("a header value"),
+    );
+    request
+        .headers_mut()
+        .insert("x-request-id", "socket-42".parse().expect("a header value"));
+    let (socket, response) = connect_async(request).await.expect("the upgrade succeeds");
+    assert_eq!(response.headers()["x-request-id"], "socket-42");
+    let mut session = Session { socket };
+    session
+        .send(json!({ "type": "connection_init", "payload": {} }))
+        .await;
+    session.receive(Duration::from_secs(5)).await;
+    session
+        .subscribe("bad", "subscription { nope }", json!({}))
+        .await;
+    let message = session
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    let errors = errors_of(&message);
+    assert_eq!(
+        errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{message}"
+    );
+    assert_eq!(
+        errors[0]["extensions"]["requestId"], "socket-42",
+        "{message}"
+    );
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a body");
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line
+                == r#"citynet_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1"#),
+        "{metrics}"
+    );
+}

@@ -248,9 +248,14 @@ async fn one_nested_query_exports_its_span_tree() {
             "the statement under the operation"
         );
         assert_eq!(statement.name, "SELECT");
+        let system = if database.url.starts_with("postgres") {
+            "postgresql"
+        } else {
+            "sqlite"
+        };
         assert_eq!(
             attribute(statement, "db.system.name").as_deref(),
-            Some("sqlite")
+            Some(system)
         );
         let text = attribute(statement, "db.query.text").unwrap_or_default();
         assert!(

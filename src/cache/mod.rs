@@ -37,10 +37,7 @@ use std::sync::{
     Arc,
 };
 
-use async_graphql::{
-    parser::types::{DocumentOperations, ExecutableDocument},
-    Request, Value,
-};
+use async_graphql::{parser::types::ExecutableDocument, Request, Value};
 use sha2::{Digest, Sha256};
 
 pub use documents::Documents;
@@ -106,24 +103,18 @@ impl Caches {
     /// The name of the operation `request` runs, read from its document as parsed or persisted
     /// (`None` for an anonymous one, or a document not known).
     pub fn operation_name(&self, request: &Request) -> Option<Arc<str>> {
-        if let Some(name) = &request.operation_name {
-            return Some(name.as_str().into());
+        let operation_name = request.operation_name.as_deref();
+        let name = |document: &ExecutableDocument| {
+            crate::schema::operation::name(document, operation_name).map(Arc::from)
+        };
+        if let Some(name) = operation_name {
+            return Some(name.into());
         }
         if request.query.is_empty() {
-            lone_operation_name(&*self.persisted.peek(persisted_hash(request)?)?)
+            name(&*self.persisted.peek(persisted_hash(request)?)?)
         } else {
-            lone_operation_name(&self.documents.get(&request.query)?.document)
+            name(&self.documents.get(&request.query)?.document)
         }
-    }
-}
-
-/// The name of a document's only operation, when it is named.
-fn lone_operation_name(document: &ExecutableDocument) -> Option<Arc<str>> {
-    match &document.operations {
-        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-            operations.keys().next().map(|name| name.as_str().into())
-        }
-        _ => None,
     }
 }
 

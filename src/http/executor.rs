@@ -125,10 +125,11 @@ impl Executor for LimitedExecutor {
             .get(&std::any::TypeId::of::<SocketRequestId>())
             .and_then(|id| id.downcast_ref::<SocketRequestId>())
             .map(|id| id.0.clone());
-        let responses = match operation_type(&request) {
+        let operation = selected_operation(&request);
+        let responses = match operation.as_ref().map(|(kind, _)| *kind) {
             Some(OperationType::Subscription) => {
-                self.metrics
-                    .operation("subscription", request.operation_name.as_deref());
+                let name = operation.and_then(|(_, name)| name);
+                self.metrics.operation("subscription", name.as_deref());
                 self.schema.execute_stream_with_session_data(request, data)
             }
             Some(OperationType::Mutation) => {
@@ -202,9 +203,16 @@ fn too_many_operations() -> Response {
 /// The type of the operation `request` runs, or `None` when the document does not parse or
 /// names no operation it holds (execution then reports the error).
 pub fn operation_type(request: &Request) -> Option<OperationType> {
+    selected_operation(request).map(|(kind, _)| kind)
+}
+
+/// The type and name of the operation `request` runs (see [`operation_type`]).
+fn selected_operation(request: &Request) -> Option<(OperationType, Option<String>)> {
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    crate::schema::operation::selected(&document, request.operation_name.as_deref())
-        .map(|operation| operation.node.ty)
+    let operation_name = request.operation_name.as_deref();
+    let operation = crate::schema::operation::selected(&document, operation_name)?;
+    let name = crate::schema::operation::name(&document, operation_name).map(str::to_owned);
+    Some((operation.node.ty, name))
 }
 
 /// True when the operation to run is a mutation. Only documents that mention the word are

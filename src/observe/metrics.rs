@@ -22,6 +22,9 @@ use crate::cache::Caches;
 /// `name="other"`, so that clients cannot grow `/metrics` without limit.
 pub const MAX_OPERATION_NAMES: usize = 200;
 
+/// Longer operation names (GraphQL sets no bound) are counted as `name="other"` too.
+pub const MAX_OPERATION_NAME_LENGTH: usize = 100;
+
 /// Request and statement durations: from 0.5 ms to 10 s.
 const DURATION_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -189,8 +192,12 @@ impl Metrics {
         self.0.errors.with_label_values(&[code]).inc();
     }
 
-    /// `name` when it is among the first [`MAX_OPERATION_NAMES`] seen, else `"other"`.
+    /// `name` when it is among the first [`MAX_OPERATION_NAMES`] seen (and not longer than
+    /// [`MAX_OPERATION_NAME_LENGTH`]), else `"other"`.
     fn bounded_name<'n>(&self, name: &'n str) -> &'n str {
+        if name.len() > MAX_OPERATION_NAME_LENGTH {
+            return "other";
+        }
         let mut names = self
             .0
             .operation_names
@@ -389,13 +396,14 @@ mod tests {
             metrics.operation("query", Some(&format!("Op{n}")));
         }
         metrics.operation("query", Some("Op0"));
+        metrics.operation("query", Some(&"Long".repeat(100)));
         let text = metrics.render().expect("render");
         let names = text
             .lines()
             .filter(|line| line.starts_with("citynet_graphql_operations_total{"))
             .count();
         assert_eq!(names, MAX_OPERATION_NAMES + 1, "{text}");
-        assert!(text.contains(r#"citynet_graphql_operations_total{name="other",type="query"} 50"#));
+        assert!(text.contains(r#"citynet_graphql_operations_total{name="other",type="query"} 51"#));
         assert!(text.contains(r#"citynet_graphql_operations_total{name="Op0",type="query"} 2"#));
     }
 }

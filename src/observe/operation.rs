@@ -130,9 +130,7 @@ pub fn type_label(kind: OperationType) -> &'static str {
 pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
     let _ = CURRENT.try_with(|operation| {
         if let Some(selected) = crate::schema::operation::selected(document, operation_name) {
-            let name = operation_name
-                .map(str::to_owned)
-                .or_else(|| named_operation(document).map(str::to_owned));
+            let name = crate::schema::operation::name(document, operation_name).map(str::to_owned);
             super::trace::name_operation(
                 &operation.span,
                 type_label(selected.node.ty),
@@ -141,16 +139,6 @@ pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
             let _ = operation.parsed.set((selected.node.ty, name));
         }
     });
-}
-
-/// The name of a document's only operation, when it has one.
-fn named_operation(document: &ExecutableDocument) -> Option<&str> {
-    match &document.operations {
-        async_graphql::parser::types::DocumentOperations::Single(_) => None,
-        async_graphql::parser::types::DocumentOperations::Multiple(operations) => {
-            operations.keys().next().map(|name| name.as_str())
-        }
-    }
 }
 
 /// Counts one SQL statement for the current operation, if any.

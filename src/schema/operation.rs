@@ -26,3 +26,18 @@ pub fn selected<'d>(
         (DocumentOperations::Multiple(_), None) => None,
     }
 }
+
+/// The name of the operation of `document` that runs for `operation_name`: that name, or the
+/// name of the document's only operation (`None` when it is anonymous).
+pub fn name<'d>(
+    document: &'d ExecutableDocument,
+    operation_name: Option<&'d str>,
+) -> Option<&'d str> {
+    match (&document.operations, operation_name) {
+        (_, Some(name)) => Some(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
+}

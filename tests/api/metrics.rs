@@ -149,7 +149,7 @@ async fn open_sockets_and_subscriptions_are_gauged() {
     session
         .subscribe(
             "s",
-            "subscription { membershipChanged { action } }",
+            "subscription Changes { membershipChanged { action } }",
             json!({}),
         )
         .await;
@@ -166,7 +166,7 @@ async fn open_sockets_and_subscriptions_are_gauged() {
     assert_eq!(
         sample(
             &text,
-            r#"citynet_graphql_operations_total{name="",type="subscription"}"#
+            r#"citynet_graphql_operations_total{name="Changes",type="subscription"}"#
         ),
         Some(1.0)
     );

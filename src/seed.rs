@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, ensure, Context};
 use entity::{
-    event, event_participant, membership, network, network_topic, place, prelude::*, source,
+    event, event_participant, membership, network, network_topic, place,
+    prelude::*,
+    source,
+    statement::{AlternateNames, CountQualifier, EvidenceKind},
     twinning,
 };
 use sea_orm::{
@@ -23,6 +26,17 @@ const NETWORKS_TOML: &str = include_str!("../seeds/networks.toml");
 const MEMBERSHIPS_TOML: &str = include_str!("../seeds/memberships.toml");
 const EVENTS_TOML: &str = include_str!("../seeds/events.toml");
 const TWINNINGS_TOML: &str = include_str!("../seeds/twinnings.toml");
+/// The source documents (`document` in sources.toml), against which every quote is checked.
+const DOCUMENTS: [(&str, &str); 2] = [
+    (
+        "seeds/sources/000_3f2f3118c1dd9723.txt",
+        include_str!("../seeds/sources/000_3f2f3118c1dd9723.txt"),
+    ),
+    (
+        "seeds/sources/004_1d6b4391165997a1.txt",
+        include_str!("../seeds/sources/004_1d6b4391165997a1.txt"),
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +69,9 @@ pub struct PlaceSeed {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub source: String,
+    /// Other names and spellings ("Gdańsk"), searchable.
+    #[serde(default)]
+    pub alternate_names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +92,11 @@ pub struct NetworkSeed {
     pub founded_year: Option<i32>,
     pub founded_in: Option<String>,
     pub reported_member_count: Option<i32>,
+    /// How the source qualifies the count ("about", "more_than", …).
+    pub reported_member_count_qualifier: Option<CountQualifier>,
+    /// Other names the sources give ("Union der Ostseestädte"), searchable.
+    #[serde(default)]
+    pub alternate_names: Vec<String>,
     pub source: String,
 }
 
@@ -94,6 +116,16 @@ pub struct MembershipSeed {
     pub since: Option<i32>,
     pub represented_by: Option<String>,
     pub source: String,
+    pub evidence: Option<EvidenceSeed>,
+}
+
+/// What a record rests on: a sentence of its source (`stated`, quoted verbatim), or the page
+/// listing it (`listed`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSeed {
+    pub kind: EvidenceKind,
+    pub quote: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +147,7 @@ pub struct EventSeed {
     pub participants: Vec<String>,
     pub reported_participant_count: Option<i32>,
     pub source: String,
+    pub evidence: Option<EvidenceSeed>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,12 +272,65 @@ impl SeedData {
             }
             known(&sources, "events.toml", "source", &e.source)?;
         }
+        for (file, source, evidence) in self
+            .memberships
+            .iter()
+            .map(|m| ("memberships.toml", &m.source, &m.evidence))
+            .chain(
+                self.events
+                    .iter()
+                    .map(|e| ("events.toml", &e.source, &e.evidence)),
+            )
+        {
+            if let Some(evidence) = evidence {
+                self.check_evidence(file, source, evidence)?;
+            }
+        }
+        for network in &self.networks {
+            ensure!(
+                network.reported_member_count_qualifier.is_none()
+                    || network.reported_member_count.is_some(),
+                "networks.toml: {}: a count qualifier without a count",
+                network.slug
+            );
+        }
         for t in &self.twinnings {
             let [a, b] = &t.places;
             ensure!(a != b, "twinnings.toml: {a} is twinned with itself");
             known(&places, "twinnings.toml", "place", a)?;
             known(&places, "twinnings.toml", "place", b)?;
             known(&sources, "twinnings.toml", "source", &t.source)?;
+        }
+        Ok(())
+    }
+}
+
+impl SeedData {
+    /// A `stated` record quotes a sentence, and every quote is verbatim in its source document.
+    fn check_evidence(
+        &self,
+        file: &str,
+        source: &str,
+        evidence: &EvidenceSeed,
+    ) -> anyhow::Result<()> {
+        let Some(quote) = &evidence.quote else {
+            ensure!(
+                evidence.kind == EvidenceKind::Listed,
+                "{file}: stated evidence needs the sentence as `quote`"
+            );
+            return Ok(());
+        };
+        let document = self
+            .sources
+            .iter()
+            .find(|s| s.key == source)
+            .and_then(|s| DOCUMENTS.iter().find(|(path, _)| *path == s.document))
+            .map(|(_, text)| *text);
+        if let Some(document) = document {
+            ensure!(
+                document.contains(quote.as_str()),
+                "{file}: the quote {quote:?} is not verbatim in source {source:?}"
+            );
         }
         Ok(())
     }
@@ -372,6 +458,7 @@ async fn insert_places<'a>(
             latitude: Set(p.latitude),
             longitude: Set(p.longitude),
             source_id: Set(sources.get_optional(&p.source)),
+            alternate_names: Set(AlternateNames(p.alternate_names.clone())),
             ..Default::default()
         }
         .insert(txn)
@@ -399,6 +486,8 @@ async fn insert_networks<'a>(
             founded_year: Set(n.founded_year),
             founded_in_id: Set(n.founded_in.as_deref().map(|p| places.get(p)).transpose()?),
             reported_member_count: Set(n.reported_member_count),
+            reported_member_count_qualifier: Set(n.reported_member_count_qualifier),
+            alternate_names: Set(AlternateNames(n.alternate_names.clone())),
             source_id: Set(sources.get_optional(&n.source)),
             ..Default::default()
         }
@@ -442,6 +531,8 @@ async fn insert_memberships(
             since: Set(m.since),
             represented_by: Set(m.represented_by.clone()),
             source_id: Set(sources.get_optional(&m.source)),
+            evidence_kind: Set(m.evidence.as_ref().map(|e| e.kind)),
+            evidence_quote: Set(m.evidence.as_ref().and_then(|e| e.quote.clone())),
             ..Default::default()
         }
         .insert(txn)
@@ -469,6 +560,8 @@ async fn insert_events(
             host_id: Set(e.host.as_deref().map(|p| places.get(p)).transpose()?),
             reported_participant_count: Set(e.reported_participant_count),
             source_id: Set(sources.get_optional(&e.source)),
+            evidence_kind: Set(e.evidence.as_ref().map(|e| e.kind)),
+            evidence_quote: Set(e.evidence.as_ref().and_then(|e| e.quote.clone())),
             ..Default::default()
         }
         .insert(txn)
@@ -531,6 +624,32 @@ mod tests {
         let data = SeedData::embedded().expect("seed files are valid");
         assert!(data.places.len() >= 22);
         assert_eq!(data.sources.len(), 2);
+    }
+
+    #[test]
+    fn every_source_document_is_embedded_for_the_quote_check() {
+        let data = SeedData::embedded().expect("seed files are valid");
+        for source in &data.sources {
+            assert!(
+                DOCUMENTS.iter().any(|(path, _)| *path == source.document),
+                "{} is not in DOCUMENTS",
+                source.document
+            );
+        }
+    }
+
+    #[test]
+    fn a_quote_that_is_not_verbatim_is_refused() {
+        let mut data = SeedData::embedded().expect("seed files are valid");
+        let stated = data
+            .memberships
+            .iter_mut()
+            .find_map(|m| m.evidence.as_mut().filter(|e| e.quote.is_some()))
+            .expect("a stated membership");
+        // A straight apostrophe for a curly one, or one word changed: no longer verbatim.
+        stated.quote = stated.quote.as_ref().map(|q| format!("{q} (paraphrased)"));
+        let err = data.validate().expect_err("refused");
+        assert!(err.to_string().contains("not verbatim"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::statement::EvidenceKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
@@ -17,6 +19,9 @@ pub struct Model {
     /// How many took part, as a source states it, even where not all are named.
     pub reported_participant_count: Option<i32>,
     pub source_id: Option<i32>,
+    pub evidence_kind: Option<EvidenceKind>,
+    /// The sentence of the source that states it, verbatim.
+    pub evidence_quote: Option<String>,
 }
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do.

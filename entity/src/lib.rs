@@ -11,6 +11,7 @@ pub mod network_topic;
 pub mod place;
 pub mod search_entry;
 pub mod source;
+pub mod statement;
 pub mod twinning;
 
 pub mod prelude {

@@ -3,6 +3,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::statement::EvidenceKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
@@ -16,6 +18,9 @@ pub struct Model {
     /// Who represents the member in the network ("Rostock Fire Department").
     pub represented_by: Option<String>,
     pub source_id: Option<i32>,
+    pub evidence_kind: Option<EvidenceKind>,
+    /// The sentence of the source that states it, verbatim.
+    pub evidence_quote: Option<String>,
 }
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do; `Member`

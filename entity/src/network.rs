@@ -3,6 +3,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::statement::{AlternateNames, CountQualifier};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "networks")]
 pub struct Model {
@@ -18,8 +20,11 @@ pub struct Model {
     pub description: Option<String>,
     pub founded_year: Option<i32>,
     pub founded_in_id: Option<i32>,
-    /// The member count a source states ("about 100" is stored as 100).
+    /// The member count a source states ("about 100" is stored as 100, with its qualifier).
     pub reported_member_count: Option<i32>,
+    pub reported_member_count_qualifier: Option<CountQualifier>,
+    #[sea_orm(column_type = "Json")]
+    pub alternate_names: AlternateNames,
     pub source_id: Option<i32>,
 }
 

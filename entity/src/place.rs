@@ -3,6 +3,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::statement::AlternateNames;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "places")]
 pub struct Model {
@@ -20,6 +22,8 @@ pub struct Model {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub source_id: Option<i32>,
+    #[sea_orm(column_type = "Json")]
+    pub alternate_names: AlternateNames,
 }
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do.

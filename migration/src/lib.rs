@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_tables;
 mod m20261201_000001_change_feed;
+mod m20261201_000002_precise_statements;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_tables::Migration),
             Box::new(m20261201_000001_change_feed::Migration),
+            Box::new(m20261201_000002_precise_statements::Migration),
         ]
     }
 }

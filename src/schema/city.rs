@@ -70,6 +70,11 @@ impl City {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Other names and spellings of the place ("Gdańsk", "Danzig"); `search` finds the place by
+    /// them.
+    async fn alternate_names(&self) -> &[String] {
+        &self.0.alternate_names.0
+    }
     /// Whether the place is a city or a region.
     async fn kind(&self) -> PlaceKind {
         self.0.kind.into()

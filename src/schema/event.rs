@@ -145,6 +145,11 @@ impl Event {
     async fn reported_participant_count(&self) -> Option<i32> {
         self.0.reported_participant_count
     }
+    /// The sentence of the source that states the event, verbatim; null where none is
+    /// recorded.
+    async fn evidence(&self) -> Option<super::statement::Evidence> {
+        super::statement::Evidence::of(self.0.evidence_kind, &self.0.evidence_quote)
+    }
     /// The source document this event was taken from; null where none is recorded (as for
     /// events added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {

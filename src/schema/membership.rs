@@ -80,6 +80,11 @@ impl Membership {
     async fn represented_by(&self) -> Option<&str> {
         self.0.represented_by.as_deref()
     }
+    /// What the membership rests on in its source: the sentence stating it (`STATED`), or the
+    /// page listing the network among the city's (`LISTED`); null where none is recorded.
+    async fn evidence(&self) -> Option<super::statement::Evidence> {
+        super::statement::Evidence::of(self.0.evidence_kind, &self.0.evidence_quote)
+    }
     /// The source document that states this membership; null where none is recorded (as for
     /// memberships added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {

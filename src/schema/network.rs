@@ -84,6 +84,16 @@ impl Network {
     async fn reported_member_count(&self) -> Option<i32> {
         self.0.reported_member_count
     }
+    /// How the source qualifies `reportedMemberCount` ("about 100" is `ABOUT`); null where no
+    /// count, or no qualifier, is recorded.
+    async fn reported_member_count_qualifier(&self) -> Option<super::statement::CountQualifier> {
+        self.0.reported_member_count_qualifier.map(Into::into)
+    }
+    /// Other names the sources give the network (e.g. its German name, "Union der
+    /// Ostseestädte"); `search` finds the network by them.
+    async fn alternate_names(&self) -> &[String] {
+        &self.0.alternate_names.0
+    }
     /// The network's memberships, by default in the order they were recorded.
     #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
     async fn memberships(

@@ -203,6 +203,9 @@ impl EventValues {
             host_id: Set(self.host_id),
             reported_participant_count: Set(self.reported_participant_count),
             source_id: Set(self.source_id),
+            // Kept as they are on update; none on create.
+            evidence_kind: NotSet,
+            evidence_quote: NotSet,
         }
     }
 }

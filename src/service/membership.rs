@@ -65,6 +65,9 @@ pub async fn create(
         since: Set(new.since.map(Year::value)),
         represented_by: Set(new.represented_by.map(Representative::into_inner)),
         source_id: Set(None),
+        // Evidence comes with imported data, not through this API (yet): none stated.
+        evidence_kind: NotSet,
+        evidence_quote: NotSet,
     }
     .insert(db)
     .await?;

@@ -219,6 +219,9 @@ impl NetworkValues {
             founded_in_id: Set(self.founded_in_id),
             reported_member_count: Set(self.reported_member_count),
             source_id: Set(self.source_id),
+            // Kept as they are on update; none on create.
+            reported_member_count_qualifier: NotSet,
+            alternate_names: NotSet,
         }
     }
 }

@@ -205,6 +205,8 @@ impl PlaceValues {
             latitude: Set(self.latitude),
             longitude: Set(self.longitude),
             source_id: Set(self.source_id),
+            // Kept as they are on update; none on create.
+            alternate_names: NotSet,
         }
     }
 }

@@ -89,19 +89,17 @@ fn entry(kind: Kind, id: i32, title: &str, body: &str) -> search_entry::ActiveMo
 pub fn place_entry(place: &place::Model) -> search_entry::ActiveModel {
     let kind = place.kind.to_value();
     let country = place.country_code.as_deref().unwrap_or_default();
-    entry(
-        Kind::Place,
-        place.id,
-        &place.name,
-        &format!("{kind} {country}"),
-    )
+    // Other names count as title words: "Gdańsk" finds Gdansk as well as its name does.
+    let title = format!("{} {}", place.name, place.alternate_names.0.join(" "));
+    entry(Kind::Place, place.id, &title, &format!("{kind} {country}"))
 }
 
 pub fn network_entry(network: &network::Model, topics: &[String]) -> search_entry::ActiveModel {
     let title = format!(
-        "{} {}",
+        "{} {} {}",
         network.name,
-        network.acronym.as_deref().unwrap_or_default()
+        network.acronym.as_deref().unwrap_or_default(),
+        network.alternate_names.0.join(" ")
     );
     let body = format!(
         "{} {}",

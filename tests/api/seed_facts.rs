@@ -316,3 +316,179 @@ async fn the_seed_holds_exactly_the_places_and_networks_the_documents_name() {
     assert_eq!((by_source("rostock"), by_source("berlin")), (4, 14));
     assert_eq!(data["events"]["totalCount"], 6);
 }
+
+/// The source document of `key`, as committed under seeds/sources/.
+fn source_document(key: &str) -> String {
+    let file = match key {
+        "rostock" => "000_3f2f3118c1dd9723.txt",
+        "berlin" => "004_1d6b4391165997a1.txt",
+        other => panic!("unknown source {other}"),
+    };
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds/sources")
+        .join(file);
+    std::fs::read_to_string(path).expect("the source document")
+}
+
+#[tokio::test]
+async fn every_membership_and_event_quotes_its_source_verbatim() {
+    let app = TestApp::builder().spawn().await;
+    let data = app
+        .data(
+            "{ networks(first: 100) { nodes { slug
+                memberships(first: 100) { nodes { city { slug } source { key }
+                    evidence { kind quote } } }
+                events(first: 100) { nodes { title source { key } evidence { kind quote } } } } } }",
+            json!({}),
+        )
+        .await;
+    let (mut stated, mut listed, mut events) = (0, 0, 0);
+    let documents = [
+        ("rostock", source_document("rostock")),
+        ("berlin", source_document("berlin")),
+    ];
+    let verbatim = |record: &Value, what: &str| {
+        let key = record["source"]["key"].as_str().expect("a source");
+        let document = &documents.iter().find(|(k, _)| *k == key).expect("known").1;
+        if let Some(quote) = record["evidence"]["quote"].as_str() {
+            assert!(
+                document.contains(quote),
+                "{what}: {quote:?} is not verbatim in {key}"
+            );
+        }
+    };
+    for network in data["networks"]["nodes"].as_array().expect("networks") {
+        for membership in network["memberships"]["nodes"]
+            .as_array()
+            .expect("memberships")
+        {
+            let what = format!("{} in {}", membership["city"]["slug"], network["slug"]);
+            match membership["evidence"]["kind"].as_str() {
+                Some("STATED") => {
+                    stated += 1;
+                    assert!(membership["evidence"]["quote"].is_string(), "{what}");
+                }
+                Some("LISTED") => listed += 1,
+                other => panic!("{what}: evidence {other:?}"),
+            }
+            verbatim(membership, &what);
+        }
+        for event in network["events"]["nodes"].as_array().expect("events") {
+            assert_eq!(event["evidence"]["kind"], "STATED", "{event}");
+            verbatim(event, event["title"].as_str().unwrap_or_default());
+            events += 1;
+        }
+    }
+    assert_eq!((stated, listed), (27, 13), "27 stated, 13 only listed");
+    assert_eq!(events, 6);
+}
+
+#[tokio::test]
+async fn counts_keep_their_qualifier() {
+    let app = TestApp::builder().spawn().await;
+    let data = app
+        .data(
+            "{ networks(first: 100) { nodes { slug reportedMemberCount reportedMemberCountQualifier } } }",
+            json!({}),
+        )
+        .await;
+    let counts: Vec<(String, Value, Value)> = data["networks"]["nodes"]
+        .as_array()
+        .expect("networks")
+        .iter()
+        .filter(|n| !n["reportedMemberCount"].is_null())
+        .map(|n| {
+            (
+                n["slug"].as_str().unwrap_or_default().to_owned(),
+                n["reportedMemberCount"].clone(),
+                n["reportedMemberCountQualifier"].clone(),
+            )
+        })
+        .collect();
+    let expected = [
+        (CRISIS_NETWORK, 22, "EXACT"),
+        ("ubc", 100, "ABOUT"),
+        ("climate-alliance", 1500, "MORE_THAN"),
+        ("eccar", 130, "MORE_THAN"),
+        // "more than 60 other cities" besides Berlin.
+        ("icorn", 61, "MORE_THAN"),
+        ("metropolis", 142, "ALMOST"),
+        ("owhc", 300, "MORE_THAN"),
+    ];
+    assert_eq!(counts.len(), expected.len(), "{counts:?}");
+    for (slug, count, qualifier) in expected {
+        let found = counts
+            .iter()
+            .find(|(s, _, _)| s == slug)
+            .unwrap_or_else(|| panic!("{slug} in {counts:?}"));
+        assert_eq!(
+            (found.1.clone(), found.2.clone()),
+            (json!(count), json!(qualifier)),
+            "{slug}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn places_and_networks_are_found_by_their_other_names() {
+    let app = TestApp::builder().spawn().await;
+    let names = app
+        .data(
+            r#"{ city(slug: "gdansk") { alternateNames } network(slug: "memory-cities") { alternateNames } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(names["city"]["alternateNames"]
+        .as_array()
+        .expect("names")
+        .contains(&json!("Gdańsk")));
+    assert_eq!(
+        names["network"]["alternateNames"],
+        json!(["Städte der Erinnerung"])
+    );
+    for (text, slug) in [
+        ("Städte der Erinnerung", "memory-cities"),
+        ("Union der Ostseestädte", "ubc"),
+        ("Gdańsk", "gdansk"),
+        ("Dunkerque", "dunkirk"),
+        ("Odesa", "odessa"),
+    ] {
+        let found = app
+            .data(
+                "query($text: String!) { search(query: $text, first: 5) {
+                    __typename ... on City { slug } ... on Network { slug } } }",
+                json!({ "text": text }),
+            )
+            .await;
+        let slugs: Vec<&str> = found["search"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter_map(|node| node["slug"].as_str())
+            .collect();
+        assert_eq!(slugs.first(), Some(&slug), "{text}: {found}");
+    }
+}
+
+#[tokio::test]
+async fn descriptions_say_no_more_than_the_source() {
+    let app = TestApp::builder().spawn().await;
+    let data = app
+        .data(
+            &format!(
+                r#"{{ crisis: network(slug: "{CRISIS_NETWORK}") {{ description }}
+                    eccar: network(slug: "eccar") {{ description }} }}"#
+            ),
+            json!({}),
+        )
+        .await;
+    let crisis = data["crisis"]["description"]
+        .as_str()
+        .expect("a description");
+    assert!(crisis.contains("One of the highlights"), "{crisis}");
+    assert!(!crisis.contains("Its highlight"), "{crisis}");
+    let eccar = data["eccar"]["description"]
+        .as_str()
+        .expect("a description");
+    assert!(!eccar.contains("members sign"), "{eccar}");
+}

@@ -16,6 +16,8 @@
 //! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
 //!   coordinates, counts), parsed once by any front end.
 //! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
+//! - [`data`] → `entity`, domain, service: the records of files (seeds, export, import), and
+//!   `citynet export` / `citynet import`.
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
 //! - [`seed`] → `entity`, service: the embedded seed data and its one-transaction loader.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access, search and paths.
@@ -33,6 +35,7 @@ pub mod auth;
 pub mod cache;
 pub mod changes;
 pub mod config;
+pub mod data;
 pub mod db;
 pub mod domain;
 pub mod error;

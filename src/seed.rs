@@ -8,7 +8,7 @@ use entity::{
     event, event_participant, membership, network, network_topic, place,
     prelude::*,
     source,
-    statement::{AlternateNames, CountQualifier, EvidenceKind},
+    statement::{AlternateNames, EvidenceKind},
     twinning,
 };
 use sea_orm::{
@@ -38,19 +38,16 @@ const DOCUMENTS: [(&str, &str); 2] = [
     ),
 ];
 
+pub use crate::data::records::{
+    EventRecord as EventSeed, EvidenceRecord as EvidenceSeed, MembershipRecord as MembershipSeed,
+    NetworkRecord as NetworkSeed, PlaceRecord as PlaceSeed, SourceRecord as SourceSeed,
+    TwinningRecord as TwinningSeed,
+};
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourcesFile {
     source: Vec<SourceSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceSeed {
-    pub key: String,
-    pub title: String,
-    pub publisher: String,
-    pub document: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,43 +58,8 @@ struct PlacesFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlaceSeed {
-    pub slug: String,
-    pub name: String,
-    pub kind: place::PlaceKind,
-    pub country_code: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub source: String,
-    /// Other names and spellings ("Gdańsk"), searchable.
-    #[serde(default)]
-    pub alternate_names: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct NetworksFile {
     network: Vec<NetworkSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkSeed {
-    pub slug: String,
-    pub name: String,
-    pub acronym: Option<String>,
-    pub description: Option<String>,
-    #[serde(default)]
-    pub topics: Vec<String>,
-    pub founded_year: Option<i32>,
-    pub founded_in: Option<String>,
-    pub reported_member_count: Option<i32>,
-    /// How the source qualifies the count ("about", "more_than", …).
-    pub reported_member_count_qualifier: Option<CountQualifier>,
-    /// Other names the sources give ("Union der Ostseestädte"), searchable.
-    #[serde(default)]
-    pub alternate_names: Vec<String>,
-    pub source: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,59 +70,14 @@ struct MembershipsFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MembershipSeed {
-    pub network: String,
-    pub place: String,
-    #[serde(default)]
-    pub role: membership::MembershipRole,
-    pub since: Option<i32>,
-    pub represented_by: Option<String>,
-    pub source: String,
-    pub evidence: Option<EvidenceSeed>,
-}
-
-/// What a record rests on: a sentence of its source (`stated`, quoted verbatim), or the page
-/// listing it (`listed`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EvidenceSeed {
-    pub kind: EvidenceKind,
-    pub quote: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct EventsFile {
     event: Vec<EventSeed>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EventSeed {
-    pub kind: event::EventKind,
-    pub title: String,
-    pub year: Option<i32>,
-    pub topic: Option<String>,
-    pub network: String,
-    pub host: Option<String>,
-    #[serde(default)]
-    pub participants: Vec<String>,
-    pub reported_participant_count: Option<i32>,
-    pub source: String,
-    pub evidence: Option<EvidenceSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct TwinningsFile {
     twinning: Vec<TwinningSeed>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TwinningSeed {
-    pub places: [String; 2],
-    pub source: String,
 }
 
 /// Everything in `seeds/`, parsed.
@@ -237,7 +154,7 @@ impl SeedData {
                     place.slug
                 );
             }
-            known(&sources, "places.toml", "source", &place.source)?;
+            required_source(&sources, "places.toml", &place.source)?;
         }
         for network in &self.networks {
             ensure!(
@@ -248,13 +165,13 @@ impl SeedData {
             if let Some(founded_in) = &network.founded_in {
                 known(&places, "networks.toml", "place", founded_in)?;
             }
-            known(&sources, "networks.toml", "source", &network.source)?;
+            required_source(&sources, "networks.toml", &network.source)?;
         }
         let mut pairs = HashSet::new();
         for m in &self.memberships {
             known(&networks, "memberships.toml", "network", &m.network)?;
             known(&places, "memberships.toml", "place", &m.place)?;
-            known(&sources, "memberships.toml", "source", &m.source)?;
+            required_source(&sources, "memberships.toml", &m.source)?;
             ensure!(
                 pairs.insert((&m.place, &m.network)),
                 "memberships.toml: {} is listed twice in {}",
@@ -270,7 +187,7 @@ impl SeedData {
             for p in &e.participants {
                 known(&places, "events.toml", "place", p)?;
             }
-            known(&sources, "events.toml", "source", &e.source)?;
+            required_source(&sources, "events.toml", &e.source)?;
         }
         for (file, source, evidence) in self
             .memberships
@@ -283,7 +200,7 @@ impl SeedData {
             )
         {
             if let Some(evidence) = evidence {
-                self.check_evidence(file, source, evidence)?;
+                self.check_evidence(file, source.as_deref(), evidence)?;
             }
         }
         for network in &self.networks {
@@ -299,7 +216,7 @@ impl SeedData {
             ensure!(a != b, "twinnings.toml: {a} is twinned with itself");
             known(&places, "twinnings.toml", "place", a)?;
             known(&places, "twinnings.toml", "place", b)?;
-            known(&sources, "twinnings.toml", "source", &t.source)?;
+            required_source(&sources, "twinnings.toml", &t.source)?;
         }
         Ok(())
     }
@@ -310,7 +227,7 @@ impl SeedData {
     fn check_evidence(
         &self,
         file: &str,
-        source: &str,
+        source: Option<&str>,
         evidence: &EvidenceSeed,
     ) -> anyhow::Result<()> {
         let Some(quote) = &evidence.quote else {
@@ -323,7 +240,7 @@ impl SeedData {
         let document = self
             .sources
             .iter()
-            .find(|s| s.key == source)
+            .find(|s| Some(s.key.as_str()) == source)
             .and_then(|s| DOCUMENTS.iter().find(|(path, _)| *path == s.document))
             .map(|(_, text)| *text);
         if let Some(document) = document {
@@ -334,6 +251,22 @@ impl SeedData {
         }
         Ok(())
     }
+}
+
+/// Every seed record names its source, one of sources.toml's.
+fn required_source(
+    sources: &HashSet<&str>,
+    file: &str,
+    source: &Option<String>,
+) -> anyhow::Result<()> {
+    let Some(key) = source else {
+        bail!("{file}: a record names no source");
+    };
+    ensure!(
+        sources.contains(key.as_str()),
+        "{file}: unknown source {key:?}"
+    );
+    Ok(())
 }
 
 fn parse<'a, T: Deserialize<'a>>(file: &str, text: &'a str) -> anyhow::Result<T> {
@@ -417,8 +350,8 @@ impl<'a> Ids<'a> {
     }
 
     /// A source is recorded where known and left empty otherwise.
-    fn get_optional(&self, key: &str) -> Option<i32> {
-        self.ids.get(key).copied()
+    fn get_optional(&self, key: Option<&str>) -> Option<i32> {
+        key.and_then(|key| self.ids.get(key).copied())
     }
 }
 
@@ -457,7 +390,7 @@ async fn insert_places<'a>(
             country_code: Set(p.country_code.clone()),
             latitude: Set(p.latitude),
             longitude: Set(p.longitude),
-            source_id: Set(sources.get_optional(&p.source)),
+            source_id: Set(sources.get_optional(p.source.as_deref())),
             alternate_names: Set(AlternateNames(p.alternate_names.clone())),
             ..Default::default()
         }
@@ -488,7 +421,7 @@ async fn insert_networks<'a>(
             reported_member_count: Set(n.reported_member_count),
             reported_member_count_qualifier: Set(n.reported_member_count_qualifier),
             alternate_names: Set(AlternateNames(n.alternate_names.clone())),
-            source_id: Set(sources.get_optional(&n.source)),
+            source_id: Set(sources.get_optional(n.source.as_deref())),
             ..Default::default()
         }
         .insert(txn)
@@ -530,7 +463,7 @@ async fn insert_memberships(
             role: Set(m.role),
             since: Set(m.since),
             represented_by: Set(m.represented_by.clone()),
-            source_id: Set(sources.get_optional(&m.source)),
+            source_id: Set(sources.get_optional(m.source.as_deref())),
             evidence_kind: Set(m.evidence.as_ref().map(|e| e.kind)),
             evidence_quote: Set(m.evidence.as_ref().and_then(|e| e.quote.clone())),
             ..Default::default()
@@ -559,7 +492,7 @@ async fn insert_events(
             network_id: Set(networks.get(&e.network)?),
             host_id: Set(e.host.as_deref().map(|p| places.get(p)).transpose()?),
             reported_participant_count: Set(e.reported_participant_count),
-            source_id: Set(sources.get_optional(&e.source)),
+            source_id: Set(sources.get_optional(e.source.as_deref())),
             evidence_kind: Set(e.evidence.as_ref().map(|e| e.kind)),
             evidence_quote: Set(e.evidence.as_ref().and_then(|e| e.quote.clone())),
             ..Default::default()
@@ -583,7 +516,7 @@ async fn insert_participants(
         event_participant::ActiveModel {
             event_id: Set(event_id),
             place_id: Set(places.get(participant)?),
-            source_id: Set(sources.get_optional(&event.source)),
+            source_id: Set(sources.get_optional(event.source.as_deref())),
             ..Default::default()
         }
         .insert(txn)
@@ -605,7 +538,7 @@ async fn insert_twinnings(
             twinning::ActiveModel {
                 place_id: Set(from),
                 twin_id: Set(to),
-                source_id: Set(sources.get_optional(&t.source)),
+                source_id: Set(sources.get_optional(t.source.as_deref())),
                 ..Default::default()
             }
             .insert(txn)

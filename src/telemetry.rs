@@ -34,19 +34,35 @@ impl Drop for Telemetry {
     }
 }
 
+/// Where log lines go: standard output (the server), or standard error (commands whose output
+/// is data, like `citynet export`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logs {
+    Stdout,
+    Stderr,
+}
+
 /// Builds the filter first so a bad `RUST_LOG` is reported like any other bad setting.
 pub fn init(
     filter: &str,
     format: LogFormat,
     traces: Option<&TraceExport>,
+    logs: Logs,
 ) -> Result<Telemetry, ConfigError> {
     let filter = EnvFilter::try_new(filter).map_err(|err| ConfigError {
         variable: "RUST_LOG",
         problem: format!("not a valid log filter ({err}), got {filter:?}"),
     })?;
+    let writer = move || -> Box<dyn std::io::Write> {
+        match logs {
+            Logs::Stdout => Box::new(std::io::stdout()),
+            Logs::Stderr => Box::new(std::io::stderr()),
+        }
+    };
     let lines = match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(writer).boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .json()
             .with_current_span(true)
             .with_span_list(true)

@@ -157,8 +157,13 @@ async fn start(settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         // Kept for the process's life: the test binary exits without dropping it.
         std::mem::forget(
-            citynet::telemetry::init(&settings.log_filter, settings.log_format, None)
-                .expect("a valid TEST_LOG filter"),
+            citynet::telemetry::init(
+                &settings.log_filter,
+                settings.log_format,
+                None,
+                citynet::telemetry::Logs::Stdout,
+            )
+            .expect("a valid TEST_LOG filter"),
         );
     }
     let application = Application::build(&settings)

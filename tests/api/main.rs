@@ -11,6 +11,7 @@ mod concurrency;
 mod conformance;
 mod contract;
 mod crash;
+mod data;
 mod descriptions;
 mod federation;
 mod filters;

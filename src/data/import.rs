@@ -11,6 +11,7 @@ use std::{
     collections::{HashMap, HashSet},
     fmt,
     path::Path,
+    rc::Rc,
 };
 
 use entity::{
@@ -143,11 +144,30 @@ impl fmt::Display for Summary {
     }
 }
 
-/// A record with where it came from.
+/// A record with where it came from: the file's name (shared) and the place in it, formatted
+/// only when a problem names it.
 struct Located<T> {
-    file: String,
-    location: String,
+    file: Rc<str>,
+    at: At,
     record: T,
+}
+
+/// Where a record is in its file.
+#[derive(Clone, Copy)]
+enum At {
+    /// The `index`th record of a table (TOML, JSON).
+    Record(&'static str, usize),
+    /// A CSV line.
+    Line(u64),
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Record(table, index) => write!(f, "{table}[{index}]"),
+            Self::Line(line) => write!(f, "line {line}"),
+        }
+    }
 }
 
 /// Everything the files hold, each record located.
@@ -220,29 +240,35 @@ fn read_file(path: &Path, records: &mut Records, problems: &mut Vec<Problem>) {
         field: String::new(),
         reason,
     };
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) => {
-            problems.push(problem("file", format!("cannot read it: {err}")));
-            return;
-        }
-    };
+    let unreadable = |err: std::io::Error| problem("file", format!("cannot read it: {err}"));
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let dataset = match extension.as_deref() {
-        Some("toml") => toml::from_str::<Dataset>(&text).map_err(|err| {
-            let line = err
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-            let location = line.map_or("file".to_owned(), |line| format!("line {line}"));
-            problem(&location, err.message().to_owned())
-        }),
-        Some("json") => serde_json::from_str::<Dataset>(&text)
-            .map_err(|err| problem(&format!("line {}", err.line()), err.to_string())),
+        // Parsed as it is read, not held as one string as well (an export can be large).
+        Some("json") => std::fs::File::open(path)
+            .map_err(unreadable)
+            .and_then(|reader| {
+                serde_json::from_reader::<_, Dataset>(std::io::BufReader::new(reader))
+                    .map_err(|err| problem(&format!("line {}", err.line()), err.to_string()))
+            }),
+        Some("toml") => std::fs::read_to_string(path)
+            .map_err(unreadable)
+            .and_then(|text| {
+                toml::from_str::<Dataset>(&text).map_err(|err| {
+                    let line = err
+                        .span()
+                        .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+                    let location = line.map_or("file".to_owned(), |line| format!("line {line}"));
+                    problem(&location, err.message().to_owned())
+                })
+            }),
         Some("csv") => {
-            read_csv(&file, &text, records, problems);
+            match std::fs::read_to_string(path) {
+                Ok(text) => read_csv(&file, &text, records, problems),
+                Err(err) => problems.push(unreadable(err)),
+            }
             return;
         }
         _ => Err(problem(
@@ -258,37 +284,37 @@ fn read_file(path: &Path, records: &mut Records, problems: &mut Vec<Problem>) {
 
 fn add_dataset(file: &str, dataset: Dataset, records: &mut Records) {
     fn located<'a, T: 'a>(
-        file: &'a str,
-        table: &'a str,
+        file: &'a Rc<str>,
+        table: &'static str,
         list: Vec<T>,
     ) -> impl Iterator<Item = Located<T>> + 'a {
-        let table = table.to_owned();
         list.into_iter()
             .enumerate()
             .map(move |(index, record)| Located {
-                file: file.to_owned(),
-                location: format!("{table}[{index}]"),
+                file: file.clone(),
+                at: At::Record(table, index),
                 record,
             })
     }
+    let file: Rc<str> = file.into();
     records
         .sources
-        .extend(located(file, "sources", dataset.sources));
+        .extend(located(&file, "sources", dataset.sources));
     records
         .places
-        .extend(located(file, "places", dataset.places));
+        .extend(located(&file, "places", dataset.places));
     records
         .networks
-        .extend(located(file, "networks", dataset.networks));
+        .extend(located(&file, "networks", dataset.networks));
     records
         .memberships
-        .extend(located(file, "memberships", dataset.memberships));
+        .extend(located(&file, "memberships", dataset.memberships));
     records
         .events
-        .extend(located(file, "events", dataset.events));
+        .extend(located(&file, "events", dataset.events));
     records
         .twinnings
-        .extend(located(file, "twinnings", dataset.twinnings));
+        .extend(located(&file, "twinnings", dataset.twinnings));
 }
 
 fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Problem>) {
@@ -321,6 +347,7 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         });
         return;
     }
+    let shared: Rc<str> = file.into();
     for row in reader.records() {
         let row = match row {
             Ok(row) => row,
@@ -355,8 +382,8 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
                 source: cell.optional(6),
             };
             records.places.push(Located {
-                file: file.to_owned(),
-                location,
+                file: shared.clone(),
+                at: At::Line(line),
                 record,
             });
         } else {
@@ -370,8 +397,8 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
                 evidence: None,
             };
             records.memberships.push(Located {
-                file: file.to_owned(),
-                location,
+                file: shared.clone(),
+                at: At::Line(line),
                 record,
             });
         }
@@ -495,7 +522,7 @@ fn by_key<K: std::hash::Hash + Eq, T>(rows: Vec<T>, key: impl Fn(&T) -> K) -> Ha
 /// Collects the problems of one record.
 struct Check<'a> {
     file: &'a str,
-    location: &'a str,
+    at: At,
     problems: &'a mut Vec<Problem>,
 }
 
@@ -503,7 +530,7 @@ impl Check<'_> {
     fn problem(&mut self, field: &str, reason: impl Into<String>) {
         self.problems.push(Problem {
             file: self.file.to_owned(),
-            location: self.location.to_owned(),
+            location: self.at.to_string(),
             field: field.to_owned(),
             reason: reason.into(),
         });
@@ -604,15 +631,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
     let (sources, places, networks) = (as_refs(&sources), as_refs(&places), as_refs(&networks));
 
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.sources
-    {
+    for Located { file, at, record } in &records.sources {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         check.valid("key", Slug::parse("key", &record.key));
@@ -625,15 +647,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         check.unique(&mut seen, &record.key, format!("source {:?}", record.key));
     }
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.places
-    {
+    for Located { file, at, record } in &records.places {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         check.valid("slug", Slug::parse("slug", &record.slug));
@@ -652,15 +669,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         check.unique(&mut seen, &record.slug, format!("place {:?}", record.slug));
     }
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.networks
-    {
+    for Located { file, at, record } in &records.networks {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         check.valid("slug", Slug::parse("slug", &record.slug));
@@ -698,15 +710,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.memberships
-    {
+    for Located { file, at, record } in &records.memberships {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         check.known("network", "network", &record.network, &networks);
@@ -729,15 +736,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.events
-    {
+    for Located { file, at, record } in &records.events {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         check.valid("title", Title::parse("title", &record.title));
@@ -772,15 +774,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located {
-        file,
-        location,
-        record,
-    } in &records.twinnings
-    {
+    for Located { file, at, record } in &records.twinnings {
         let mut check = Check {
             file,
-            location,
+            at: *at,
             problems: &mut *problems,
         };
         let [a, b] = &record.places;
@@ -842,6 +839,11 @@ async fn write(
             None => {
                 new_memberships.push(row);
                 summary.memberships.created += 1;
+                if new_memberships.len() == CHUNK {
+                    membership::Entity::insert_many(std::mem::take(&mut new_memberships))
+                        .exec(txn)
+                        .await?;
+                }
             }
             Some(old) => {
                 let same = old.role == m.role

@@ -2,6 +2,10 @@
 //! depend on row ids (records by slug, memberships by network and place, events by network,
 //! year and title, twinnings by their pair), so that export → import into an empty database →
 //! export gives the same bytes.
+//!
+//! JSON is written a record per line, and the memberships (the bulk of a large world) are read
+//! as a stream of rows and written one by one, never all held as records: the large benchmark
+//! world (480 000 memberships) exports in bounded memory.
 
 use std::{collections::HashMap, io::Write};
 
@@ -33,160 +37,287 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Writes the database to `out` in `format`. JSON is written record by record, never held as
-/// one string.
+/// Writes the database to `out` in `format`.
 pub async fn export(
     db: &DatabaseConnection,
     format: Format,
     out: impl Write,
 ) -> anyhow::Result<()> {
-    let data = dataset(db).await?;
     let mut out = std::io::BufWriter::new(out);
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &data)?;
-            out.write_all(b"\n")?;
-        }
-        Format::Toml => out.write_all(toml::to_string(&data)?.as_bytes())?,
+        Format::Json => write_json(db, &mut out).await?,
+        Format::Toml => out.write_all(toml::to_string(&dataset(db).await?)?.as_bytes())?,
     }
     out.flush()?;
     Ok(())
 }
 
-/// Every record, as files hold them, in the export's order.
-pub async fn dataset(db: &DatabaseConnection) -> Result<Dataset, DbErr> {
-    // Sorted here, not in SQL: PostgreSQL's collation would order slugs unlike SQLite's.
-    let mut sources = source::Entity::find().all(db).await?;
-    sources.sort_by(|a, b| a.key.cmp(&b.key));
-    let source_keys: HashMap<i32, String> = sources.iter().map(|s| (s.id, s.key.clone())).collect();
-    let source_of = |id: Option<i32>| id.and_then(|id| source_keys.get(&id).cloned());
-    let mut places = place::Entity::find().all(db).await?;
-    places.sort_by(|a, b| a.slug.cmp(&b.slug));
-    let place_slugs: HashMap<i32, String> = places.iter().map(|p| (p.id, p.slug.clone())).collect();
-    let slug_of_place = |id: i32| place_slugs.get(&id).cloned().unwrap_or_default();
-    let mut networks = network::Entity::find().all(db).await?;
-    networks.sort_by(|a, b| a.slug.cmp(&b.slug));
-    let network_slugs: HashMap<i32, String> =
-        networks.iter().map(|n| (n.id, n.slug.clone())).collect();
-    let slug_of_network = |id: i32| network_slugs.get(&id).cloned().unwrap_or_default();
-    let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
-    for topic in network_topic::Entity::find()
-        .order_by_asc(network_topic::Column::Position)
-        .all(db)
-        .await?
-    {
-        topics
-            .entry(topic.network_id)
-            .or_default()
-            .push(topic.topic);
+/// `{"sources": [ … ], "places": [ … ], …}` with one record per line.
+async fn write_json(db: &DatabaseConnection, out: &mut impl Write) -> anyhow::Result<()> {
+    let tables = Tables::read(db).await?;
+    out.write_all(b"{")?;
+    json_list(out, "sources", tables.sources(), true)?;
+    json_list(out, "places", tables.places(), false)?;
+    json_list(out, "networks", tables.networks(), false)?;
+    out.write_all(b",\n\"memberships\": [")?;
+    let mut first = true;
+    for (_, _, membership) in tables.memberships_in_order(db).await? {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *out, &tables.membership(membership))?;
     }
-    let mut participants: HashMap<i32, Vec<String>> = HashMap::new();
-    for participant in event_participant::Entity::find().all(db).await? {
-        participants
-            .entry(participant.event_id)
-            .or_default()
-            .push(slug_of_place(participant.place_id));
-    }
+    out.write_all(b"\n]")?;
+    json_list(out, "events", tables.events(), false)?;
+    json_list(out, "twinnings", tables.twinnings(), false)?;
+    out.write_all(b"\n}\n")?;
+    Ok(())
+}
 
-    let mut memberships: Vec<MembershipRecord> = membership::Entity::find()
-        .all(db)
+fn json_list<T: serde::Serialize>(
+    out: &mut impl Write,
+    name: &str,
+    records: impl IntoIterator<Item = T>,
+    first_list: bool,
+) -> anyhow::Result<()> {
+    if !first_list {
+        out.write_all(b",")?;
+    }
+    write!(out, "\n\"{name}\": [")?;
+    let mut first = true;
+    for record in records {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *out, &record)?;
+    }
+    out.write_all(b"\n]")?;
+    Ok(())
+}
+
+/// Every record, as files hold them, in the export's order (all in memory: for TOML).
+pub async fn dataset(db: &DatabaseConnection) -> Result<Dataset, DbErr> {
+    let tables = Tables::read(db).await?;
+    let memberships = tables
+        .memberships_in_order(db)
         .await?
         .into_iter()
-        .map(|m| MembershipRecord {
-            network: slug_of_network(m.network_id),
-            place: slug_of_place(m.place_id),
+        .map(|(_, _, membership)| tables.membership(membership))
+        .collect();
+    Ok(Dataset {
+        sources: tables.sources().collect(),
+        places: tables.places().collect(),
+        networks: tables.networks().collect(),
+        memberships,
+        events: tables.events(),
+        twinnings: tables.twinnings(),
+    })
+}
+
+/// The tables, read once, with what turns ids into slugs; memberships are read apart.
+struct Tables {
+    sources: Vec<source::Model>,
+    places: Vec<place::Model>,
+    networks: Vec<network::Model>,
+    events: Vec<event::Model>,
+    twinnings: Vec<twinning::Model>,
+    source_keys: HashMap<i32, String>,
+    /// Each place's slug and its rank among the slugs.
+    place_slugs: HashMap<i32, (String, usize)>,
+    network_slugs: HashMap<i32, (String, usize)>,
+    topics: HashMap<i32, Vec<String>>,
+    participants: HashMap<i32, Vec<String>>,
+}
+
+impl Tables {
+    async fn read(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        // Sorted here, not in SQL: PostgreSQL's collation would order slugs unlike SQLite's.
+        let mut sources = source::Entity::find().all(db).await?;
+        sources.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut places = place::Entity::find().all(db).await?;
+        places.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let mut networks = network::Entity::find().all(db).await?;
+        networks.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
+        for topic in network_topic::Entity::find()
+            .order_by_asc(network_topic::Column::Position)
+            .all(db)
+            .await?
+        {
+            topics
+                .entry(topic.network_id)
+                .or_default()
+                .push(topic.topic);
+        }
+        let place_slugs: HashMap<i32, (String, usize)> = places
+            .iter()
+            .enumerate()
+            .map(|(rank, p)| (p.id, (p.slug.clone(), rank)))
+            .collect();
+        let mut participants: HashMap<i32, Vec<String>> = HashMap::new();
+        for participant in event_participant::Entity::find().all(db).await? {
+            if let Some((slug, _)) = place_slugs.get(&participant.place_id) {
+                participants
+                    .entry(participant.event_id)
+                    .or_default()
+                    .push(slug.clone());
+            }
+        }
+        for named in participants.values_mut() {
+            named.sort();
+        }
+        Ok(Self {
+            source_keys: sources.iter().map(|s| (s.id, s.key.clone())).collect(),
+            network_slugs: networks
+                .iter()
+                .enumerate()
+                .map(|(rank, n)| (n.id, (n.slug.clone(), rank)))
+                .collect(),
+            place_slugs,
+            topics,
+            participants,
+            events: event::Entity::find().all(db).await?,
+            twinnings: twinning::Entity::find().all(db).await?,
+            sources,
+            places,
+            networks,
+        })
+    }
+
+    fn source(&self, id: Option<i32>) -> Option<String> {
+        id.and_then(|id| self.source_keys.get(&id).cloned())
+    }
+
+    fn place(&self, id: i32) -> String {
+        self.place_slugs
+            .get(&id)
+            .map(|(slug, _)| slug.clone())
+            .unwrap_or_default()
+    }
+
+    fn network(&self, id: i32) -> String {
+        self.network_slugs
+            .get(&id)
+            .map(|(slug, _)| slug.clone())
+            .unwrap_or_default()
+    }
+
+    fn sources(&self) -> impl Iterator<Item = SourceRecord> + '_ {
+        self.sources.iter().map(|s| SourceRecord {
+            key: s.key.clone(),
+            title: s.title.clone(),
+            publisher: s.publisher.clone(),
+            document: s.document.clone(),
+        })
+    }
+
+    fn places(&self) -> impl Iterator<Item = PlaceRecord> + '_ {
+        self.places.iter().map(|p| PlaceRecord {
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            kind: p.kind,
+            country_code: p.country_code.clone(),
+            latitude: p.latitude,
+            longitude: p.longitude,
+            alternate_names: p.alternate_names.0.clone(),
+            source: self.source(p.source_id),
+        })
+    }
+
+    fn networks(&self) -> impl Iterator<Item = NetworkRecord> + '_ {
+        self.networks.iter().map(|n| NetworkRecord {
+            slug: n.slug.clone(),
+            name: n.name.clone(),
+            acronym: n.acronym.clone(),
+            description: n.description.clone(),
+            topics: self.topics.get(&n.id).cloned().unwrap_or_default(),
+            founded_year: n.founded_year,
+            founded_in: n.founded_in_id.map(|id| self.place(id)),
+            reported_member_count: n.reported_member_count,
+            reported_member_count_qualifier: n.reported_member_count_qualifier,
+            alternate_names: n.alternate_names.0.clone(),
+            source: self.source(n.source_id),
+        })
+    }
+
+    /// Every membership, read as a stream of rows (never all as records), ordered by network
+    /// and place slug through their ranks.
+    async fn memberships_in_order(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Vec<(u32, u32, membership::Model)>, DbErr> {
+        use futures_util::StreamExt;
+        use sea_orm::PaginatorTrait;
+        let rank = |slugs: &HashMap<i32, (String, usize)>, id: i32| {
+            slugs.get(&id).map_or(u32::MAX, |(_, rank)| {
+                u32::try_from(*rank).unwrap_or(u32::MAX)
+            })
+        };
+        // Sized once: grown by doubling, the list would briefly take twice the room.
+        let count = membership::Entity::find().count(db).await?;
+        let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        let mut stream = membership::Entity::find().stream(db).await?;
+        while let Some(row) = stream.next().await {
+            let row = row?;
+            rows.push((
+                rank(&self.network_slugs, row.network_id),
+                rank(&self.place_slugs, row.place_id),
+                row,
+            ));
+        }
+        rows.sort_unstable_by_key(|(network, place, _)| (*network, *place));
+        Ok(rows)
+    }
+
+    fn membership(&self, m: membership::Model) -> MembershipRecord {
+        MembershipRecord {
+            network: self.network(m.network_id),
+            place: self.place(m.place_id),
             role: m.role,
             since: m.since,
             represented_by: m.represented_by,
-            source: source_of(m.source_id),
+            source: self.source(m.source_id),
             evidence: evidence(m.evidence_kind, m.evidence_quote),
-        })
-        .collect();
-    memberships.sort_by(|a, b| (&a.network, &a.place).cmp(&(&b.network, &b.place)));
+        }
+    }
 
-    let mut events: Vec<EventRecord> = event::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| {
-            let mut named = participants.remove(&e.id).unwrap_or_default();
-            named.sort();
-            EventRecord {
+    fn events(&self) -> Vec<EventRecord> {
+        let mut events: Vec<EventRecord> = self
+            .events
+            .iter()
+            .map(|e| EventRecord {
                 kind: e.kind,
-                title: e.title,
+                title: e.title.clone(),
                 year: e.year,
-                topic: e.topic,
-                network: slug_of_network(e.network_id),
-                host: e.host_id.map(slug_of_place),
-                participants: named,
+                topic: e.topic.clone(),
+                network: self.network(e.network_id),
+                host: e.host_id.map(|id| self.place(id)),
+                participants: self.participants.get(&e.id).cloned().unwrap_or_default(),
                 reported_participant_count: e.reported_participant_count,
-                source: source_of(e.source_id),
-                evidence: evidence(e.evidence_kind, e.evidence_quote),
-            }
-        })
-        .collect();
-    events.sort_by(|a, b| event_order(a).cmp(&event_order(b)));
+                source: self.source(e.source_id),
+                evidence: evidence(e.evidence_kind, e.evidence_quote.clone()),
+            })
+            .collect();
+        events.sort_by(|a, b| event_order(a).cmp(&event_order(b)));
+        events
+    }
 
-    // Each twinning is two rows, one from either side: one record per pair.
-    let mut twinnings: Vec<TwinningRecord> = twinning::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|t| t.place_id < t.twin_id)
-        .map(|t| {
-            let mut pair = [slug_of_place(t.place_id), slug_of_place(t.twin_id)];
-            pair.sort();
-            TwinningRecord {
-                places: pair,
-                source: source_of(t.source_id),
-            }
-        })
-        .collect();
-    twinnings.sort_by(|a, b| a.places.cmp(&b.places));
-
-    Ok(Dataset {
-        sources: sources
-            .into_iter()
-            .map(|s| SourceRecord {
-                key: s.key,
-                title: s.title,
-                publisher: s.publisher,
-                document: s.document,
+    /// Each twinning is two rows, one from either side: one record per pair.
+    fn twinnings(&self) -> Vec<TwinningRecord> {
+        let mut twinnings: Vec<TwinningRecord> = self
+            .twinnings
+            .iter()
+            .filter(|t| t.place_id < t.twin_id)
+            .map(|t| {
+                let mut pair = [self.place(t.place_id), self.place(t.twin_id)];
+                pair.sort();
+                TwinningRecord {
+                    places: pair,
+                    source: self.source(t.source_id),
+                }
             })
-            .collect(),
-        places: places
-            .into_iter()
-            .map(|p| PlaceRecord {
-                slug: p.slug,
-                name: p.name,
-                kind: p.kind,
-                country_code: p.country_code,
-                latitude: p.latitude,
-                longitude: p.longitude,
-                alternate_names: p.alternate_names.0,
-                source: source_of(p.source_id),
-            })
-            .collect(),
-        networks: networks
-            .into_iter()
-            .map(|n| NetworkRecord {
-                topics: topics.remove(&n.id).unwrap_or_default(),
-                founded_in: n.founded_in_id.map(slug_of_place),
-                source: source_of(n.source_id),
-                slug: n.slug,
-                name: n.name,
-                acronym: n.acronym,
-                description: n.description,
-                founded_year: n.founded_year,
-                reported_member_count: n.reported_member_count,
-                reported_member_count_qualifier: n.reported_member_count_qualifier,
-                alternate_names: n.alternate_names.0,
-            })
-            .collect(),
-        memberships,
-        events,
-        twinnings,
-    })
+            .collect();
+        twinnings.sort_by(|a, b| a.places.cmp(&b.places));
+        twinnings
+    }
 }
 
 fn evidence(

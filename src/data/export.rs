@@ -1,6 +1,6 @@
 //! `citynet export`: the whole database as one [`Dataset`], in a stable order that does not
 //! depend on row ids (records by slug, memberships by network and place, events by network,
-//! year and title, twinnings by their pair), so that export → import into an empty database →
+//! year, title and host, twinnings by their pair), so that export → import into an empty database →
 //! export gives the same bytes.
 //!
 //! JSON is written a record per line, and the memberships (the bulk of a large world) are read
@@ -327,13 +327,19 @@ fn evidence(
     kind.map(|kind| EvidenceRecord { kind, quote })
 }
 
-/// Events in order: network, year (none first), title, kind.
-fn event_order(event: &EventRecord) -> (&str, Option<i32>, &str, &'static str) {
+/// Events in order: network, year (none first), title, host, kind.
+fn event_order(event: &EventRecord) -> (&str, Option<i32>, &str, Option<&str>, &'static str) {
     let kind = match event.kind {
         event::EventKind::Conference => "conference",
         event::EventKind::Founding => "founding",
         event::EventKind::Launch => "launch",
         event::EventKind::Signing => "signing",
     };
-    (&event.network, event.year, &event.title, kind)
+    (
+        &event.network,
+        event.year,
+        &event.title,
+        event.host.as_deref(),
+        kind,
+    )
 }

@@ -2,8 +2,8 @@
 //! (places or memberships, recognised by their header), checked with the mutations' own
 //! validators (`crate::domain`) — every problem reported at once, with file, line or record,
 //! field and reason, and then nothing written — and written in one transaction: records matched
-//! by slug (sources by key, memberships by network and place, events by network, year and
-//! title, twinnings by their pair) are created, updated or left unchanged, so that importing the
+//! by slug (sources by key, memberships by network and place, events by network, year, title
+//! and host, twinnings by their pair) are created, updated or left unchanged, so that importing the
 //! same files again changes nothing. Search and the change feed (so caches and subscriptions)
 //! see what it wrote.
 
@@ -468,7 +468,8 @@ struct Existing {
     networks: HashMap<String, network::Model>,
     topics: HashMap<i32, Vec<String>>,
     memberships: HashMap<(i32, i32), membership::Model>,
-    events: HashMap<(i32, Option<i32>, String), event::Model>,
+    /// By network, year, title and host: two events may share a title in one year elsewhere.
+    events: HashMap<(i32, Option<i32>, String, Option<i32>), event::Model>,
     participants: HashMap<i32, HashSet<i32>>,
     twinnings: HashSet<(i32, i32)>,
 }
@@ -500,7 +501,7 @@ impl Existing {
                 (m.network_id, m.place_id)
             }),
             events: by_key(event::Entity::find().all(txn).await?, |e| {
-                (e.network_id, e.year, e.title.clone())
+                (e.network_id, e.year, e.title.clone(), e.host_id)
             }),
             participants,
             twinnings: twinning::Entity::find()
@@ -769,7 +770,7 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         check.evidence(&record.evidence);
         check.unique(
             &mut seen,
-            (&record.network, record.year, &record.title),
+            (&record.network, record.year, &record.title, &record.host),
             format!("the event {:?} of {:?}", record.title, record.network),
         );
     }
@@ -896,7 +897,7 @@ async fn write(
             evidence_kind: Set(evidence_kind),
             evidence_quote: Set(evidence_quote),
         };
-        let event_id = match existing.events.get(&(network, e.year, e.title.clone())) {
+        let event_id = match existing.events.get(&(network, e.year, e.title.clone(), host)) {
             None => {
                 summary.events.created += 1;
                 row.insert(txn).await?.id
@@ -904,8 +905,7 @@ async fn write(
             Some(old) => {
                 let same = old.kind == e.kind
                     && old.topic == e.topic
-                    && old.host_id == host
-                    && old.reported_participant_count == e.reported_participant_count
+                            && old.reported_participant_count == e.reported_participant_count
                     && old.source_id == source_id(&e.source)
                     && old.evidence_kind == evidence_kind
                     && old.evidence_quote == evidence_quote_of(&e.evidence)

@@ -144,12 +144,62 @@ impl fmt::Display for Summary {
     }
 }
 
-/// A record with where it came from: the file's name (shared) and the place in it, formatted
-/// only when a problem names it.
-struct Located<T> {
-    file: Rc<str>,
+/// A record with where it came from: the file's name and the place in it, formatted only when
+/// a problem names it.
+struct Located<'a, T> {
+    file: &'a str,
     at: At,
-    record: T,
+    record: &'a T,
+}
+
+/// The records of one table, file by file, as they were read (a large file's records are not
+/// copied again to note where each came from).
+struct Table<T> {
+    parts: Vec<Part<T>>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self { parts: Vec::new() }
+    }
+}
+
+/// One file's records of a table; `lines` holds each record's CSV line (empty for TOML and
+/// JSON, whose records are named by index).
+struct Part<T> {
+    file: Rc<str>,
+    table: &'static str,
+    records: Vec<T>,
+    lines: Vec<u64>,
+}
+
+impl<T> Table<T> {
+    fn add(&mut self, file: &Rc<str>, table: &'static str, records: Vec<T>) {
+        if !records.is_empty() {
+            self.parts.push(Part {
+                file: file.clone(),
+                table,
+                records,
+                lines: Vec::new(),
+            });
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Located<'_, T>> {
+        self.parts.iter().flat_map(|part| {
+            part.records
+                .iter()
+                .enumerate()
+                .map(move |(index, record)| Located {
+                    file: &part.file,
+                    at: match part.lines.get(index) {
+                        Some(line) => At::Line(*line),
+                        None => At::Record(part.table, index),
+                    },
+                    record,
+                })
+        })
+    }
 }
 
 /// Where a record is in its file.
@@ -170,15 +220,15 @@ impl fmt::Display for At {
     }
 }
 
-/// Everything the files hold, each record located.
+/// Everything the files hold.
 #[derive(Default)]
 struct Records {
-    sources: Vec<Located<SourceRecord>>,
-    places: Vec<Located<PlaceRecord>>,
-    networks: Vec<Located<NetworkRecord>>,
-    memberships: Vec<Located<MembershipRecord>>,
-    events: Vec<Located<EventRecord>>,
-    twinnings: Vec<Located<TwinningRecord>>,
+    sources: Table<SourceRecord>,
+    places: Table<PlaceRecord>,
+    networks: Table<NetworkRecord>,
+    memberships: Table<MembershipRecord>,
+    events: Table<EventRecord>,
+    twinnings: Table<TwinningRecord>,
 }
 
 /// Imports `files` into `db`; with `dry_run` everything is checked and counted, then rolled
@@ -283,38 +333,15 @@ fn read_file(path: &Path, records: &mut Records, problems: &mut Vec<Problem>) {
 }
 
 fn add_dataset(file: &str, dataset: Dataset, records: &mut Records) {
-    fn located<'a, T: 'a>(
-        file: &'a Rc<str>,
-        table: &'static str,
-        list: Vec<T>,
-    ) -> impl Iterator<Item = Located<T>> + 'a {
-        list.into_iter()
-            .enumerate()
-            .map(move |(index, record)| Located {
-                file: file.clone(),
-                at: At::Record(table, index),
-                record,
-            })
-    }
     let file: Rc<str> = file.into();
-    records
-        .sources
-        .extend(located(&file, "sources", dataset.sources));
-    records
-        .places
-        .extend(located(&file, "places", dataset.places));
-    records
-        .networks
-        .extend(located(&file, "networks", dataset.networks));
+    records.sources.add(&file, "sources", dataset.sources);
+    records.places.add(&file, "places", dataset.places);
+    records.networks.add(&file, "networks", dataset.networks);
     records
         .memberships
-        .extend(located(&file, "memberships", dataset.memberships));
-    records
-        .events
-        .extend(located(&file, "events", dataset.events));
-    records
-        .twinnings
-        .extend(located(&file, "twinnings", dataset.twinnings));
+        .add(&file, "memberships", dataset.memberships);
+    records.events.add(&file, "events", dataset.events);
+    records.twinnings.add(&file, "twinnings", dataset.twinnings);
 }
 
 fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Problem>) {
@@ -348,6 +375,8 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         return;
     }
     let shared: Rc<str> = file.into();
+    let (mut places, mut memberships) = (Vec::new(), Vec::new());
+    let mut lines = Vec::new();
     for row in reader.records() {
         let row = match row {
             Ok(row) => row,
@@ -381,11 +410,7 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
                 alternate_names: Vec::new(),
                 source: cell.optional(6),
             };
-            records.places.push(Located {
-                file: shared.clone(),
-                at: At::Line(line),
-                record,
-            });
+            places.push(record);
         } else {
             let record = MembershipRecord {
                 network: cell.text(0),
@@ -396,12 +421,24 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
                 source: cell.optional(5),
                 evidence: None,
             };
-            records.memberships.push(Located {
-                file: shared.clone(),
-                at: At::Line(line),
-                record,
-            });
+            memberships.push(record);
         }
+        lines.push(line);
+    }
+    if is_places {
+        records.places.parts.push(Part {
+            file: shared,
+            table: "places",
+            records: places,
+            lines,
+        });
+    } else {
+        records.memberships.parts.push(Part {
+            file: shared,
+            table: "memberships",
+            records: memberships,
+            lines,
+        });
     }
 }
 
@@ -632,10 +669,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
     let (sources, places, networks) = (as_refs(&sources), as_refs(&places), as_refs(&networks));
 
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.sources {
+    for Located { file, at, record } in records.sources.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         check.valid("key", Slug::parse("key", &record.key));
@@ -648,10 +685,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         check.unique(&mut seen, &record.key, format!("source {:?}", record.key));
     }
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.places {
+    for Located { file, at, record } in records.places.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         check.valid("slug", Slug::parse("slug", &record.slug));
@@ -670,10 +707,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         check.unique(&mut seen, &record.slug, format!("place {:?}", record.slug));
     }
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.networks {
+    for Located { file, at, record } in records.networks.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         check.valid("slug", Slug::parse("slug", &record.slug));
@@ -711,10 +748,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.memberships {
+    for Located { file, at, record } in records.memberships.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         check.known("network", "network", &record.network, &networks);
@@ -737,10 +774,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.events {
+    for Located { file, at, record } in records.events.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         check.valid("title", Title::parse("title", &record.title));
@@ -775,10 +812,10 @@ fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>)
         );
     }
     let mut seen = HashSet::new();
-    for Located { file, at, record } in &records.twinnings {
+    for Located { file, at, record } in records.twinnings.iter() {
         let mut check = Check {
             file,
-            at: *at,
+            at,
             problems: &mut *problems,
         };
         let [a, b] = &record.places;
@@ -820,7 +857,7 @@ async fn write(
     let network_id = |slug: &str| networks.get(slug).copied();
 
     let mut new_memberships = Vec::new();
-    for Located { record: m, .. } in &records.memberships {
+    for Located { record: m, .. } in records.memberships.iter() {
         let (Some(network), Some(place)) = (network_id(&m.network), place_id(&m.place)) else {
             continue;
         };
@@ -873,7 +910,7 @@ async fn write(
             .await?;
     }
 
-    for Located { record: e, .. } in &records.events {
+    for Located { record: e, .. } in records.events.iter() {
         let Some(network) = network_id(&e.network) else {
             continue;
         };
@@ -897,7 +934,10 @@ async fn write(
             evidence_kind: Set(evidence_kind),
             evidence_quote: Set(evidence_quote),
         };
-        let event_id = match existing.events.get(&(network, e.year, e.title.clone(), host)) {
+        let event_id = match existing
+            .events
+            .get(&(network, e.year, e.title.clone(), host))
+        {
             None => {
                 summary.events.created += 1;
                 row.insert(txn).await?.id
@@ -905,7 +945,7 @@ async fn write(
             Some(old) => {
                 let same = old.kind == e.kind
                     && old.topic == e.topic
-                            && old.reported_participant_count == e.reported_participant_count
+                    && old.reported_participant_count == e.reported_participant_count
                     && old.source_id == source_id(&e.source)
                     && old.evidence_kind == evidence_kind
                     && old.evidence_quote == evidence_quote_of(&e.evidence)
@@ -948,7 +988,7 @@ async fn write(
     }
 
     let mut new_twinnings = Vec::new();
-    for Located { record: t, .. } in &records.twinnings {
+    for Located { record: t, .. } in records.twinnings.iter() {
         let (Some(a), Some(b)) = (place_id(&t.places[0]), place_id(&t.places[1])) else {
             continue;
         };
@@ -1000,7 +1040,7 @@ async fn write_sources(
         .iter()
         .map(|(key, s)| (key.clone(), s.id))
         .collect();
-    for Located { record: s, .. } in &records.sources {
+    for Located { record: s, .. } in records.sources.iter() {
         let row = source::ActiveModel {
             id: NotSet,
             key: Set(s.key.clone()),
@@ -1044,7 +1084,7 @@ async fn write_places(
     counts: &mut Counts,
 ) -> Result<HashMap<String, i32>, DbErr> {
     let mut created = Vec::new();
-    for Located { record: p, .. } in &records.places {
+    for Located { record: p, .. } in records.places.iter() {
         let row = place::ActiveModel {
             id: NotSet,
             slug: Set(p.slug.clone()),
@@ -1126,7 +1166,7 @@ async fn write_networks(
         .iter()
         .map(|(slug, n)| (slug.clone(), n.id))
         .collect();
-    for Located { record: n, .. } in &records.networks {
+    for Located { record: n, .. } in records.networks.iter() {
         let founded_in = n.founded_in.as_deref().and_then(place_id);
         let row = network::ActiveModel {
             id: NotSet,

@@ -9,10 +9,8 @@
 
 use std::{collections::HashMap, io::Write};
 
-use entity::{
-    event, event_participant, membership, network, network_topic, place, source, twinning,
-};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use entity::{event, event_participant, membership, network, place, source, twinning};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 
 use super::records::{
     Dataset, EventRecord, EvidenceRecord, MembershipRecord, NetworkRecord, PlaceRecord,
@@ -136,17 +134,7 @@ impl Tables {
         places.sort_by(|a, b| a.slug.cmp(&b.slug));
         let mut networks = network::Entity::find().all(db).await?;
         networks.sort_by(|a, b| a.slug.cmp(&b.slug));
-        let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
-        for topic in network_topic::Entity::find()
-            .order_by_asc(network_topic::Column::Position)
-            .all(db)
-            .await?
-        {
-            topics
-                .entry(topic.network_id)
-                .or_default()
-                .push(topic.topic);
-        }
+        let topics = crate::loaders::topics::all_by_network(db).await?;
         let place_slugs: HashMap<i32, (String, usize)> = places
             .iter()
             .enumerate()

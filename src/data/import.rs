@@ -513,15 +513,7 @@ struct Existing {
 
 impl Existing {
     async fn load(txn: &DatabaseTransaction) -> Result<Self, DbErr> {
-        let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
-        let mut ordered = network_topic::Entity::find().all(txn).await?;
-        ordered.sort_by_key(|topic| (topic.network_id, topic.position));
-        for topic in ordered {
-            topics
-                .entry(topic.network_id)
-                .or_default()
-                .push(topic.topic);
-        }
+        let topics = crate::loaders::topics::all_by_network(txn).await?;
         let mut participants: HashMap<i32, HashSet<i32>> = HashMap::new();
         for participant in event_participant::Entity::find().all(txn).await? {
             participants

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::network_topic;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{AppLoader, LoadError};
 
@@ -32,4 +32,21 @@ impl Loader<TopicsOf> for AppLoader {
         }
         Ok(topics)
     }
+}
+
+/// Every network's topics, in order, by network id (for whole-database work: the search index,
+/// export, import).
+pub async fn all_by_network<C: ConnectionTrait>(
+    db: &C,
+) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in network_topic::Entity::find()
+        .order_by_asc(network_topic::Column::NetworkId)
+        .order_by_asc(network_topic::Column::Position)
+        .all(db)
+        .await?
+    {
+        topics.entry(row.network_id).or_default().push(row.topic);
+    }
+    Ok(topics)
 }

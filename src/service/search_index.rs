@@ -1,12 +1,9 @@
 //! The full-text index's upkeep: one document per record in `search_entries`, written in the
 //! same transaction as the record (see `loaders::search` for the queries).
 
-use std::collections::HashMap;
-
-use entity::{event, fold, network, network_topic, place, search_entry};
+use entity::{event, fold, network, place, search_entry};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
 };
 
 pub use crate::loaders::search::Kind;
@@ -14,17 +11,7 @@ pub use crate::loaders::search::Kind;
 /// Rebuilds the whole index from the tables; run inside the transaction that changed them.
 pub async fn reindex_all<C: ConnectionTrait>(db: &C) -> Result<usize, DbErr> {
     search_entry::Entity::delete_many().exec(db).await?;
-    let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
-    for topic in network_topic::Entity::find()
-        .order_by_asc(network_topic::Column::Position)
-        .all(db)
-        .await?
-    {
-        topics
-            .entry(topic.network_id)
-            .or_default()
-            .push(topic.topic);
-    }
+    let topics = crate::loaders::topics::all_by_network(db).await?;
     let mut entries: Vec<search_entry::ActiveModel> = Vec::new();
     for place in place::Entity::find().all(db).await? {
         entries.push(place_entry(&place));

@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::helpers::TestApp;
 use crate::subscriptions::Session;
 
-async fn metrics(app: &TestApp) -> String {
+/// The `/metrics` text of `app`.
+pub(crate) async fn metrics(app: &TestApp) -> String {
     app.client
         .get(format!("{}/metrics", app.address))
         .send()
@@ -21,7 +22,7 @@ async fn metrics(app: &TestApp) -> String {
 }
 
 /// The value of the sample `series` (name and labels exactly as rendered), or `None`.
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|value| value.parse().ok())

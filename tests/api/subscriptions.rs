@@ -645,20 +645,13 @@ async fn socket_errors_carry_the_upgrade_requests_id() {
         errors[0]["extensions"]["requestId"], "socket-42",
         "{message}"
     );
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("the server answers")
-        .text()
-        .await
-        .expect("a body");
-    assert!(
-        metrics
-            .lines()
-            .any(|line| line
-                == r#"citynet_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1"#),
+    let metrics = crate::metrics::metrics(&app).await;
+    assert_eq!(
+        crate::metrics::sample(
+            &metrics,
+            r#"citynet_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}"#
+        ),
+        Some(1.0),
         "{metrics}"
     );
 }

@@ -3,14 +3,15 @@
 //! year, title and host, twinnings by their pair), so that export → import into an empty database →
 //! export gives the same bytes.
 //!
-//! JSON is written a record per line, and the memberships (the bulk of a large world) are read
-//! as a stream of rows and written one by one, never all held as records: the large benchmark
-//! world (480 000 memberships) exports in bounded memory.
+//! JSON is written a record per line, and the memberships (the bulk of a large world) come from
+//! the database already in order, a row at a time, each written as it arrives: the large
+//! benchmark world (480 000 memberships) exports without holding them.
 
 use std::{collections::HashMap, io::Write};
 
 use entity::{event, event_participant, membership, network, place, source, twinning};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use futures_util::StreamExt;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, FromQueryResult};
 
 use super::records::{
     Dataset, EventRecord, EvidenceRecord, MembershipRecord, NetworkRecord, PlaceRecord,
@@ -59,10 +60,11 @@ async fn write_json(db: &DatabaseConnection, out: &mut impl Write) -> anyhow::Re
     json_list(out, "networks", tables.networks(), false)?;
     out.write_all(b",\n\"memberships\": [")?;
     let mut first = true;
-    for (_, _, membership) in tables.memberships_in_order(db).await? {
+    let mut rows = memberships_in_slug_order(db).await?;
+    while let Some(row) = rows.next().await {
         out.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
-        serde_json::to_writer(&mut *out, &tables.membership(membership))?;
+        serde_json::to_writer(&mut *out, &tables.membership_row(row?))?;
     }
     out.write_all(b"\n]")?;
     json_list(out, "events", tables.events(), false)?;
@@ -91,15 +93,66 @@ fn json_list<T: serde::Serialize>(
     Ok(())
 }
 
+/// A membership with its network's and place's slugs, as the export reads it.
+#[derive(Debug, FromQueryResult)]
+struct MembershipRow {
+    network_slug: String,
+    place_slug: String,
+    role: membership::MembershipRole,
+    since: Option<i32>,
+    represented_by: Option<String>,
+    source_id: Option<i32>,
+    evidence_kind: Option<entity::statement::EvidenceKind>,
+    evidence_quote: Option<String>,
+}
+
+/// Every membership, streamed in the export's order (network slug, then place slug) by the
+/// database itself, compared byte by byte as Rust compares strings: `COLLATE "C"` on
+/// PostgreSQL, SQLite's default `BINARY`.
+async fn memberships_in_slug_order(
+    db: &DatabaseConnection,
+) -> Result<impl futures_util::Stream<Item = Result<MembershipRow, DbErr>> + '_, DbErr> {
+    use sea_orm::{sea_query::Expr, JoinType, Order, QueryOrder, QuerySelect, RelationTrait};
+    let collate = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => r#" COLLATE "C""#,
+        _ => "",
+    };
+    membership::Entity::find()
+        .select_only()
+        .columns([
+            membership::Column::Role,
+            membership::Column::Since,
+            membership::Column::RepresentedBy,
+            membership::Column::SourceId,
+            membership::Column::EvidenceKind,
+            membership::Column::EvidenceQuote,
+        ])
+        .column_as(network::Column::Slug, "network_slug")
+        .column_as(place::Column::Slug, "place_slug")
+        .join(JoinType::InnerJoin, membership::Relation::Network.def())
+        .join(JoinType::InnerJoin, membership::Relation::Place.def())
+        .order_by(
+            Expr::cust(format!(r#""networks"."slug"{collate}"#)),
+            Order::Asc,
+        )
+        .order_by(
+            Expr::cust(format!(r#""places"."slug"{collate}"#)),
+            Order::Asc,
+        )
+        .into_model::<MembershipRow>()
+        .stream(db)
+        .await
+}
+
 /// Every record, as files hold them, in the export's order (all in memory: for TOML).
 pub async fn dataset(db: &DatabaseConnection) -> Result<Dataset, DbErr> {
     let tables = Tables::read(db).await?;
-    let memberships = tables
-        .memberships_in_order(db)
-        .await?
-        .into_iter()
-        .map(|(_, _, membership)| tables.membership(membership))
-        .collect();
+    let mut rows = memberships_in_slug_order(db).await?;
+    let mut read = Vec::new();
+    while let Some(row) = rows.next().await {
+        read.push(tables.membership_row(row?));
+    }
+    let memberships = read.into_iter().collect();
     Ok(Dataset {
         sources: tables.sources().collect(),
         places: tables.places().collect(),
@@ -118,9 +171,8 @@ struct Tables {
     events: Vec<event::Model>,
     twinnings: Vec<twinning::Model>,
     source_keys: HashMap<i32, String>,
-    /// Each place's slug and its rank among the slugs.
-    place_slugs: HashMap<i32, (String, usize)>,
-    network_slugs: HashMap<i32, (String, usize)>,
+    place_slugs: HashMap<i32, String>,
+    network_slugs: HashMap<i32, String>,
     topics: HashMap<i32, Vec<String>>,
     participants: HashMap<i32, Vec<String>>,
 }
@@ -135,14 +187,11 @@ impl Tables {
         let mut networks = network::Entity::find().all(db).await?;
         networks.sort_by(|a, b| a.slug.cmp(&b.slug));
         let topics = crate::loaders::topics::all_by_network(db).await?;
-        let place_slugs: HashMap<i32, (String, usize)> = places
-            .iter()
-            .enumerate()
-            .map(|(rank, p)| (p.id, (p.slug.clone(), rank)))
-            .collect();
+        let place_slugs: HashMap<i32, String> =
+            places.iter().map(|p| (p.id, p.slug.clone())).collect();
         let mut participants: HashMap<i32, Vec<String>> = HashMap::new();
         for participant in event_participant::Entity::find().all(db).await? {
-            if let Some((slug, _)) = place_slugs.get(&participant.place_id) {
+            if let Some(slug) = place_slugs.get(&participant.place_id) {
                 participants
                     .entry(participant.event_id)
                     .or_default()
@@ -154,11 +203,7 @@ impl Tables {
         }
         Ok(Self {
             source_keys: sources.iter().map(|s| (s.id, s.key.clone())).collect(),
-            network_slugs: networks
-                .iter()
-                .enumerate()
-                .map(|(rank, n)| (n.id, (n.slug.clone(), rank)))
-                .collect(),
+            network_slugs: networks.iter().map(|n| (n.id, n.slug.clone())).collect(),
             place_slugs,
             topics,
             participants,
@@ -175,17 +220,11 @@ impl Tables {
     }
 
     fn place(&self, id: i32) -> String {
-        self.place_slugs
-            .get(&id)
-            .map(|(slug, _)| slug.clone())
-            .unwrap_or_default()
+        self.place_slugs.get(&id).cloned().unwrap_or_default()
     }
 
     fn network(&self, id: i32) -> String {
-        self.network_slugs
-            .get(&id)
-            .map(|(slug, _)| slug.clone())
-            .unwrap_or_default()
+        self.network_slugs.get(&id).cloned().unwrap_or_default()
     }
 
     fn sources(&self) -> impl Iterator<Item = SourceRecord> + '_ {
@@ -226,39 +265,10 @@ impl Tables {
         })
     }
 
-    /// Every membership, read as a stream of rows (never all as records), ordered by network
-    /// and place slug through their ranks.
-    async fn memberships_in_order(
-        &self,
-        db: &DatabaseConnection,
-    ) -> Result<Vec<(u32, u32, membership::Model)>, DbErr> {
-        use futures_util::StreamExt;
-        use sea_orm::PaginatorTrait;
-        let rank = |slugs: &HashMap<i32, (String, usize)>, id: i32| {
-            slugs.get(&id).map_or(u32::MAX, |(_, rank)| {
-                u32::try_from(*rank).unwrap_or(u32::MAX)
-            })
-        };
-        // Sized once: grown by doubling, the list would briefly take twice the room.
-        let count = membership::Entity::find().count(db).await?;
-        let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-        let mut stream = membership::Entity::find().stream(db).await?;
-        while let Some(row) = stream.next().await {
-            let row = row?;
-            rows.push((
-                rank(&self.network_slugs, row.network_id),
-                rank(&self.place_slugs, row.place_id),
-                row,
-            ));
-        }
-        rows.sort_unstable_by_key(|(network, place, _)| (*network, *place));
-        Ok(rows)
-    }
-
-    fn membership(&self, m: membership::Model) -> MembershipRecord {
+    fn membership_row(&self, m: MembershipRow) -> MembershipRecord {
         MembershipRecord {
-            network: self.network(m.network_id),
-            place: self.place(m.place_id),
+            network: m.network_slug,
+            place: m.place_slug,
             role: m.role,
             since: m.since,
             represented_by: m.represented_by,

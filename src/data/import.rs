@@ -169,19 +169,29 @@ impl<T> Default for Table<T> {
 struct Part<T> {
     file: Rc<str>,
     table: &'static str,
+    /// The index in its table of the part's first record (a file's table may come in chunks).
+    offset: usize,
     records: Vec<T>,
     lines: Vec<u64>,
 }
 
 impl<T> Table<T> {
     fn add(&mut self, file: &Rc<str>, table: &'static str, records: Vec<T>) {
-        if !records.is_empty() {
+        self.add_chunks(file, table, vec![records]);
+    }
+
+    fn add_chunks(&mut self, file: &Rc<str>, table: &'static str, chunks: Vec<Vec<T>>) {
+        let mut offset = 0;
+        for records in chunks.into_iter().filter(|chunk| !chunk.is_empty()) {
+            let len = records.len();
             self.parts.push(Part {
                 file: file.clone(),
                 table,
+                offset,
                 records,
                 lines: Vec::new(),
             });
+            offset += len;
         }
     }
 
@@ -194,7 +204,7 @@ impl<T> Table<T> {
                     file: &part.file,
                     at: match part.lines.get(index) {
                         Some(line) => At::Line(*line),
-                        None => At::Record(part.table, index),
+                        None => At::Record(part.table, part.offset + index),
                     },
                     record,
                 })
@@ -339,7 +349,7 @@ fn add_dataset(file: &str, dataset: Dataset, records: &mut Records) {
     records.networks.add(&file, "networks", dataset.networks);
     records
         .memberships
-        .add(&file, "memberships", dataset.memberships);
+        .add_chunks(&file, "memberships", dataset.memberships.0);
     records.events.add(&file, "events", dataset.events);
     records.twinnings.add(&file, "twinnings", dataset.twinnings);
 }
@@ -429,6 +439,7 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         records.places.parts.push(Part {
             file: shared,
             table: "places",
+            offset: 0,
             records: places,
             lines,
         });
@@ -436,6 +447,7 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         records.memberships.parts.push(Part {
             file: shared,
             table: "memberships",
+            offset: 0,
             records: memberships,
             lines,
         });

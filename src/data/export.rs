@@ -148,11 +148,10 @@ async fn memberships_in_slug_order(
 pub async fn dataset(db: &DatabaseConnection) -> Result<Dataset, DbErr> {
     let tables = Tables::read(db).await?;
     let mut rows = memberships_in_slug_order(db).await?;
-    let mut read = Vec::new();
+    let mut memberships = Vec::new();
     while let Some(row) = rows.next().await {
-        read.push(tables.membership_row(row?));
+        memberships.push(tables.membership_row(row?));
     }
-    let memberships = read.into_iter().collect();
     Ok(Dataset {
         sources: tables.sources().collect(),
         places: tables.places().collect(),

@@ -169,29 +169,19 @@ impl<T> Default for Table<T> {
 struct Part<T> {
     file: Rc<str>,
     table: &'static str,
-    /// The index in its table of the part's first record (a file's table may come in chunks).
-    offset: usize,
     records: Vec<T>,
     lines: Vec<u64>,
 }
 
 impl<T> Table<T> {
     fn add(&mut self, file: &Rc<str>, table: &'static str, records: Vec<T>) {
-        self.add_chunks(file, table, vec![records]);
-    }
-
-    fn add_chunks(&mut self, file: &Rc<str>, table: &'static str, chunks: Vec<Vec<T>>) {
-        let mut offset = 0;
-        for records in chunks.into_iter().filter(|chunk| !chunk.is_empty()) {
-            let len = records.len();
+        if !records.is_empty() {
             self.parts.push(Part {
                 file: file.clone(),
                 table,
-                offset,
                 records,
                 lines: Vec::new(),
             });
-            offset += len;
         }
     }
 
@@ -204,7 +194,7 @@ impl<T> Table<T> {
                     file: &part.file,
                     at: match part.lines.get(index) {
                         Some(line) => At::Line(*line),
-                        None => At::Record(part.table, part.offset + index),
+                        None => At::Record(part.table, index),
                     },
                     record,
                 })
@@ -349,7 +339,7 @@ fn add_dataset(file: &str, dataset: Dataset, records: &mut Records) {
     records.networks.add(&file, "networks", dataset.networks);
     records
         .memberships
-        .add_chunks(&file, "memberships", dataset.memberships.0);
+        .add(&file, "memberships", dataset.memberships);
     records.events.add(&file, "events", dataset.events);
     records.twinnings.add(&file, "twinnings", dataset.twinnings);
 }
@@ -439,7 +429,6 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         records.places.parts.push(Part {
             file: shared,
             table: "places",
-            offset: 0,
             records: places,
             lines,
         });
@@ -447,7 +436,6 @@ fn read_csv(file: &str, text: &str, records: &mut Records, problems: &mut Vec<Pr
         records.memberships.parts.push(Part {
             file: shared,
             table: "memberships",
-            offset: 0,
             records: memberships,
             lines,
         });

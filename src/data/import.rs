@@ -250,6 +250,8 @@ pub async fn import(
         return Err(ImportError::Invalid(problems));
     }
     let summary = write(&txn, &records, existing).await?;
+    // Written: the records are not needed while the search index is rebuilt from the tables.
+    drop(records);
     if !summary.is_unchanged() {
         crate::service::search_index::reindex_all(&txn).await?;
         crate::changes::feed::log_bulk_write(&txn).await?;
@@ -1093,6 +1095,11 @@ async fn write_places(
             None => {
                 created.push(row);
                 counts.created += 1;
+                if created.len() == CHUNK {
+                    place::Entity::insert_many(std::mem::take(&mut created))
+                        .exec(txn)
+                        .await?;
+                }
             }
             Some(old) => {
                 let same = old.name == p.name
@@ -1116,8 +1123,8 @@ async fn write_places(
             }
         }
     }
-    for chunk in created.chunks(CHUNK) {
-        place::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    if !created.is_empty() {
+        place::Entity::insert_many(created).exec(txn).await?;
     }
     let mut ids: HashMap<String, i32> = existing
         .places

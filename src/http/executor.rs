@@ -77,14 +77,8 @@ impl LimitedExecutor {
     /// also sets their `requestId`).
     fn count_errors(&self, response: &Response) {
         for error in &response.errors {
-            match error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-            {
-                Some(async_graphql::Value::String(code)) => self.metrics.error(code),
-                _ => self.metrics.error(""),
-            }
+            self.metrics
+                .error(crate::error::code_of(error).unwrap_or_default());
         }
     }
 

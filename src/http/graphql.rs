@@ -205,11 +205,8 @@ fn every_operation_has_code(response: &BatchResponse, code: ErrorCode) -> bool {
 
 /// True when one of the response's errors carries `code`.
 fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
-    response.errors.iter().any(|error| {
-        error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|value| *value == async_graphql::Value::from(code.as_str()))
-    })
+    response
+        .errors
+        .iter()
+        .any(|error| crate::error::code_of(error) == Some(code.as_str()))
 }

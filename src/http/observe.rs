@@ -30,16 +30,7 @@ pub(super) fn error_codes(response: &BatchResponse) -> ErrorCodes {
     let codes: Vec<String> = responses
         .iter()
         .flat_map(|single| &single.errors)
-        .map(|error| {
-            match error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-            {
-                Some(async_graphql::Value::String(code)) => code.clone(),
-                _ => String::new(),
-            }
-        })
+        .map(|error| crate::error::code_of(error).unwrap_or_default().to_owned())
         .collect();
     ErrorCodes(codes)
 }

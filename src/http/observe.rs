@@ -61,9 +61,9 @@ pub(super) async fn count_requests(
         Ok(response) => {
             let route = response.request().match_pattern();
             let route = route.as_deref().unwrap_or("unmatched");
-            let status = response.status().as_u16();
-            trace::http_response(&span, method, route, status);
-            metrics.http_request(method, route, status, started.elapsed());
+            let status = response.status();
+            trace::http_response(&span, method, route, status.as_u16());
+            metrics.http_request(method, route, status.as_str(), started.elapsed());
             if let Some(codes) = response.response().extensions().get::<ErrorCodes>() {
                 for code in &codes.0 {
                     metrics.error(code);
@@ -73,7 +73,7 @@ pub(super) async fn count_requests(
         Err(err) => metrics.http_request(
             method,
             "unmatched",
-            err.as_response_error().status_code().as_u16(),
+            err.as_response_error().status_code().as_str(),
             started.elapsed(),
         ),
     }

@@ -169,11 +169,12 @@ impl Metrics {
         &self.0.websockets_active
     }
 
-    /// One answered HTTP request. `route` is the matched pattern (never the raw path).
-    pub fn http_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// One answered HTTP request. `route` is the matched pattern (never the raw path);
+    /// `status` its three digits.
+    pub fn http_request(&self, method: &str, route: &str, status: &str, elapsed: Duration) {
         self.0
             .http_requests
-            .with_label_values(&[method, route, &status.to_string()])
+            .with_label_values(&[method, route, status])
             .inc();
         self.0
             .http_duration

@@ -479,7 +479,10 @@ impl CsvRow<'_> {
     /// One of an enum's snake_case names (`city`, `co_founder`), or nothing for an empty cell.
     fn parsed<T: serde::de::DeserializeOwned>(&mut self, index: usize, field: &str) -> Option<T> {
         let cell = self.optional(index)?;
-        match serde_json::from_value(serde_json::Value::String(cell.clone())) {
+        use serde::de::IntoDeserializer;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            cell.as_str().into_deserializer();
+        match T::deserialize(name) {
             Ok(value) => Some(value),
             Err(_) => {
                 self.problem(field, format!("{cell:?} is not a known {field}"));
@@ -628,39 +631,26 @@ impl Check<'_> {
     }
 }
 
-fn as_refs(set: &HashSet<String>) -> HashSet<&str> {
-    set.iter().map(String::as_str).collect()
-}
-
 fn validate(records: &Records, existing: &Existing, problems: &mut Vec<Problem>) {
-    let keys = |new: Vec<&str>, old: Vec<&str>| -> HashSet<String> {
-        new.into_iter().chain(old).map(str::to_owned).collect()
-    };
-    let sources = keys(
-        records
-            .sources
-            .iter()
-            .map(|s| s.record.key.as_str())
-            .collect(),
-        existing.sources.keys().map(String::as_str).collect(),
-    );
-    let places = keys(
-        records
-            .places
-            .iter()
-            .map(|p| p.record.slug.as_str())
-            .collect(),
-        existing.places.keys().map(String::as_str).collect(),
-    );
-    let networks = keys(
-        records
-            .networks
-            .iter()
-            .map(|n| n.record.slug.as_str())
-            .collect(),
-        existing.networks.keys().map(String::as_str).collect(),
-    );
-    let (sources, places, networks) = (as_refs(&sources), as_refs(&places), as_refs(&networks));
+    // What references may name: the files' records and the database's.
+    let sources: HashSet<&str> = records
+        .sources
+        .iter()
+        .map(|s| s.record.key.as_str())
+        .chain(existing.sources.keys().map(String::as_str))
+        .collect();
+    let places: HashSet<&str> = records
+        .places
+        .iter()
+        .map(|p| p.record.slug.as_str())
+        .chain(existing.places.keys().map(String::as_str))
+        .collect();
+    let networks: HashSet<&str> = records
+        .networks
+        .iter()
+        .map(|n| n.record.slug.as_str())
+        .chain(existing.networks.keys().map(String::as_str))
+        .collect();
 
     let mut seen = HashSet::new();
     for Located { file, at, record } in records.sources.iter() {

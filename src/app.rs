@@ -186,7 +186,7 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         .await
         .context("loading the seed data")?
     {
-        Some(report) => tracing::info!("Seeded an empty database: {report}"),
+        Some(summary) => tracing::info!("Seeded an empty database: {}", summary.created()),
         None => tracing::info!("The database already holds data; nothing seeded"),
     }
     lock.release()

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use citynet::{
     app,
     config::Settings,
+    data::import::Input,
     schema,
     telemetry::{self, Logs},
 };
@@ -189,7 +190,8 @@ async fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
 async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     let db = citynet::db::connect_for_maintenance(&settings).await?;
     citynet::db::migrate(&db).await?;
-    let result = citynet::data::import::import(&db, &args.files, args.dry_run).await;
+    let inputs: Vec<Input<'_>> = args.files.iter().map(|f| Input::File(f.as_ref())).collect();
+    let result = citynet::data::import::import(&db, &inputs, args.dry_run).await;
     db.close().await?;
     let summary = result?;
     if args.dry_run {

@@ -30,6 +30,18 @@ pub struct Problem {
     pub reason: String,
 }
 
+impl Problem {
+    /// A problem with a file as a whole or a place in it, not with one field.
+    fn in_file(file: &str, location: &str, reason: String) -> Self {
+        Self {
+            file: file.to_owned(),
+            location: location.to_owned(),
+            field: String::new(),
+            reason,
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}: ", self.file, self.location)?;
@@ -100,6 +112,15 @@ impl Summary {
             ("events", self.events),
             ("twinnings", self.twinnings),
         ]
+    }
+
+    /// What was created, on one line: `24 places, 18 networks, …` (the seed's start-up log).
+    pub fn created(&self) -> String {
+        self.tables()
+            .iter()
+            .map(|(table, counts)| format!("{} {table}", counts.created))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// True when the import changed nothing.
@@ -217,17 +238,26 @@ struct Records {
     slugs: Slugs,
 }
 
-/// Imports `files` into `db`; with `dry_run` everything is checked and counted, then rolled
+/// What to import.
+#[derive(Clone, Copy, Debug)]
+pub enum Input<'a> {
+    /// A TOML, JSON or CSV file, told apart by its extension.
+    File(&'a Path),
+    /// TOML text the binary carries (the seed files), named as a file would be in problems.
+    Toml { name: &'a str, text: &'a str },
+}
+
+/// Imports `inputs` into `db`; with `dry_run` everything is checked and counted, then rolled
 /// back.
 pub async fn import(
     db: &DatabaseConnection,
-    files: &[impl AsRef<Path>],
+    inputs: &[Input<'_>],
     dry_run: bool,
 ) -> Result<Summary, ImportError> {
     let mut problems = Vec::new();
     let mut records = Records::default();
-    for path in files {
-        read::read_file(path.as_ref(), &mut records, &mut problems);
+    for input in inputs {
+        read::read(*input, &mut records, &mut problems);
     }
     let txn = db.begin().await?;
     let existing = existing::Existing::load(&txn).await?;

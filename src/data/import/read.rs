@@ -1,14 +1,14 @@
 //! Reading the files: TOML and JSON in the shape of [`Dataset`](crate::data::records::Dataset),
 //! with the memberships made compact as they are parsed, and CSV by its header.
 
-use std::{collections::HashSet, fmt, fs::File, io::BufReader, path::Path, rc::Rc};
+use std::{collections::HashSet, fmt, fs::File, io::BufReader, rc::Rc};
 
 use entity::place;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{
     rows::{MembershipRow, Slugs},
-    Part, Problem, Records,
+    Input, Part, Problem, Records,
 };
 use crate::data::records::{
     EventRecord, MembershipRecord, NetworkRecord, PlaceRecord, SourceRecord, TwinningRecord,
@@ -32,60 +32,74 @@ const MEMBERSHIPS_HEADER: [&str; 6] = [
     "source",
 ];
 
-pub(super) fn read_file(path: &Path, records: &mut Records, problems: &mut Vec<Problem>) {
-    let file = path.display().to_string();
-    let problem = |location: &str, reason: String| Problem {
-        file: file.clone(),
-        location: location.to_owned(),
-        field: String::new(),
-        reason,
-    };
-    let unreadable = |err: std::io::Error| problem("file", format!("cannot read it: {err}"));
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let seed = FileSeed {
-        slugs: &mut records.slugs,
-    };
-    let parsed = match extension.as_deref() {
-        // Parsed as it is read, not held as one string as well (an export can be large).
-        Some("json") => File::open(path).map_err(unreadable).and_then(|reader| {
-            let mut json = serde_json::Deserializer::from_reader(BufReader::new(reader));
-            seed.deserialize(&mut json)
-                .and_then(|parsed| json.end().map(|()| parsed))
-                .map_err(|err| problem(&format!("line {}", err.line()), err.to_string()))
-        }),
-        Some("toml") => std::fs::read_to_string(path)
-            .map_err(unreadable)
-            .and_then(|text| {
-                toml::Deserializer::parse(&text)
-                    .and_then(|toml| seed.deserialize(toml))
-                    .map_err(|err| {
-                        let line = err
-                            .span()
-                            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-                        let location =
-                            line.map_or("file".to_owned(), |line| format!("line {line}"));
-                        problem(&location, err.message().to_owned())
-                    })
-            }),
-        Some("csv") => {
-            match File::open(path) {
-                Ok(reader) => read_csv(&file, BufReader::new(reader), records, problems),
-                Err(err) => problems.push(unreadable(err)),
+pub(super) fn read(input: Input<'_>, records: &mut Records, problems: &mut Vec<Problem>) {
+    let parsed = match input {
+        Input::Toml { name, text } => parse_toml(name, text, &mut records.slugs),
+        Input::File(path) => {
+            let file = path.display().to_string();
+            let unreadable = |err: std::io::Error| {
+                Problem::in_file(&file, "file", format!("cannot read it: {err}"))
+            };
+            let extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
+            match extension.as_deref() {
+                // Parsed as it is read, not held as one string as well (an export can be large).
+                Some("json") => File::open(path).map_err(unreadable).and_then(|reader| {
+                    parse_json(&file, BufReader::new(reader), &mut records.slugs)
+                }),
+                Some("toml") => std::fs::read_to_string(path)
+                    .map_err(unreadable)
+                    .and_then(|text| parse_toml(&file, &text, &mut records.slugs)),
+                Some("csv") => {
+                    match File::open(path) {
+                        Ok(reader) => read_csv(&file, BufReader::new(reader), records, problems),
+                        Err(err) => problems.push(unreadable(err)),
+                    }
+                    return;
+                }
+                _ => Err(Problem::in_file(
+                    &file,
+                    "file",
+                    "not a .toml, .json or .csv file".to_owned(),
+                )),
             }
-            return;
         }
-        _ => Err(problem(
-            "file",
-            "not a .toml, .json or .csv file".to_owned(),
-        )),
     };
     match parsed {
-        Ok(parsed) => parsed.add_to(&file.into(), records),
-        Err(err) => problems.push(err),
+        Ok((file, parsed)) => parsed.add_to(&file, records),
+        Err(problem) => problems.push(problem),
     }
+}
+
+fn parse_json(
+    file: &str,
+    reader: impl std::io::Read,
+    slugs: &mut Slugs,
+) -> Result<(Rc<str>, FileRecords), Problem> {
+    let mut json = serde_json::Deserializer::from_reader(reader);
+    FileSeed { slugs }
+        .deserialize(&mut json)
+        .and_then(|parsed| json.end().map(|()| (file.into(), parsed)))
+        .map_err(|err| Problem::in_file(file, &format!("line {}", err.line()), err.to_string()))
+}
+
+fn parse_toml(
+    file: &str,
+    text: &str,
+    slugs: &mut Slugs,
+) -> Result<(Rc<str>, FileRecords), Problem> {
+    toml::Deserializer::parse(text)
+        .and_then(|toml| FileSeed { slugs }.deserialize(toml))
+        .map(|parsed| (file.into(), parsed))
+        .map_err(|err| {
+            let line = err
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            let location = line.map_or("file".to_owned(), |line| format!("line {line}"));
+            Problem::in_file(file, &location, err.message().to_owned())
+        })
 }
 
 /// One TOML or JSON file's records, kept apart until the whole file has parsed (a file that

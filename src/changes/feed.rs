@@ -284,6 +284,16 @@ pub async fn log_bulk_write(transaction: &DatabaseTransaction) -> Result<u64, Db
     log_commit(transaction, "bulk", &[Change::Overflow]).await
 }
 
+/// Logs what an import (`citynet import`, the seed) wrote in its transaction: its changes one by
+/// one, or [`Change::Overflow`] for more than a subscriber may be handed. An empty list still
+/// takes a generation, so that no cached answer outlives the write.
+pub async fn log_import(
+    transaction: &DatabaseTransaction,
+    changes: &[Change],
+) -> Result<u64, DbErr> {
+    log_commit(transaction, "import", changes).await
+}
+
 /// One entry of `change_log`.
 struct LogEntry {
     generation: u64,

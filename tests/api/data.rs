@@ -3,9 +3,12 @@
 
 use std::{path::Path, process::Output, time::Duration};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::helpers::{TestApp, TestDatabase};
+use crate::{
+    helpers::{TestApp, TestDatabase, TEST_TOKEN},
+    subscriptions::{errors_of, Mutation, Session},
+};
 
 /// Runs `citynet ARGS` on `database` in `dir`.
 fn citynet(database: &TestDatabase, dir: &Path, args: &[&str]) -> Output {
@@ -257,4 +260,107 @@ async fn a_running_server_answers_with_what_an_import_wrote() {
         )
         .await;
     assert_eq!(found["search"][0]["slug"], "lubeck", "{found}");
+}
+
+/// A server's subscribers hear what another process imported: each change of a small import,
+/// as a mutation's; for a large one (more than a subscriber may be handed) that they lagged.
+#[tokio::test]
+async fn subscribers_hear_an_import_change_by_change_or_that_they_lagged() {
+    let database = TestDatabase::new().await;
+    let app = TestApp::builder()
+        .settings(database.settings_with(&[("API_TOKENS", TEST_TOKEN)]))
+        .spawn()
+        .await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let c40 = app.network_id("c40").await;
+    let berlin_in_c40 = app
+        .data(
+            r#"{ city(slug: "berlin") { memberships(first: 50) { nodes { id network { slug } } } } }"#,
+            json!({}),
+        )
+        .await["city"]["memberships"]["nodes"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|m| m["network"]["slug"] == "c40")
+        .expect("Berlin is in C40")["id"]
+        .clone();
+    let mut session = Session::open(&app, json!({})).await;
+    session
+        .subscribe(
+            "c40",
+            "subscription($network: ID!) { membershipChanged(networkId: $network) {
+                action membershipId membership { since city { slug } } } }",
+            json!({ "network": c40 }),
+        )
+        .await;
+    session
+        .wait_until_live(
+            "c40",
+            Mutation {
+                app: &app,
+                query: "mutation($id: ID!) { updateMembership(input: { id: $id, since: 2006 }) {
+                    membership { id } } }",
+                variables: json!({ "id": berlin_in_c40 }),
+            },
+        )
+        .await;
+    let echo =
+        |payload: &Value| payload["data"]["membershipChanged"]["membershipId"] == berlin_in_c40;
+
+    std::fs::write(
+        dir.path().join("memberships.csv"),
+        "network,place,role,since,represented_by,source\nc40,rostock,member,2020,,\n",
+    )
+    .expect("a file");
+    succeeded(&citynet(
+        &database,
+        dir.path(),
+        &["import", "memberships.csv"],
+    ));
+    let payload = session.next_payload_except("c40", echo).await;
+    let change = &payload["data"]["membershipChanged"];
+    assert_eq!(change["action"], "CREATED", "{payload:#}");
+    assert_eq!(change["membership"]["city"]["slug"], "rostock");
+    assert_eq!(change["membership"]["since"], 2020);
+
+    // 1 100 new places and their memberships in C40: more than one commit may hand a
+    // subscriber, so it is told to re-read.
+    let places: String = (0..1_100)
+        .map(|n| format!("town-{n},Town {n},city,DE,,,\n"))
+        .collect();
+    let memberships: String = (0..1_100)
+        .map(|n| format!("c40,town-{n},member,,,\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("towns.csv"),
+        format!("slug,name,kind,country_code,latitude,longitude,source\n{places}"),
+    )
+    .expect("a file");
+    std::fs::write(
+        dir.path().join("town-memberships.csv"),
+        format!("network,place,role,since,represented_by,source\n{memberships}"),
+    )
+    .expect("a file");
+    succeeded(&citynet(
+        &database,
+        dir.path(),
+        &["import", "towns.csv", "town-memberships.csv"],
+    ));
+    let mut ended = Value::Null;
+    while let Some(message) = session.receive(Duration::from_secs(5)).await {
+        if message["id"] == "c40" && message["type"] != "next" || errors_of(&message).is_array() {
+            ended = message;
+            break;
+        }
+        assert!(
+            echo(&message["payload"]),
+            "no single change is sent: {message:#}"
+        );
+    }
+    assert_eq!(
+        errors_of(&ended)[0]["extensions"]["code"],
+        "SUBSCRIPTION_LAGGED",
+        "{ended:#}"
+    );
 }

@@ -68,7 +68,11 @@ impl Session {
 
     /// The payload of the next `next` message for subscription `id` that `skip` does not
     /// recognise (as an echo of the writes that made the subscription live).
-    async fn next_payload_except(&mut self, id: &str, skip: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn next_payload_except(
+        &mut self,
+        id: &str,
+        skip: impl Fn(&Value) -> bool,
+    ) -> Value {
         loop {
             let payload = self.next_payload(id).await;
             if !skip(&payload) {
@@ -457,7 +461,7 @@ async fn a_plain_get_with_upgrade_but_no_protocol_is_refused_cleanly() {
 }
 
 /// The error payload of a `next` or `error` message, if it carries one.
-fn errors_of(message: &Value) -> Value {
+pub(crate) fn errors_of(message: &Value) -> Value {
     match message["type"].as_str() {
         Some("error") => message["payload"].clone(),
         Some("next") => message["payload"]["errors"].clone(),

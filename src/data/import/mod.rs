@@ -265,12 +265,14 @@ pub async fn import(
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
-    let summary = write::write(&txn, &records, existing).await?;
+    let mut announced = write::Announcements::default();
+    let summary = write::write(&txn, &records, existing, &mut announced).await?;
     // Written: the records are not needed while the search index is rebuilt from the tables.
     drop(records);
     if !summary.is_unchanged() {
         crate::service::search_index::reindex_all(&txn).await?;
-        crate::changes::feed::log_bulk_write(&txn).await?;
+        // Running servers hear of it through the feed: their caches and subscriptions.
+        crate::changes::feed::log_import(&txn, &announced.into_changes()).await?;
     }
     if dry_run {
         txn.rollback().await?;

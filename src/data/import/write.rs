@@ -16,20 +16,34 @@ use sea_orm::{
 };
 
 use super::{existing::Existing, rows::MembershipRow, Counts, Located, Records, Summary};
-use crate::data::records::EvidenceRecord;
+use crate::{
+    changes::{Action, Change, BACKLOG},
+    data::records::EvidenceRecord,
+};
 
 /// How many rows one multi-row insert carries (well under either backend's bound parameters).
 const CHUNK: usize = 500;
 
+/// Writes `records` over `existing` in `txn`; what changed is counted in the summary and handed
+/// to `announced` for the subscribers.
 pub(super) async fn write(
     txn: &DatabaseTransaction,
     records: &Records,
     mut existing: Existing,
+    announced: &mut Announcements,
 ) -> Result<Summary, DbErr> {
     let mut summary = Summary::default();
     let sources = write_sources(txn, records, &existing, &mut summary.sources).await?;
     let source_id = |key: Option<&str>| key.and_then(|key| sources.get(key).copied());
-    let places = write_places(txn, records, &existing, &source_id, &mut summary.places).await?;
+    let places = write_places(
+        txn,
+        records,
+        &existing,
+        &source_id,
+        &mut summary.places,
+        announced,
+    )
+    .await?;
     let place_id = |slug: &str| places.get(slug).copied();
     let networks = write_networks(
         txn,
@@ -38,6 +52,7 @@ pub(super) async fn write(
         &source_id,
         &place_id,
         &mut summary.networks,
+        announced,
     )
     .await?;
     let network_id = |slug: &str| networks.get(slug).copied();
@@ -61,11 +76,11 @@ pub(super) async fn write(
             row: m,
         });
         if chunk.len() == CHUNK {
-            write_memberships(txn, &chunk, &mut summary.memberships).await?;
+            write_memberships(txn, &chunk, &mut summary.memberships, announced).await?;
             chunk.clear();
         }
     }
-    write_memberships(txn, &chunk, &mut summary.memberships).await?;
+    write_memberships(txn, &chunk, &mut summary.memberships, announced).await?;
 
     for Located { record: e, .. } in records.events.iter() {
         let Some(network) = network_id(&e.network) else {
@@ -97,7 +112,9 @@ pub(super) async fn write(
         {
             None => {
                 summary.events.created += 1;
-                row.insert(txn).await?.id
+                let created = row.insert(txn).await?;
+                announced.event(Action::Created, &created, host, &participants, None);
+                created.id
             }
             Some(old) => {
                 let same = old.kind == e.kind
@@ -116,12 +133,14 @@ pub(super) async fn write(
                     summary.events.unchanged += 1;
                     continue;
                 }
-                event::ActiveModel {
+                let updated = event::ActiveModel {
                     id: Set(old.id),
                     ..row
                 }
                 .update(txn)
                 .await?;
+                let before = existing.participants.get(&old.id);
+                announced.event(Action::Updated, &updated, host, &participants, before);
                 event_participant::Entity::delete_many()
                     .filter(event_participant::Column::EventId.eq(old.id))
                     .exec(txn)
@@ -174,6 +193,71 @@ pub(super) async fn write(
     Ok(summary)
 }
 
+/// What an import announces to subscribers: each change while there are at most
+/// [`BACKLOG`] of them (as a mutation would); past that, only that there was a bulk write, after
+/// which subscribers re-read. Collecting stops at the bound, so a large import holds none.
+#[derive(Default)]
+pub(super) struct Announcements {
+    changes: Vec<Change>,
+    overflowed: bool,
+}
+
+impl Announcements {
+    /// False once there are too many changes to announce one by one.
+    pub(super) fn is_listening(&self) -> bool {
+        !self.overflowed
+    }
+
+    fn push(&mut self, change: Change) {
+        if self.overflowed {
+            return;
+        }
+        if self.changes.len() == BACKLOG {
+            self.overflowed = true;
+            self.changes = Vec::new();
+        } else {
+            self.changes.push(change);
+        }
+    }
+
+    /// An event created or updated, concerning its places and network before and after.
+    fn event(
+        &mut self,
+        action: Action,
+        event: &event::Model,
+        host: Option<i32>,
+        participants: &HashSet<i32>,
+        before: Option<&HashSet<i32>>,
+    ) {
+        if self.overflowed {
+            return;
+        }
+        let mut place_ids: Vec<i32> = participants
+            .iter()
+            .chain(before.into_iter().flatten())
+            .copied()
+            .chain(host)
+            .collect();
+        place_ids.sort_unstable();
+        place_ids.dedup();
+        self.push(Change::Event {
+            action,
+            event: event.clone(),
+            place_ids,
+            network_ids: vec![event.network_id],
+        });
+    }
+
+    /// The changes to log: each one, or the bulk-write marker.
+    pub(super) fn into_changes(self) -> Vec<Change> {
+        if self.overflowed {
+            vec![Change::Overflow]
+        } else {
+            self.changes
+        }
+    }
+}
+
 /// A membership of the files with its references resolved to ids.
 struct Membership<'a> {
     network: i32,
@@ -188,6 +272,7 @@ async fn write_memberships(
     txn: &DatabaseTransaction,
     chunk: &[Membership<'_>],
     counts: &mut Counts,
+    announced: &mut Announcements,
 ) -> Result<(), DbErr> {
     if chunk.is_empty() {
         return Ok(());
@@ -240,15 +325,27 @@ async fn write_memberships(
             evidence_quote: Set(evidence_quote.map(str::to_owned)),
         };
         if old.is_some() {
-            row.update(txn).await?;
+            let membership = row.update(txn).await?;
+            announced.push(Change::Membership {
+                action: Action::Updated,
+                membership,
+            });
             counts.updated += 1;
         } else {
             created.push(row);
             counts.created += 1;
         }
     }
-    if !created.is_empty() {
-        membership::Entity::insert_many(created).exec(txn).await?;
+    let insert = membership::Entity::insert_many(created);
+    if announced.is_listening() {
+        for membership in insert.exec_with_returning(txn).await? {
+            announced.push(Change::Membership {
+                action: Action::Created,
+                membership,
+            });
+        }
+    } else {
+        insert.exec(txn).await?;
     }
     Ok(())
 }
@@ -314,6 +411,7 @@ async fn write_places(
     existing: &Existing,
     source_id: &impl Fn(Option<&str>) -> Option<i32>,
     counts: &mut Counts,
+    announced: &mut Announcements,
 ) -> Result<HashMap<String, i32>, DbErr> {
     let mut created = Vec::new();
     for Located { record: p, .. } in records.places.iter() {
@@ -350,12 +448,16 @@ async fn write_places(
                 if same {
                     counts.unchanged += 1;
                 } else {
-                    place::ActiveModel {
+                    let place = place::ActiveModel {
                         id: Set(old.id),
                         ..row
                     }
                     .update(txn)
                     .await?;
+                    announced.push(Change::Place {
+                        action: Action::Updated,
+                        place,
+                    });
                     counts.updated += 1;
                 }
             }
@@ -382,7 +484,11 @@ async fn write_places(
                 .all(txn)
                 .await?
             {
-                ids.insert(row.slug, row.id);
+                ids.insert(row.slug.clone(), row.id);
+                announced.push(Change::Place {
+                    action: Action::Created,
+                    place: row,
+                });
             }
         }
     }
@@ -397,6 +503,7 @@ async fn write_networks(
     source_id: &impl Fn(Option<&str>) -> Option<i32>,
     place_id: &impl Fn(&str) -> Option<i32>,
     counts: &mut Counts,
+    announced: &mut Announcements,
 ) -> Result<HashMap<String, i32>, DbErr> {
     let mut ids: HashMap<String, i32> = existing
         .networks
@@ -422,8 +529,13 @@ async fn write_networks(
         let id = match existing.networks.get(&n.slug) {
             None => {
                 counts.created += 1;
-                let id = row.insert(txn).await?.id;
+                let network = row.insert(txn).await?;
+                let id = network.id;
                 ids.insert(n.slug.clone(), id);
+                announced.push(Change::Network {
+                    action: Action::Created,
+                    network,
+                });
                 id
             }
             Some(old) => {
@@ -441,12 +553,16 @@ async fn write_networks(
                     counts.unchanged += 1;
                     continue;
                 }
-                network::ActiveModel {
+                let network = network::ActiveModel {
                     id: Set(old.id),
                     ..row
                 }
                 .update(txn)
                 .await?;
+                announced.push(Change::Network {
+                    action: Action::Updated,
+                    network,
+                });
                 network_topic::Entity::delete_many()
                     .filter(network_topic::Column::NetworkId.eq(old.id))
                     .exec(txn)

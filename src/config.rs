@@ -39,6 +39,9 @@ pub struct Settings {
     /// `PLAYGROUND`: whether `GET /graphql` serves GraphiQL to browsers (default: on in
     /// development).
     pub playground: bool,
+    /// `EXPLORER`: whether `/explore` serves the map and graph of the data (default: on; it uses
+    /// only the public API).
+    pub explorer: bool,
     /// `CORS_ALLOWED_ORIGINS`: `*`, or a comma-separated list of origins (default: `*` in
     /// development, none in production).
     pub cors_allowed_origins: AllowedOrigins,
@@ -356,6 +359,7 @@ impl Settings {
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
                 .map(|Flag(on)| on)?,
             playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
+            explorer: parse_or(&lookup, "EXPLORER", Flag(true), BOOLEAN).map(|Flag(on)| on)?,
             cors_allowed_origins: allowed_origins(&lookup, environment)?,
             cors_allowed_headers: allowed_headers(&lookup)?,
             cache_control: cache_control(&lookup)?,

@@ -2,6 +2,8 @@
 // /graphql, queries and mutations over HTTP, subscriptions over WebSocket (graphql-transport-ws).
 // Writes need a token: add {"Authorization": "Bearer <token>"} in the Headers tab; for
 // mutations sent over a subscription socket the same header travels in connection_init.
+// A link to /graphql?query=…&variables=… opens with that operation in a tab of its own (the
+// explorer's "open in playground").
 (function () {
   "use strict";
 
@@ -38,6 +40,8 @@
     "",
   ].join("\n");
 
+  var shared = new URLSearchParams(window.location.search);
+
   var fetcher = GraphiQL.createFetcher({
     url: endpoint.href,
     subscriptionUrl: socket.href,
@@ -49,6 +53,8 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultQuery: defaultQuery,
+      query: shared.get("query") || undefined,
+      variables: shared.get("variables") || undefined,
       defaultEditorToolsVisibility: true,
       shouldPersistHeaders: false,
     }),

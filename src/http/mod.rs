@@ -27,14 +27,17 @@
 //! - `executor`: every query operation under the time limit, on every transport;
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
-//! - `playground`: the embedded GraphiQL.
+//! - `playground`: the embedded GraphiQL; `explorer`: the map and graph at `/explore`; both
+//!   served from `embedded` files.
 
 mod caching;
 mod client;
 mod connections;
 mod cors;
+mod embedded;
 mod errors;
 mod executor;
+mod explorer;
 mod graphql;
 mod health;
 mod negotiation;
@@ -109,7 +112,10 @@ pub fn server(
     let metrics = web::Data::new(metrics);
     let origins = settings.cors_allowed_origins.clone();
     let cors_headers = settings.cors_allowed_headers.clone();
-    let playground_enabled = settings.playground;
+    let pages = Pages {
+        playground: settings.playground,
+        explorer: settings.explorer,
+    };
     let metrics_on_main_port = settings.metrics.on_main_port();
     let metrics_token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
     let connections = connections::ConnectionLimits::new(settings.limits.max_connections_per_ip);
@@ -132,7 +138,7 @@ pub fn server(
             .app_data(db.clone())
             .app_data(metrics.clone())
             .app_data(metrics_token.clone())
-            .configure(|config| routes(config, playground_enabled, metrics_on_main_port))
+            .configure(|config| routes(config, pages, metrics_on_main_port))
     })
     .workers(workers)
     // actix counts per worker; the total is MAX_CONNECTIONS.
@@ -172,8 +178,15 @@ pub fn metrics_server(
     Ok(server)
 }
 
+/// The pages for browsers that are switched on.
+#[derive(Clone, Copy)]
+struct Pages {
+    playground: bool,
+    explorer: bool,
+}
+
 /// Every path the server answers; anything else is `404 NOT_FOUND`.
-fn routes(config: &mut web::ServiceConfig, playground_enabled: bool, metrics: bool) {
+fn routes(config: &mut web::ServiceConfig, pages: Pages, metrics: bool) {
     config
         .service(
             web::resource("/graphql")
@@ -186,8 +199,13 @@ fn routes(config: &mut web::ServiceConfig, playground_enabled: bool, metrics: bo
     if metrics {
         config.route("/metrics", web::get().to(health::metrics));
     }
-    if playground_enabled {
+    if pages.playground {
         config.route("/playground/{path:.*}", web::get().to(playground::asset));
+    }
+    if pages.explorer {
+        config
+            .route("/explore", web::get().to(explorer::page))
+            .route("/explore/{path:.*}", web::get().to(explorer::asset));
     }
     config.default_service(web::to(errors::not_found));
 }

@@ -34,6 +34,7 @@ const topicFilter = byId<HTMLSelectElement>("topic");
 const countryFilter = byId<HTMLSelectElement>("country");
 const chainBar = byId<HTMLElement>("chain");
 const regionList = byId<HTMLElement>("regions");
+const graphHint = byId<HTMLElement>("graph-hint");
 
 const state = {
   places: new Map<string, q.PlaceSummary>(),
@@ -176,7 +177,9 @@ function graphData(): GraphData {
 }
 
 function redrawGraph(): void {
-  graph.setData(graphData());
+  const data = graphData();
+  graphHint.hidden = data.nodes.length > 0;
+  graph.setData(data);
   highlight();
 }
 
@@ -249,10 +252,15 @@ function fillCountries(): void {
   countryFilter.value = state.country;
 }
 
+/** Places without coordinates, listed beside the map (the first few hundred). */
+const REGIONS_LISTED = 300;
+
 function listRegions(): void {
   const regions = [...state.places.values()].filter((p) => p.latitude === null || p.longitude === null);
+  byId<HTMLElement>("regions-count").textContent =
+    regions.length > REGIONS_LISTED ? ` (${REGIONS_LISTED} of ${regions.length}; search finds the rest)` : "";
   regionList.replaceChildren(
-    ...regions.map((place) =>
+    ...regions.slice(0, REGIONS_LISTED).map((place) =>
       h(
         "li",
         { "data-region": place.slug },
@@ -475,13 +483,14 @@ async function start(): Promise<void> {
   const started = performance.now();
   say("Loading…");
   const countries = loadCountries().catch((error) => failed("the map", error));
-  const networkCount = await loadNetworks();
+  // The places stream in while the networks load: the map is drawn from the first page.
   const places = loadPlaces();
+  const networkCount = await loadNetworks();
   if (networkCount <= WHOLE_GRAPH_NETWORKS) {
     await loadWholeGraph();
     redrawGraph();
   } else {
-    say(`${networkCount} networks: select a place or a network to see its neighbourhood in the graph.`);
+    graphHint.hidden = false;
   }
   await places;
   await countries;

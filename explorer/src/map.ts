@@ -219,7 +219,9 @@ export class WorldMap {
       .attr("cx", (m) => m.x)
       .attr("cy", (m) => m.y)
       .attr("r", (m) =>
-        m.place ? 3 + 2 * Math.sqrt(m.place.networkCount) : 6 + 2 * Math.log2(m.count),
+        m.place
+          ? 3 + Math.min(9, 2 * Math.sqrt(m.place.networkCount))
+          : Math.min(CELL / 2 - 2, 5 + 3 * Math.log10(m.count)),
       )
       .attr("data-place", (m) => m.place?.slug ?? null)
       .attr("data-cluster", (m) => (m.place ? null : m.count))

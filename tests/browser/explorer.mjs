@@ -3,7 +3,8 @@
 // one map marker per place with coordinates and one graph node per network (counted through the
 // API); Rostock's panel lists its networks; search offers Düsseldorf for "dusseldorf"; the chain
 // Dunkirk → Berlin is highlighted on the map and the graph; "open in playground" opens GraphiQL
-// with the panel's query; markers and the panel work from the keyboard.
+// with the panel's query; the topic and country filters; markers and the panel work from the
+// keyboard.
 //
 //   node tests/browser/explorer.mjs http://127.0.0.1:PORT <screenshot.png>
 import { chromium } from "playwright-core";
@@ -146,6 +147,35 @@ try {
   );
   await page.screenshot({ path: screenshot });
 
+  // Filters: a topic leaves its networks' members at full strength, a country its places.
+  const { networks: climate } = await graphql(
+    '{ networks(first: 100, filter: { topics: ["climate"] }) { nodes { slug members(first: 100) { nodes { slug latitude } } } } }',
+  );
+  const members = new Set(
+    climate.nodes.flatMap((n) => n.members.nodes.filter((m) => m.latitude !== null).map((m) => m.slug)),
+  );
+  assert.ok(members.size > 0, "the seed has climate networks with located members");
+  await page.selectOption("[data-filter-topic]", "climate");
+  await page.waitForFunction(
+    (count) => document.querySelectorAll("#map [data-place]:not(.dimmed)").length === count,
+    members.size,
+    { timeout: 10_000 },
+  );
+  for (const slug of members) {
+    assert.equal(await page.locator(`#map [data-place="${slug}"].dimmed`).count(), 0, `${slug} is shown`);
+  }
+  for (const network of climate.nodes) {
+    assert.equal(await page.locator(`#graph [data-network="${network.slug}"].dimmed`).count(), 0);
+  }
+  await page.selectOption("[data-filter-topic]", "");
+  await page.selectOption("[data-filter-country]", "PL");
+  const polish = located.length - (await page.locator("#map [data-place].dimmed").count());
+  const { cities: inPoland } = await graphql(
+    '{ cities(first: 100, filter: { countryCodes: ["PL"] }) { nodes { latitude } } }',
+  );
+  assert.equal(polish, inPoland.nodes.filter((c) => c.latitude !== null).length, "only Polish places shown");
+  await page.selectOption("[data-filter-country]", "");
+
   // The keyboard: focus a marker, open its panel with Enter.
   await page.focus('#map [data-place="helsinki"]');
   await page.keyboard.press("Enter");
@@ -162,4 +192,4 @@ try {
 
 assert.deepEqual(foreign, [], "the explorer made requests to other hosts");
 assert.deepEqual(problems, [], "the explorer reported errors (e.g. CSP violations)");
-console.log(`explorer ok: markers, nodes, panel, playground, search, chain, keyboard; screenshot at ${screenshot}`);
+console.log(`explorer ok: markers, nodes, panel, playground, search, chain, filters, keyboard; screenshot at ${screenshot}`);

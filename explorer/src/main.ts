@@ -312,8 +312,6 @@ async function panelData<T>(operation: Operation): Promise<T | null> {
 }
 
 const actions: PanelActions = {
-  selectPlace: (slug) => void selectPlace(slug),
-  selectNetwork: (slug) => void selectNetwork(slug),
   chainFrom: (slug) => {
     state.chainStart = slug;
     showChainBar();
@@ -326,8 +324,26 @@ const actions: PanelActions = {
   },
 };
 
+/** The selection as the page's address (`#place=rostock`), without a history entry each. */
+function remember(kind: "place" | "network", slug: string): void {
+  history.replaceState(null, "", `#${kind}=${encodeURIComponent(slug)}`);
+}
+
+/** Opens what the address names: a link in a panel, a shared URL, going back. */
+function route(): void {
+  const match = /^#(place|network)=(.+)$/.exec(window.location.hash);
+  if (!match) return;
+  const slug = decodeURIComponent(match[2]);
+  if (match[1] === "place") {
+    void selectPlace(slug).then(() => map.focus([slug]));
+  } else {
+    void selectNetwork(slug);
+  }
+}
+
 async function selectPlace(slug: string): Promise<void> {
   state.selected = { kind: "place", slug };
+  remember("place", slug);
   highlight();
   const operation = q.placePanel(slug);
   const data = await panelData<q.PlacePanel>(operation);
@@ -354,6 +370,7 @@ let members: NonNullable<q.NetworkPanel["network"]>["memberships"]["nodes"] = []
 
 async function selectNetwork(slug: string, after: string | null = null): Promise<void> {
   state.selected = { kind: "network", slug };
+  remember("network", slug);
   highlight();
   const operation = q.networkPanel(slug, after);
   const data = await panelData<q.NetworkPanel>(operation);
@@ -471,9 +488,30 @@ searchInput.addEventListener("keydown", (event) => {
   if (event.key === "Enter") {
     window.clearTimeout(searchTimer);
     void runSearch(searchInput.value);
+  } else if (event.key === "Escape") {
+    searchResults.replaceChildren();
+  } else if (event.key === "ArrowDown") {
+    event.preventDefault();
+    searchResults.querySelector("button")?.focus();
   }
 });
+searchResults.addEventListener("keydown", (event) => {
+  const item = (event.target as HTMLElement).closest("li");
+  const next =
+    event.key === "ArrowDown" ? item?.nextElementSibling : event.key === "ArrowUp" ? item?.previousElementSibling : null;
+  if (next) {
+    event.preventDefault();
+    next.querySelector("button")?.focus();
+  } else if (event.key === "Escape") {
+    searchResults.replaceChildren();
+    searchInput.focus();
+  }
+});
+document.addEventListener("click", (event) => {
+  if (!(event.target as Element).closest(".search")) searchResults.replaceChildren();
+});
 topicFilter.addEventListener("change", () => void filterByTopic(topicFilter.value).catch((e) => failed("the topic's members", e)));
+window.addEventListener("hashchange", route);
 countryFilter.addEventListener("change", () => {
   state.country = countryFilter.value;
   highlight();
@@ -499,6 +537,7 @@ async function start(): Promise<void> {
   fillCountries();
   listRegions();
   highlight();
+  route();
   document.body.dataset.ready = "";
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`${state.places.size} places and ${state.networks.size} networks, loaded in ${seconds} s.`);

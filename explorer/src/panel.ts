@@ -7,8 +7,6 @@ import { roleLabel } from "./graph";
 import type { EventSummary, NetworkPanel, PlacePanel, Role } from "./queries";
 
 export interface PanelActions {
-  selectPlace(slug: string): void;
-  selectNetwork(slug: string): void;
   chainFrom(slug: string): void;
   chainTo(slug: string): void;
   moreMembers(slug: string, after: string): void;
@@ -25,8 +23,13 @@ const QUALIFIER: Record<string, string> = {
 
 const role = (value: Role) => roleLabel(value);
 
+/** An action on the selection. */
 const link = (label: string, onClick: () => void, attributes: Record<string, string> = {}) =>
   h("button", { type: "button", class: "link", onclick: () => onClick(), ...attributes }, label);
+
+/** A link to another place's or network's panel (`#place=rostock`: a URL to share). */
+const to = (kind: "place" | "network", slug: string, label: string, title?: string) =>
+  h("a", { href: `#${kind}=${encodeURIComponent(slug)}`, title }, label);
 
 function section(title: string, total: number | null, items: Node[], empty: string): HTMLElement {
   const heading = total !== null && total > items.length ? `${title} (${items.length} of ${total})` : title;
@@ -51,13 +54,13 @@ function playground(operation: Operation): HTMLElement {
   );
 }
 
-function eventItem(event: EventSummary, actions: PanelActions, withHost: boolean): HTMLElement {
+function eventItem(event: EventSummary, withHost: boolean): HTMLElement {
   return h(
     "li",
     {},
     `${event.title}${event.year ? ` (${event.year})` : ""} — `,
-    link(event.network.name, () => actions.selectNetwork(event.network.slug)),
-    withHost && event.host ? [" in ", link(event.host.name, () => actions.selectPlace(event.host!.slug))] : null,
+    to("network", event.network.slug, event.network.name),
+    withHost && event.host ? [" in ", to("place", event.host!.slug, event.host.name)] : null,
   );
 }
 
@@ -71,22 +74,20 @@ export function renderPlace(
     h(
       "li",
       {},
-      link(m.network.acronym ?? m.network.name, () => actions.selectNetwork(m.network.slug), {
-        title: m.network.name,
-      }),
+      to("network", m.network.slug, m.network.acronym ?? m.network.name, m.network.name),
       ` — ${role(m.role)}`,
       m.since ? `, since ${m.since}` : "",
       m.representedBy ? `, represented by ${m.representedBy}` : "",
     ),
   );
   const twins = data.twinCities.nodes.map((twin) =>
-    h("li", {}, link(twin.name, () => actions.selectPlace(twin.slug)), country(twin.countryCode)),
+    h("li", {}, to("place", twin.slug, twin.name), country(twin.countryCode)),
   );
   const partners = data.partners.nodes.map((partner) =>
     h(
       "li",
       {},
-      link(partner.city.name, () => actions.selectPlace(partner.city.slug)),
+      to("place", partner.city.slug, partner.city.name),
       `${country(partner.city.countryCode)}: ${partner.sharedNetworkCount} shared network${partner.sharedNetworkCount === 1 ? "" : "s"}`,
     ),
   );
@@ -115,13 +116,13 @@ export function renderPlace(
     section(
       "Events hosted",
       data.hostedEvents.totalCount,
-      data.hostedEvents.nodes.map((e) => eventItem(e, actions, false)),
+      data.hostedEvents.nodes.map((e) => eventItem(e, false)),
       "None recorded.",
     ),
     section(
       "Events attended",
       data.attendedEvents.totalCount,
-      data.attendedEvents.nodes.map((e) => eventItem(e, actions, true)),
+      data.attendedEvents.nodes.map((e) => eventItem(e, true)),
       "None recorded.",
     ),
     section("Twin cities", null, twins, "None recorded."),
@@ -149,7 +150,7 @@ export function renderNetwork(
     h(
       "li",
       {},
-      link(m.city.name, () => actions.selectPlace(m.city.slug)),
+      to("place", m.city.slug, m.city.name),
       country(m.city.countryCode),
       ` — ${role(m.role)}`,
       m.since ? `, since ${m.since}` : "",
@@ -168,7 +169,7 @@ export function renderNetwork(
       "p",
       { class: "facts" },
       founded.length > 0 ? founded.join(" ") : "founding not recorded",
-      data.foundedIn ? link(data.foundedIn.name, () => actions.selectPlace(data.foundedIn!.slug)) : null,
+      data.foundedIn ? to("place", data.foundedIn!.slug, data.foundedIn.name) : null,
       count ? ` · ${count}` : null,
       ` · ${data.memberships.totalCount} members recorded here`,
     ),
@@ -184,7 +185,7 @@ export function renderNetwork(
           "li",
           {},
           `${e.title}${e.year ? ` (${e.year})` : ""}`,
-          e.host ? [" in ", link(e.host.name, () => actions.selectPlace(e.host!.slug))] : null,
+          e.host ? [" in ", to("place", e.host!.slug, e.host.name)] : null,
         ),
       ),
       "None recorded.",

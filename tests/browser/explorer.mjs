@@ -121,6 +121,12 @@ try {
   const hit = page.locator('[data-result="city:dusseldorf"]');
   await hit.waitFor({ timeout: 10_000 });
   assert.match(await hit.innerText(), /Düsseldorf/);
+  // From the keyboard: down into the results, Enter opens the place.
+  await page.focus("[data-search]");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await panel.locator("h2", { hasText: "Düsseldorf" }).waitFor();
+  assert.equal(await page.locator('[data-result="city:dusseldorf"]').count(), 0, "the results close");
 
   // The chain Dunkirk → Berlin, as the API finds it.
   const { connection } = await graphql(
@@ -146,6 +152,13 @@ try {
     "only the chain's places are highlighted",
   );
   await page.screenshot({ path: screenshot });
+
+  // Panels link to each other, and the address names the selection.
+  await panel.locator('a[href="#network=eccar"]').first().click();
+  await panel.locator("h2", { hasText: "European Coalition of Cities against Racism" }).waitFor();
+  assert.match(page.url(), /#network=eccar$/);
+  await page.goBack();
+  await panel.locator("h2", { hasText: "Berlin" }).waitFor();
 
   // Filters: a topic leaves its networks' members at full strength, a country its places.
   const { networks: climate } = await graphql(

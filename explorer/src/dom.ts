@@ -27,16 +27,19 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 /** A country code as its flag-free, screen-reader-friendly label: `(DE)`. */
 export const country = (code: string | null | undefined): string => (code ? ` (${code})` : "");
 
-/** Calls `run` at most once per animation frame, however often it is scheduled. */
-export function everyFrame(run: () => void): () => void {
-  let pending = false;
+/** Calls `run` at most once per `interval` milliseconds, however often it is scheduled (the
+ * last call is never lost). */
+export function throttled(run: () => void, interval: number): () => void {
+  let last = 0;
+  let timer = 0;
   return () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
+    if (timer) return;
+    const wait = Math.max(0, last + interval - performance.now());
+    timer = window.setTimeout(() => {
+      timer = 0;
+      last = performance.now();
       run();
-    });
+    }, wait);
   };
 }
 

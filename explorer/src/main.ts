@@ -2,7 +2,7 @@
 // graph, and keeps the panel, search, filters and chain in step.
 
 import { ApiError, request, type Operation } from "./api";
-import { country, everyFrame, h, replace } from "./dom";
+import { country, h, replace, throttled } from "./dom";
 import { NetworkGraph, networkId, placeId, type GraphData, type GraphNode } from "./graph";
 import { WorldMap } from "./map";
 import { renderNetwork, renderPlace, type PanelActions } from "./panel";
@@ -86,18 +86,18 @@ async function loadNetworks(): Promise<number> {
   return total;
 }
 
-/** Every place, a page at a time; the map is redrawn as pages arrive. */
+/** Every place, a page at a time; the map is redrawn as pages arrive (at most a few times a
+ * second: a large world has hundreds of pages). */
 async function loadPlaces(): Promise<void> {
-  const redraw = everyFrame(() => {
-    map.setPlaces([...state.places.values()]);
-    fillCountries();
-    listRegions();
-  });
+  const redraw = throttled(() => map.refresh(), 400);
   let after: string | null = null;
+  let total = 0;
   do {
     const page: q.PlacesPage = await request<q.PlacesPage>(q.placesPage(after));
     for (const place of page.cities.nodes) state.places.set(place.slug, place);
-    say(`Loaded ${state.places.size} of ${page.cities.totalCount} places.`);
+    map.addPlaces(page.cities.nodes);
+    total = page.cities.totalCount ?? total;
+    say(`Loaded ${state.places.size} of ${total} places.`);
     redraw();
     after = page.cities.pageInfo.hasNextPage ? page.cities.pageInfo.endCursor : null;
   } while (after);
@@ -532,7 +532,7 @@ async function start(): Promise<void> {
   }
   await places;
   await countries;
-  map.setPlaces([...state.places.values()]);
+  map.refresh();
   map.focus([...state.places.keys()]);
   fillCountries();
   listRegions();

@@ -79,9 +79,18 @@ export class WorldMap {
     this.resize();
   }
 
-  setPlaces(places: PlaceSummary[]): void {
-    this.places = places.filter((p) => p.latitude !== null && p.longitude !== null);
-    this.project();
+  /** Adds places as they arrive (a page at a time); only the new ones are projected. */
+  addPlaces(places: PlaceSummary[]): void {
+    for (const place of places) {
+      if (place.latitude === null || place.longitude === null) continue;
+      this.places.push(place);
+      const point = this.projection([place.longitude, place.latitude]);
+      if (point) this.projected.set(place.slug, point);
+    }
+  }
+
+  /** Draws what was added. */
+  refresh(): void {
     this.draw();
   }
 

@@ -52,6 +52,10 @@ impl ConnectionLimits {
         let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
             return;
         };
+        // A response is written as headers, then body: with Nagle's algorithm the body waited for
+        // the client's delayed ACK of the headers, 40 ms per response for a browser on a kept-alive
+        // connection (BENCHMARKS.md, run 9). Failing to set it only costs that latency.
+        let _ = stream.set_nodelay(true);
         let Ok(peer) = stream.peer_addr() else {
             return;
         };

@@ -4,22 +4,11 @@
 //
 //   node bench/explorer.mjs http://127.0.0.1:PORT
 // Needs tests/browser's npm packages (npm ci --prefix tests/browser).
-import { createRequire } from "node:module";
+import { graphqlClient, launchChromium } from "../tests/browser/lib.mjs";
 
-const require = createRequire(new URL("../tests/browser/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
 const [base] = process.argv.slice(2);
 
-async function graphql(query, variables = {}) {
-  const response = await fetch(new URL("/graphql", base), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const graphql = graphqlClient(base);
 
 /** The place with the most networks: the highest `minNetworks` that still finds one. */
 async function hub() {
@@ -39,11 +28,7 @@ async function hub() {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const target = await hub();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   const started = Date.now();

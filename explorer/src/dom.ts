@@ -49,3 +49,10 @@ export function replace(element: Element, ...children: (Child | Child[])[]): voi
     ...children.flat().filter((child): child is Node | string => child !== null && child !== undefined && child !== false),
   );
 }
+
+/** Enter or Space on a focused element that acts as a button (an SVG marker or node). */
+export function isActivation(event: KeyboardEvent): boolean {
+  if (event.key !== "Enter" && event.key !== " ") return false;
+  event.preventDefault();
+  return true;
+}

@@ -16,6 +16,7 @@ import {
 } from "d3-force";
 import { select, type Selection } from "d3-selection";
 import { zoom, type ZoomTransform } from "d3-zoom";
+import { isActivation } from "./dom";
 import type { Role } from "./queries";
 
 export interface GraphNode extends SimulationNodeDatum {
@@ -162,10 +163,7 @@ export class NetworkGraph {
           .attr("role", "button")
           .on("click", (_event, node) => this.onSelect(node))
           .on("keydown", (event: KeyboardEvent, node) => {
-            if (event.key === "Enter" || event.key === " ") {
-              event.preventDefault();
-              this.onSelect(node);
-            }
+            if (isActivation(event)) this.onSelect(node);
           });
         group.append((node) =>
           document.createElementNS(

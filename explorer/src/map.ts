@@ -9,6 +9,7 @@ import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from "d3-zo
 import { feature } from "topojson-client";
 import type { FeatureCollection } from "geojson";
 import type { Topology, GeometryCollection } from "topojson-specification";
+import { isActivation } from "./dom";
 import type { PlaceSummary } from "./queries";
 
 /** Individual markers drawn at most; beyond this, places are clustered. */
@@ -219,10 +220,7 @@ export class WorldMap {
           .attr("role", "button")
           .on("click", (_event, marker) => this.activate(marker))
           .on("keydown", (event: KeyboardEvent, marker) => {
-            if (event.key === "Enter" || event.key === " ") {
-              event.preventDefault();
-              this.activate(marker);
-            }
+            if (isActivation(event)) this.activate(marker);
           }),
       )
       .attr("cx", (m) => m.x)

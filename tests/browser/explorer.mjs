@@ -4,27 +4,17 @@
 // API); Rostock's panel lists its networks; search offers Düsseldorf for "dusseldorf"; the chain
 // Dunkirk → Berlin is highlighted on the map and the graph; "open in playground" opens GraphiQL
 // with the panel's query; the topic and country filters; markers and the panel work from the
-// keyboard.
+// keyboard; all without WebGL.
 //
 //   node tests/browser/explorer.mjs http://127.0.0.1:PORT <screenshot.png>
-import { chromium } from "playwright-core";
+import { graphqlClient, launchChromium } from "./lib.mjs";
 import assert from "node:assert/strict";
 
 const [base, screenshot] = process.argv.slice(2);
 assert.ok(base && screenshot, "usage: explorer.mjs BASE_URL SCREENSHOT");
 const server = new URL(base);
 
-/** Asks the API, as another client would. */
-async function graphql(query, variables = {}) {
-  const response = await fetch(new URL("/graphql", base), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body));
-  return body.data;
-}
+const graphql = graphqlClient(base);
 
 async function allCities() {
   const cities = [];
@@ -40,11 +30,8 @@ async function allCities() {
   return cities;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-});
+// Without WebGL: the map is a 2D canvas and SVG.
+const browser = await launchChromium(["--disable-webgl", "--disable-3d-apis"]);
 const foreign = [];
 const problems = [];
 const context = await browser.newContext({ viewport: { width: 1500, height: 900 } });

@@ -4,24 +4,14 @@
 // subscription shows a change that another client (this script, over HTTP) makes.
 //
 //   node tests/browser/playground.mjs http://127.0.0.1:PORT <api-token> <screenshot.png>
-import { chromium } from "playwright-core";
+import { graphqlClient, launchChromium } from "./lib.mjs";
 import assert from "node:assert/strict";
 
 const [base, token, screenshot] = process.argv.slice(2);
 assert.ok(base && token && screenshot, "usage: playground.mjs BASE_URL TOKEN SCREENSHOT");
 const server = new URL(base);
 
-/** POSTs a GraphQL request to the server, as another client would. */
-async function graphql(query, variables = {}, headers = {}) {
-  const response = await fetch(new URL("/graphql", base), {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body));
-  return body.data;
-}
+const graphql = graphqlClient(base);
 
 /** The text of the CodeMirror editor inside `selector`. */
 async function editorText(page, selector) {
@@ -61,11 +51,7 @@ async function waitForResult(page, accept, what) {
   throw new Error(`timed out waiting for ${what}; the response pane shows: ${last}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 const foreign = [];
 const problems = [];
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

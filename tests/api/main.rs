@@ -13,6 +13,7 @@ mod contract;
 mod crash;
 mod data;
 mod descriptions;
+mod explorer;
 mod federation;
 mod filters;
 mod fuzz;

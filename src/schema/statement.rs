@@ -1,7 +1,7 @@
 //! How precisely a record states what its source says: `Evidence` (the sentence, or that the
 //! page only lists it) and `CountQualifier` ("about 100", "more than 1,500").
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Enum, InputObject, SimpleObject};
 use entity::statement;
 
 /// Whether a sentence of the source states a record, or the page only lists it.
@@ -20,6 +20,33 @@ impl From<statement::EvidenceKind> for EvidenceKind {
             statement::EvidenceKind::Stated => Self::Stated,
             statement::EvidenceKind::Listed => Self::Listed,
         }
+    }
+}
+
+impl From<EvidenceKind> for statement::EvidenceKind {
+    fn from(kind: EvidenceKind) -> Self {
+        match kind {
+            EvidenceKind::Stated => Self::Stated,
+            EvidenceKind::Listed => Self::Listed,
+        }
+    }
+}
+
+/// What a membership or an event rests on, as `createMembership`, `updateMembership`,
+/// `createEvent` and `updateEvent` take it.
+#[derive(InputObject, Clone, Debug)]
+pub struct EvidenceInput {
+    /// Stated by a sentence (then `quote` is required), or only listed.
+    pub kind: EvidenceKind,
+    /// The sentence, verbatim from the source document (for `LISTED`: the heading, if any); at
+    /// most 5 000 characters.
+    pub quote: Option<String>,
+}
+
+impl EvidenceInput {
+    /// The checked evidence; problems are named under `field`.
+    pub fn parse(self, field: &str) -> crate::error::AppResult<crate::domain::Evidence> {
+        crate::domain::Evidence::parse(field, self.kind.into(), self.quote.as_deref())
     }
 }
 

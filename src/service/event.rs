@@ -2,16 +2,16 @@
 //! remove a participant. Every change is announced with the places and networks the event
 //! concerned before and after it, so subscribers filtering by either hear of it.
 
-use entity::{event, event_participant, network, place};
+use entity::{event, event_participant, network, place, statement::EvidenceKind};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, NotSet, QueryFilter, QueryOrder,
 };
 
-use super::{existing::existing, existing::missing, Edit};
+use super::{existing::existing, existing::missing, membership::evidence_columns, Edit};
 use crate::{
     changes::{Action, Change},
-    domain::{Count, InputPath, Participants, Subject, Title, Year},
+    domain::{Count, Evidence, InputPath, Participants, Subject, Title, Year},
     error::{AppError, AppResult},
     service::search_index,
 };
@@ -27,6 +27,7 @@ pub struct NewEvent {
     pub host_id: Option<i32>,
     pub reported_participant_count: Option<Count>,
     pub participants: Participants,
+    pub evidence: Option<Evidence>,
 }
 
 /// Changes to an event; new `participants` replace all the current ones.
@@ -40,6 +41,7 @@ pub struct EventUpdate {
     pub host_id: Edit<Option<i32>>,
     pub reported_participant_count: Edit<Option<Count>>,
     pub participants: Edit<Participants>,
+    pub evidence: Edit<Option<Evidence>>,
 }
 
 /// Creates an event with its participants.
@@ -57,6 +59,7 @@ pub async fn create(
         topic: new.topic.map(Subject::into_inner),
         host_id: new.host_id,
         reported_participant_count: new.reported_participant_count.map(Count::value),
+        evidence: evidence_columns(new.evidence),
         source_id: None,
     };
     values.check_references(db, at).await?;
@@ -95,6 +98,10 @@ pub async fn update(
             .reported_participant_count
             .map(|count| count.map(Count::value))
             .apply(current.reported_participant_count),
+        evidence: edit
+            .evidence
+            .map(evidence_columns)
+            .apply((current.evidence_kind, current.evidence_quote)),
         source_id: current.source_id,
     };
     values.check_references(db, at).await?;
@@ -179,6 +186,8 @@ struct EventValues {
     topic: Option<String>,
     host_id: Option<i32>,
     reported_participant_count: Option<i32>,
+    /// The evidence's kind and quote.
+    evidence: (Option<EvidenceKind>, Option<String>),
     source_id: Option<i32>,
 }
 
@@ -203,9 +212,8 @@ impl EventValues {
             host_id: Set(self.host_id),
             reported_participant_count: Set(self.reported_participant_count),
             source_id: Set(self.source_id),
-            // Kept as they are on update; none on create.
-            evidence_kind: NotSet,
-            evidence_quote: NotSet,
+            evidence_kind: Set(self.evidence.0),
+            evidence_quote: Set(self.evidence.1),
         }
     }
 }

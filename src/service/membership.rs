@@ -10,7 +10,7 @@ use sea_orm::{
 use super::{existing::existing, Edit};
 use crate::{
     changes::{Action, Change},
-    domain::{InputPath, Representative, Year},
+    domain::{Evidence, InputPath, Representative, Year},
     error::{AppError, AppResult},
 };
 
@@ -22,6 +22,7 @@ pub struct NewMembership {
     pub role: membership::MembershipRole,
     pub since: Option<Year>,
     pub represented_by: Option<Representative>,
+    pub evidence: Option<Evidence>,
 }
 
 /// Changes to a membership.
@@ -30,6 +31,7 @@ pub struct MembershipUpdate {
     pub role: Edit<membership::MembershipRole>,
     pub since: Edit<Option<Year>>,
     pub represented_by: Edit<Option<Representative>>,
+    pub evidence: Edit<Option<Evidence>>,
 }
 
 /// Records a membership (`CONFLICT` if the place already belongs to the network; the message
@@ -57,6 +59,7 @@ pub async fn create(
             describe_existing(duplicate.id)
         )));
     }
+    let (evidence_kind, evidence_quote) = evidence_columns(new.evidence);
     let membership = membership::ActiveModel {
         id: NotSet,
         place_id: Set(new.place_id),
@@ -65,9 +68,8 @@ pub async fn create(
         since: Set(new.since.map(Year::value)),
         represented_by: Set(new.represented_by.map(Representative::into_inner)),
         source_id: Set(None),
-        // Evidence comes with imported data, not through this API (yet): none stated.
-        evidence_kind: NotSet,
-        evidence_quote: NotSet,
+        evidence_kind: Set(evidence_kind),
+        evidence_quote: Set(evidence_quote),
     }
     .insert(db)
     .await?;
@@ -97,6 +99,11 @@ pub async fn update(
         .represented_by
         .map(|text| text.map(Representative::into_inner))
         .apply(current.represented_by));
+    if let Edit::To(evidence) = edit.evidence {
+        let (kind, quote) = evidence_columns(evidence);
+        active.evidence_kind = Set(kind);
+        active.evidence_quote = Set(quote);
+    }
     let membership = active.update(db).await?;
     let change = Change::Membership {
         action: Action::Updated,
@@ -119,4 +126,14 @@ pub async fn delete(
         membership: membership.clone(),
     };
     Ok((membership, vec![change]))
+}
+
+/// A record's evidence as its two columns (both empty for none).
+pub(super) fn evidence_columns(
+    evidence: Option<Evidence>,
+) -> (Option<entity::statement::EvidenceKind>, Option<String>) {
+    evidence.map_or((None, None), |evidence| {
+        let (kind, quote) = evidence.into_columns();
+        (Some(kind), quote)
+    })
 }

@@ -3,7 +3,10 @@
 //! it cascades: then they go with it (the database's foreign keys delete them; this module
 //! announces them and takes the events out of the search index).
 
-use entity::{event, fold, membership, network, network_topic, place};
+use entity::{
+    event, fold, membership, network, network_topic, place,
+    statement::{AlternateNames, CountQualifier},
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, NotSet, QueryFilter, QueryOrder,
@@ -18,8 +21,8 @@ use super::{
 };
 use crate::{
     changes::{Action, Change},
-    domain::{Acronym, Count, Description, InputPath, Name, Slug, Topics, Year},
-    error::AppResult,
+    domain::{Acronym, AlternateNameList, Count, Description, InputPath, Name, Slug, Topics, Year},
+    error::{AppError, AppResult},
     service::search_index,
 };
 
@@ -35,6 +38,9 @@ pub struct NewNetwork {
     pub founded_year: Option<Year>,
     pub founded_in_id: Option<i32>,
     pub reported_member_count: Option<Count>,
+    /// How the source qualifies the count; needs a count.
+    pub reported_member_count_qualifier: Option<CountQualifier>,
+    pub alternate_names: AlternateNameList,
 }
 
 /// Changes to a network; new `topics` replace all the current ones.
@@ -48,6 +54,9 @@ pub struct NetworkUpdate {
     pub founded_year: Edit<Option<Year>>,
     pub founded_in_id: Edit<Option<i32>>,
     pub reported_member_count: Edit<Option<Count>>,
+    /// Kept when left out; cleared with the count when the count is cleared.
+    pub reported_member_count_qualifier: Edit<Option<CountQualifier>>,
+    pub alternate_names: Edit<AlternateNameList>,
 }
 
 /// Creates a network under a free slug, with its topics.
@@ -64,6 +73,8 @@ pub async fn create(
         founded_year: new.founded_year.map(Year::value),
         founded_in_id: new.founded_in_id,
         reported_member_count: new.reported_member_count.map(Count::value),
+        reported_member_count_qualifier: new.reported_member_count_qualifier,
+        alternate_names: new.alternate_names.to_strings(),
         source_id: None,
     };
     values.check_references(db, at).await?;
@@ -113,10 +124,24 @@ pub async fn update(
             .map(|year| year.map(Year::value))
             .apply(current.founded_year),
         founded_in_id: edit.founded_in_id.apply(current.founded_in_id),
+        reported_member_count_qualifier: match (
+            &edit.reported_member_count,
+            &edit.reported_member_count_qualifier,
+        ) {
+            // A cleared count takes its qualifier along unless one is given (then refused below).
+            (Edit::To(None), Edit::Keep) => None,
+            _ => edit
+                .reported_member_count_qualifier
+                .apply(current.reported_member_count_qualifier),
+        },
         reported_member_count: edit
             .reported_member_count
             .map(|count| count.map(Count::value))
             .apply(current.reported_member_count),
+        alternate_names: edit
+            .alternate_names
+            .map(|names| names.to_strings())
+            .apply(current.alternate_names.0),
         source_id: current.source_id,
     };
     values.check_references(db, at).await?;
@@ -195,12 +220,22 @@ struct NetworkValues {
     founded_year: Option<i32>,
     founded_in_id: Option<i32>,
     reported_member_count: Option<i32>,
+    reported_member_count_qualifier: Option<CountQualifier>,
+    alternate_names: Vec<String>,
     source_id: Option<i32>,
 }
 
 impl NetworkValues {
-    /// The founding place must exist.
+    /// A count's qualifier needs the count; the founding place must exist.
     async fn check_references<C: ConnectionTrait>(&self, db: &C, at: &InputPath) -> AppResult<()> {
+        if self.reported_member_count_qualifier.is_some() && self.reported_member_count.is_none() {
+            let field = at.field("reportedMemberCountQualifier");
+            return Err(AppError::BadUserInput(format!(
+                "`{field}` qualifies a count: give `{}` too.",
+                at.field("reportedMemberCount")
+            ))
+            .at(field));
+        }
         if let Some(place_id) = self.founded_in_id {
             existing::<place::Entity, _>(db, &at.field("foundedInId"), place_id).await?;
         }
@@ -219,9 +254,8 @@ impl NetworkValues {
             founded_in_id: Set(self.founded_in_id),
             reported_member_count: Set(self.reported_member_count),
             source_id: Set(self.source_id),
-            // Kept as they are on update; none on create.
-            reported_member_count_qualifier: NotSet,
-            alternate_names: NotSet,
+            reported_member_count_qualifier: Set(self.reported_member_count_qualifier),
+            alternate_names: Set(AlternateNames(self.alternate_names)),
         }
     }
 }

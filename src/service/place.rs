@@ -3,7 +3,9 @@
 //! it, and the events it hosted and the networks founded there lose that link (the database's
 //! foreign keys do both; this module announces them).
 
-use entity::{event, event_participant, fold, membership, network, place, twinning};
+use entity::{
+    event, event_participant, fold, membership, network, place, statement::AlternateNames, twinning,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, NotSet, PaginatorTrait, QueryFilter,
@@ -18,7 +20,7 @@ use super::{
 };
 use crate::{
     changes::{Action, Change},
-    domain::{CountryCode, InputPath, Latitude, Longitude, Name, Slug},
+    domain::{AlternateNameList, CountryCode, InputPath, Latitude, Longitude, Name, Slug},
     error::{AppError, AppResult},
     service::search_index,
 };
@@ -33,6 +35,7 @@ pub struct NewPlace {
     pub country_code: Option<CountryCode>,
     pub latitude: Option<Latitude>,
     pub longitude: Option<Longitude>,
+    pub alternate_names: AlternateNameList,
 }
 
 /// Changes to a place. A new name keeps the slug (links stay valid) unless a slug is given too.
@@ -44,6 +47,7 @@ pub struct PlaceUpdate {
     pub country_code: Edit<Option<CountryCode>>,
     pub latitude: Edit<Option<Latitude>>,
     pub longitude: Edit<Option<Longitude>>,
+    pub alternate_names: Edit<AlternateNameList>,
 }
 
 /// Creates a place under a free slug.
@@ -59,6 +63,7 @@ pub async fn create(
         country_code: new.country_code.map(CountryCode::into_inner),
         latitude: new.latitude.map(Latitude::value),
         longitude: new.longitude.map(Longitude::value),
+        alternate_names: new.alternate_names.to_strings(),
         source_id: None,
     };
     let place = insert_with_slug::<place::Entity, _>(
@@ -105,6 +110,10 @@ pub async fn update(
             .longitude
             .map(|degrees| degrees.map(Longitude::value))
             .apply(current.longitude),
+        alternate_names: edit
+            .alternate_names
+            .map(|names| names.to_strings())
+            .apply(current.alternate_names.0),
         source_id: current.source_id,
     };
     let place = values.into_active(Set(id), slug).update(db).await?;
@@ -190,6 +199,7 @@ struct PlaceValues {
     country_code: Option<String>,
     latitude: Option<f64>,
     longitude: Option<f64>,
+    alternate_names: Vec<String>,
     source_id: Option<i32>,
 }
 
@@ -205,8 +215,7 @@ impl PlaceValues {
             latitude: Set(self.latitude),
             longitude: Set(self.longitude),
             source_id: Set(self.source_id),
-            // Kept as they are on update; none on create.
-            alternate_names: NotSet,
+            alternate_names: Set(AlternateNames(self.alternate_names)),
         }
     }
 }

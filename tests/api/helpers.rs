@@ -313,13 +313,16 @@ impl TestApp {
     /// Everything a client can read about the stored data, for "nothing changed" checks.
     pub async fn snapshot(&self) -> Value {
         self.data(
-            "{ cities(first: 100) { totalCount nodes { id slug name kind countryCode latitude \
-             longitude twinCities(first: 10) { nodes { slug } } } }
-               networks(first: 100) { totalCount nodes { id slug name acronym description topics \
-             foundedYear foundedIn { slug } reportedMemberCount
-                 memberships(first: 100) { totalCount nodes { id role since representedBy city { slug } } } } }
+            "{ cities(first: 100) { totalCount nodes { id slug name alternateNames kind countryCode \
+             latitude longitude twinCities(first: 10) { nodes { slug } } } }
+               networks(first: 100) { totalCount nodes { id slug name alternateNames acronym \
+             description topics foundedYear foundedIn { slug } reportedMemberCount \
+             reportedMemberCountQualifier
+                 memberships(first: 100) { totalCount nodes { id role since representedBy \
+             evidence { kind quote } city { slug } } } } }
                events(first: 100) { totalCount nodes { id kind title year topic host { slug } \
-             network { slug } reportedParticipantCount participants(first: 50) { nodes { slug } } } }
+             network { slug } reportedParticipantCount evidence { kind quote } \
+             participants(first: 50) { nodes { slug } } } }
                search(query: \"e\", first: 100) { __typename ... on City { slug } \
              ... on Network { slug } ... on Event { title } } }",
             json!({}),

@@ -881,3 +881,135 @@ async fn mutations_are_never_cut_off_half_way_by_the_time_limit() {
         .await;
     assert_eq!(count["cities"]["totalCount"], 25);
 }
+
+/// What the sources say precisely — a count's qualifier, other names, the evidence of a
+/// membership or an event — is written through the API as the import writes it, with the same
+/// rules, and searchable where it is a name.
+#[tokio::test]
+async fn qualifiers_other_names_and_evidence_are_written_with_their_rules() {
+    let app = TestApp::builder().writable().spawn().await;
+    let network = app
+        .write_ok(
+            "mutation($input: CreateNetworkInput!) { createNetwork(input: $input) { network {
+                id slug reportedMemberCount reportedMemberCountQualifier alternateNames } } }",
+            json!({ "input": { "name": "Hanse League", "reportedMemberCount": 190,
+                "reportedMemberCountQualifier": "ABOUT", "alternateNames": ["Städtehanse"] } }),
+        )
+        .await["createNetwork"]["network"]
+        .clone();
+    assert_eq!(network["reportedMemberCountQualifier"], "ABOUT");
+    assert_eq!(network["alternateNames"], json!(["Städtehanse"]));
+    let found = app
+        .data(
+            r#"{ search(query: "stadtehanse") { ... on Network { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["search"][0]["slug"], network["slug"], "{found}");
+    // Clearing the count clears its qualifier.
+    let cleared = app
+        .write_ok(
+            "mutation($input: UpdateNetworkInput!) { updateNetwork(input: $input) { network {
+                reportedMemberCount reportedMemberCountQualifier alternateNames } } }",
+            json!({ "input": { "id": network["id"], "reportedMemberCount": null } }),
+        )
+        .await["updateNetwork"]["network"]
+        .clone();
+    assert_eq!(cleared["reportedMemberCountQualifier"], Value::Null);
+    assert_eq!(cleared["alternateNames"], json!(["Städtehanse"]), "kept");
+    let create_network = "mutation($input: CreateNetworkInput!) {
+        createNetwork(input: $input) { network { id } } }";
+    refused(
+        &app,
+        create_network,
+        json!({ "name": "Vague", "reportedMemberCountQualifier": "MORE_THAN" }),
+        "BAD_USER_INPUT",
+        Some("input.reportedMemberCountQualifier"),
+    )
+    .await;
+    refused(
+        &app,
+        create_network,
+        json!({ "name": "Twice", "alternateNames": ["A", "A"] }),
+        "BAD_USER_INPUT",
+        Some("input.alternateNames[1]"),
+    )
+    .await;
+
+    let city = create_city(
+        &app,
+        json!({ "name": "Lübeck", "alternateNames": ["Lubeca"] }),
+    )
+    .await;
+    let found = app
+        .data(
+            r#"{ search(query: "lubeca") { ... on City { id } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["search"][0]["id"], city["id"], "{found}");
+
+    let membership = "mutation($input: CreateMembershipInput!) { createMembership(input: $input) {
+        membership { id evidence { kind quote } } } }";
+    refused(
+        &app,
+        membership,
+        json!({ "cityId": city["id"], "networkId": network["id"], "evidence": { "kind": "STATED" } }),
+        "BAD_USER_INPUT",
+        Some("input.evidence.quote"),
+    )
+    .await;
+    let created = app
+        .write_ok(
+            membership,
+            json!({ "input": { "cityId": city["id"], "networkId": network["id"],
+                "evidence": { "kind": "STATED", "quote": "Lübeck led the Hanse." } } }),
+        )
+        .await["createMembership"]["membership"]
+        .clone();
+    assert_eq!(
+        created["evidence"],
+        json!({ "kind": "STATED", "quote": "Lübeck led the Hanse." })
+    );
+    let updated = app
+        .write_ok(
+            "mutation($input: UpdateMembershipInput!) { updateMembership(input: $input) {
+                membership { evidence { kind } since } } }",
+            json!({ "input": { "id": created["id"], "since": 1990 } }),
+        )
+        .await["updateMembership"]["membership"]
+        .clone();
+    assert_eq!(updated["evidence"]["kind"], "STATED", "kept when left out");
+    let kept = app
+        .write_ok(
+            "mutation($input: UpdateMembershipInput!) { updateMembership(input: $input) {
+                membership { evidence { kind quote } } } }",
+            json!({ "input": { "id": created["id"], "evidence": null } }),
+        )
+        .await["updateMembership"]["membership"]
+        .clone();
+    assert_eq!(kept["evidence"], Value::Null, "null clears the evidence");
+
+    let event = app
+        .write_ok(
+            "mutation($input: CreateEventInput!) { createEvent(input: $input) {
+                event { id evidence { kind quote } } } }",
+            json!({ "input": { "networkId": network["id"], "kind": "CONFERENCE",
+                "title": "Hansetag", "evidence": { "kind": "LISTED" } } }),
+        )
+        .await["createEvent"]["event"]
+        .clone();
+    assert_eq!(
+        event["evidence"],
+        json!({ "kind": "LISTED", "quote": null })
+    );
+    let renamed = app
+        .write_ok(
+            "mutation($input: UpdateEventInput!) { updateEvent(input: $input) {
+                event { title evidence { kind } } } }",
+            json!({ "input": { "id": event["id"], "title": "Hansetag 1356" } }),
+        )
+        .await["updateEvent"]["event"]
+        .clone();
+    assert_eq!(renamed["evidence"]["kind"], "LISTED", "kept when left out");
+}

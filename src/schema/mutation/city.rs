@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, Simple
 
 use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
 use crate::{
-    domain::{CountryCode, Latitude, Longitude, Name, Slug},
+    domain::{AlternateNameList, CountryCode, Latitude, Longitude, Name, Slug},
     error::AppResult,
     schema::{
         city::PlaceKind,
@@ -32,6 +32,10 @@ pub struct CreateCityInput {
     latitude: Option<f64>,
     /// The longitude in degrees, from -180 (west) to 180 (east).
     longitude: Option<f64>,
+    /// Other names and spellings, searchable, e.g. ["Gdańsk", "Danzig"]: at most 20, each a
+    /// valid name, none twice.
+    #[graphql(default)]
+    alternate_names: Vec<String>,
 }
 
 /// The result of `createCity`.
@@ -59,6 +63,8 @@ pub struct UpdateCityInput {
     latitude: MaybeUndefined<f64>,
     /// The new longitude in degrees, from -180 to 180.
     longitude: MaybeUndefined<f64>,
+    /// The new other names, replacing all the current ones (`[]` removes them); cannot be null.
+    alternate_names: MaybeUndefined<Vec<String>>,
 }
 
 /// The result of `updateCity`.
@@ -168,6 +174,7 @@ fn new_place(input: CreateCityInput) -> AppResult<NewPlace> {
         longitude: given(input.longitude, |degrees| {
             Longitude::parse("input.longitude", degrees)
         })?,
+        alternate_names: AlternateNameList::parse("input.alternateNames", &input.alternate_names)?,
     })
 }
 
@@ -188,6 +195,9 @@ fn place_update(input: UpdateCityInput) -> AppResult<PlaceUpdate> {
         })?,
         longitude: updated_with(input.longitude, |degrees| {
             Longitude::parse("input.longitude", degrees).map(Some)
+        })?,
+        alternate_names: unless_null("input.alternateNames", input.alternate_names, |names| {
+            AlternateNameList::parse("input.alternateNames", &names)
         })?,
     })
 }

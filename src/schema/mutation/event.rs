@@ -4,6 +4,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 
 use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
+use crate::schema::statement::EvidenceInput;
 use crate::{
     domain::{Count, Participants, Subject, Title, Year},
     error::AppResult,
@@ -35,6 +36,9 @@ pub struct CreateEventInput {
     /// The `City` ids named as taking part, each once (at most 500).
     #[graphql(default)]
     participant_ids: Vec<ID>,
+    /// What the event rests on in its source: the sentence stating it, or that the page lists
+    /// it.
+    evidence: Option<EvidenceInput>,
 }
 
 /// The result of `createEvent`.
@@ -68,6 +72,8 @@ pub struct UpdateEventInput {
     /// The `City` ids named as taking part, replacing all current participants (`[]` removes
     /// them); cannot be null.
     participant_ids: MaybeUndefined<Vec<ID>>,
+    /// The new evidence; null clears it.
+    evidence: MaybeUndefined<EvidenceInput>,
 }
 
 /// The result of `updateEvent`.
@@ -243,6 +249,7 @@ fn new_event(input: CreateEventInput) -> AppResult<NewEvent> {
             Count::parse("input.reportedParticipantCount", n)
         })?,
         participants: participants(&input.participant_ids)?,
+        evidence: given(input.evidence, |evidence| evidence.parse("input.evidence"))?,
     })
 }
 
@@ -267,6 +274,9 @@ fn event_update(input: UpdateEventInput) -> AppResult<EventUpdate> {
         })?,
         reported_participant_count: updated_with(input.reported_participant_count, |n| {
             Count::parse("input.reportedParticipantCount", n).map(Some)
+        })?,
+        evidence: updated_with(input.evidence, |evidence| {
+            evidence.parse("input.evidence").map(Some)
         })?,
     })
 }

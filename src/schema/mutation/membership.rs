@@ -4,6 +4,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 
 use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
+use crate::schema::statement::EvidenceInput;
 use crate::{
     domain::{Representative, Year},
     error::AppResult,
@@ -30,6 +31,9 @@ pub struct CreateMembershipInput {
     /// Who represents the member, e.g. "Rostock Fire Department": at most 200 characters; empty
     /// means no one.
     represented_by: Option<String>,
+    /// What the membership rests on in its source: the sentence stating it, or that the page
+    /// lists it.
+    evidence: Option<EvidenceInput>,
 }
 
 /// The result of `createMembership`.
@@ -52,6 +56,8 @@ pub struct UpdateMembershipInput {
     since: MaybeUndefined<i32>,
     /// The new representative (at most 200 characters); null or empty clears it.
     represented_by: MaybeUndefined<String>,
+    /// The new evidence; null clears it.
+    evidence: MaybeUndefined<EvidenceInput>,
 }
 
 /// The result of `updateMembership`.
@@ -171,6 +177,7 @@ fn new_membership(input: CreateMembershipInput) -> AppResult<NewMembership> {
             "input.representedBy",
             input.represented_by.as_deref(),
         )?,
+        evidence: given(input.evidence, |evidence| evidence.parse("input.evidence"))?,
     })
 }
 
@@ -182,6 +189,9 @@ fn membership_update(input: UpdateMembershipInput) -> AppResult<MembershipUpdate
         })?,
         represented_by: updated_with(input.represented_by, |text| {
             Representative::parse_optional("input.representedBy", Some(&text))
+        })?,
+        evidence: updated_with(input.evidence, |evidence| {
+            evidence.parse("input.evidence").map(Some)
         })?,
     })
 }

@@ -5,10 +5,11 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, Simple
 
 use super::{at_input, authorize, given, input::row_id, unless_null, updated_with, Write};
 use crate::{
-    domain::{Acronym, Count, Description, Name, Slug, Topics, Year},
+    domain::{Acronym, AlternateNameList, Count, Description, Name, Slug, Topics, Year},
     error::AppResult,
     schema::{
         ids::{self, NodeType},
+        statement::CountQualifier,
         Network,
     },
     service::network::{self, NetworkUpdate, NewNetwork},
@@ -37,6 +38,13 @@ pub struct CreateNetworkInput {
     founded_in_id: Option<ID>,
     /// The member count a source states; not negative.
     reported_member_count: Option<i32>,
+    /// How the source qualifies that count ("about 100": `ABOUT`); needs
+    /// `reportedMemberCount`.
+    reported_member_count_qualifier: Option<CountQualifier>,
+    /// Other names and spellings, searchable, e.g. ["Union der Ostseestädte"]: at most 20, each a
+    /// valid name, none twice.
+    #[graphql(default)]
+    alternate_names: Vec<String>,
 }
 
 /// The result of `createNetwork`.
@@ -67,8 +75,12 @@ pub struct UpdateNetworkInput {
     founded_year: MaybeUndefined<i32>,
     /// The global id of the new founding `City`.
     founded_in_id: MaybeUndefined<ID>,
-    /// The new reported member count.
+    /// The new reported member count; null clears it, and its qualifier with it.
     reported_member_count: MaybeUndefined<i32>,
+    /// The new qualifier of the count; null clears it.
+    reported_member_count_qualifier: MaybeUndefined<CountQualifier>,
+    /// The new other names, replacing all the current ones (`[]` removes them); cannot be null.
+    alternate_names: MaybeUndefined<Vec<String>>,
 }
 
 /// The result of `updateNetwork`.
@@ -193,7 +205,9 @@ fn new_network(input: CreateNetworkInput) -> AppResult<NewNetwork> {
         reported_member_count: given(input.reported_member_count, |n| {
             Count::parse("input.reportedMemberCount", n)
         })?,
+        reported_member_count_qualifier: input.reported_member_count_qualifier.map(Into::into),
         topics: Topics::parse("input.topics", &input.topics)?,
+        alternate_names: AlternateNameList::parse("input.alternateNames", &input.alternate_names)?,
     })
 }
 
@@ -222,6 +236,13 @@ fn network_update(input: UpdateNetworkInput) -> AppResult<NetworkUpdate> {
         })?,
         reported_member_count: updated_with(input.reported_member_count, |n| {
             Count::parse("input.reportedMemberCount", n).map(Some)
+        })?,
+        reported_member_count_qualifier: updated_with(
+            input.reported_member_count_qualifier,
+            |qualifier| Ok(Some(qualifier.into())),
+        )?,
+        alternate_names: unless_null("input.alternateNames", input.alternate_names, |names| {
+            AlternateNameList::parse("input.alternateNames", &names)
         })?,
     })
 }

@@ -3,14 +3,12 @@
 
 use std::collections::HashSet;
 
-use entity::statement::EvidenceKind;
-
 use super::{existing::Existing, At, Located, Problem, Records};
 use crate::{
     data::records::EvidenceRecord,
     domain::{
-        Acronym, Count, CountryCode, Description, Latitude, Longitude, Name, Representative, Slug,
-        Subject, Text, Title, Topics, Year,
+        Acronym, AlternateNameList, Count, CountryCode, Description, Evidence, Latitude, Longitude,
+        Name, Representative, Slug, Subject, Text, Title, Topics, Year,
     },
     error::AppError,
 };
@@ -33,9 +31,11 @@ impl Check<'_> {
     }
 
     /// Runs one of the domain's validators (the mutations' own) and records its complaint.
+    /// The error names the exact field where it can (`alternate_names[1]`, `evidence.quote`).
     fn valid<T>(&mut self, field: &str, result: Result<T, AppError>) {
         if let Err(err) = result {
-            self.problem(field, err.message().to_owned());
+            let field = err.field().unwrap_or(field).to_owned();
+            self.problem(&field, err.message().to_owned());
         }
     }
 
@@ -69,9 +69,7 @@ impl Check<'_> {
     }
 
     fn names(&mut self, field: &str, names: &[String]) {
-        for name in names {
-            self.valid(field, Name::parse(field, name));
-        }
+        self.valid(field, AlternateNameList::parse(field, names));
     }
 
     fn source(&mut self, source: Option<&str>, sources: &HashSet<&str>) {
@@ -81,19 +79,11 @@ impl Check<'_> {
     }
 
     fn evidence(&mut self, evidence: Option<&EvidenceRecord>) {
-        let Some(evidence) = evidence else {
-            return;
-        };
-        match &evidence.quote {
-            Some(quote) => self.valid(
-                "evidence.quote",
-                Description::parse("evidence.quote", quote),
-            ),
-            None if evidence.kind == EvidenceKind::Stated => self.problem(
-                "evidence.quote",
-                "stated evidence needs the sentence as its quote",
-            ),
-            None => {}
+        if let Some(evidence) = evidence {
+            self.valid(
+                "evidence",
+                Evidence::parse("evidence", evidence.kind, evidence.quote.as_deref()),
+            );
         }
     }
 }

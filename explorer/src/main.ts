@@ -324,26 +324,40 @@ const actions: PanelActions = {
   },
 };
 
-/** The selection as the page's address (`#place=rostock`), without a history entry each. */
-function remember(kind: "place" | "network", slug: string): void {
-  history.replaceState(null, "", `#${kind}=${encodeURIComponent(slug)}`);
+/** Writes the selection and the chain into the page's address (`#place=berlin&chain=dunkirk,berlin`):
+ * a URL to share, without a history entry for each click. */
+function writeAddress(): void {
+  const parts: string[] = [];
+  if (state.selected) parts.push(`${state.selected.kind}=${encodeURIComponent(state.selected.slug)}`);
+  if (state.chain && state.chain.places.length > 1) {
+    const [from, to] = [state.chain.places[0], state.chain.places[state.chain.places.length - 1]];
+    parts.push(`chain=${encodeURIComponent(from)},${encodeURIComponent(to)}`);
+  }
+  history.replaceState(null, "", parts.length > 0 ? `#${parts.join("&")}` : window.location.pathname);
 }
 
 /** Opens what the address names: a link in a panel, a shared URL, going back. */
 function route(): void {
-  const match = /^#(place|network)=(.+)$/.exec(window.location.hash);
-  if (!match) return;
-  const slug = decodeURIComponent(match[2]);
-  if (match[1] === "place") {
-    void selectPlace(slug).then(() => map.focus([slug]));
-  } else {
-    void selectNetwork(slug);
+  const address = new URLSearchParams(window.location.hash.slice(1));
+  const chain = address.get("chain")?.split(",");
+  const places = state.chain?.places ?? [];
+  if (chain?.length === 2 && (places[0] !== chain[0] || places[places.length - 1] !== chain[1])) {
+    state.chainStart = chain[0];
+    void showChain(chain[0], chain[1]);
+  }
+  const place = address.get("place");
+  const network = address.get("network");
+  const selected = state.selected;
+  if (place && !(selected?.kind === "place" && selected.slug === place)) {
+    void selectPlace(place).then(() => map.focus([place]));
+  } else if (network && !(selected?.kind === "network" && selected.slug === network)) {
+    void selectNetwork(network);
   }
 }
 
 async function selectPlace(slug: string): Promise<void> {
   state.selected = { kind: "place", slug };
-  remember("place", slug);
+  writeAddress();
   highlight();
   const operation = q.placePanel(slug);
   const data = await panelData<q.PlacePanel>(operation);
@@ -370,7 +384,7 @@ let members: NonNullable<q.NetworkPanel["network"]>["memberships"]["nodes"] = []
 
 async function selectNetwork(slug: string, after: string | null = null): Promise<void> {
   state.selected = { kind: "network", slug };
-  remember("network", slug);
+  writeAddress();
   highlight();
   const operation = q.networkPanel(slug, after);
   const data = await panelData<q.NetworkPanel>(operation);
@@ -414,6 +428,7 @@ function showChainBar(): void {
 function clearChain(): void {
   state.chainStart = null;
   state.chain = null;
+  writeAddress();
   showChainBar();
   redrawGraph();
 }
@@ -431,6 +446,7 @@ async function showChain(from: string, to: string): Promise<void> {
         steps: data.connection.steps.map((s) => ({ from: s.from.slug, network: s.network.slug, to: s.to.slug })),
       };
       say(`Chain of ${data.connection.length} network${data.connection.length === 1 ? "" : "s"}.`);
+      writeAddress();
       map.focus(state.chain.places);
     }
   } catch (error) {

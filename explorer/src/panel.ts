@@ -74,7 +74,8 @@ export function renderPlace(
     h(
       "li",
       {},
-      to("network", m.network.slug, m.network.acronym ?? m.network.name, m.network.name),
+      to("network", m.network.slug, m.network.name),
+      m.network.acronym ? ` (${m.network.acronym})` : "",
       ` — ${role(m.role)}`,
       m.since ? `, since ${m.since}` : "",
       m.representedBy ? `, represented by ${m.representedBy}` : "",

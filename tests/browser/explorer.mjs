@@ -80,7 +80,7 @@ try {
   assert.equal(rostock.memberships.nodes.length, 4, "the seed gives Rostock four networks");
   const listed = await networksSection.innerText();
   for (const { network } of rostock.memberships.nodes) {
-    assert.ok(listed.includes(network.acronym ?? network.name), `Rostock's panel names ${network.name}`);
+    assert.ok(listed.includes(network.name), `Rostock's panel names ${network.name}`);
   }
 
   // "Open in playground": GraphiQL with the panel's query and variables.
@@ -138,12 +138,23 @@ try {
     connection.places.length,
     "only the chain's places are highlighted",
   );
+  assert.match(page.url(), /#place=berlin&chain=dunkirk,berlin$/, "the address names the selection and the chain");
   await page.screenshot({ path: screenshot });
+
+  // The chain's address opens it in a fresh page.
+  const chained = await context.newPage();
+  watch(chained);
+  await chained.goto(new URL("/explore#chain=dunkirk,berlin", base).href);
+  await chained.waitForSelector("body[data-ready]", { timeout: 30_000 });
+  for (const { slug } of connection.places) {
+    await chained.waitForSelector(`#map [data-place="${slug}"][data-chain]`, { timeout: 10_000 });
+  }
+  await chained.close();
 
   // Panels link to each other, and the address names the selection.
   await panel.locator('a[href="#network=eccar"]').first().click();
   await panel.locator("h2", { hasText: "European Coalition of Cities against Racism" }).waitFor();
-  assert.match(page.url(), /#network=eccar$/);
+  assert.match(page.url(), /#network=eccar&chain=dunkirk,berlin$/);
   await page.goBack();
   await panel.locator("h2", { hasText: "Berlin" }).waitFor();
 

@@ -322,6 +322,9 @@ const actions: PanelActions = {
   get chainStart() {
     return state.chainStart;
   },
+  get chainStartName() {
+    return state.chainStart ? (state.places.get(state.chainStart)?.name ?? null) : null;
+  },
 };
 
 /** Writes the selection and the chain into the page's address (`#place=berlin&chain=dunkirk,berlin`):

@@ -10,8 +10,10 @@ export interface PanelActions {
   chainFrom(slug: string): void;
   chainTo(slug: string): void;
   moreMembers(slug: string, after: string): void;
-  /** The place a chain starts from, when one was picked. */
+  /** The place a chain starts from (its slug), when one was picked. */
   chainStart: string | null;
+  /** That place's name. */
+  chainStartName: string | null;
 }
 
 const QUALIFIER: Record<string, string> = {
@@ -93,7 +95,7 @@ export function renderPlace(
     ),
   );
   const chain = actions.chainStart && actions.chainStart !== data.slug
-    ? link(`Chain from ${actions.chainStart} to here`, () => actions.chainTo(data.slug), { "data-chain-to": "" })
+    ? link(`Chain from ${actions.chainStartName ?? actions.chainStart} to here`, () => actions.chainTo(data.slug), { "data-chain-to": "" })
     : null;
   replace(panel,
     h("h2", { tabindex: -1 }, data.name),

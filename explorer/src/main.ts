@@ -540,6 +540,7 @@ async function start(): Promise<void> {
   const started = performance.now();
   say("Loading…");
   const countries = loadCountries().catch((error) => failed("the map", error));
+
   // The places stream in while the networks load: the map is drawn from the first page.
   const places = loadPlaces();
   const networkCount = await loadNetworks();

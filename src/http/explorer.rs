@@ -6,6 +6,8 @@
 //! npm packages (d3, topojson-client, world-atlas' Natural Earth outlines) into
 //! `assets/explorer/`, with their licences, and `--check` verifies the committed build (CI).
 
+use std::sync::LazyLock;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::embedded::{self, asset, Asset, Assets, CSS, JS, JSON, TEXT};
@@ -25,9 +27,21 @@ static ASSETS: Assets = Assets::new(&LIST);
 
 const PAGE: &[u8] = include_bytes!("../../assets/explorer/index.html");
 
+/// The page for a server without the playground: it hides "open in playground".
+static PAGE_WITHOUT_PLAYGROUND: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    String::from_utf8_lossy(PAGE)
+        .replacen("<body>", r#"<body data-playground="off">"#, 1)
+        .into_bytes()
+});
+
 /// `GET /explore`: the explorer page, with its security headers.
 pub async fn page() -> HttpResponse {
     embedded::page(PAGE, CONTENT_SECURITY_POLICY)
+}
+
+/// `GET /explore` where the playground is switched off.
+pub async fn page_without_playground() -> HttpResponse {
+    embedded::page(PAGE_WITHOUT_PLAYGROUND.as_slice(), CONTENT_SECURITY_POLICY)
 }
 
 /// `GET /explore/{path}`: an embedded asset.
@@ -42,5 +56,11 @@ mod tests {
     #[test]
     fn every_asset_the_page_names_is_served() {
         embedded::assert_page_is_self_contained(PAGE, "explore", &ASSETS);
+    }
+
+    #[test]
+    fn without_the_playground_the_page_says_so() {
+        let page = String::from_utf8_lossy(&PAGE_WITHOUT_PLAYGROUND);
+        assert!(page.contains(r#"<body data-playground="off">"#));
     }
 }

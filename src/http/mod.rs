@@ -203,8 +203,13 @@ fn routes(config: &mut web::ServiceConfig, pages: Pages, metrics: bool) {
         config.route("/playground/{path:.*}", web::get().to(playground::asset));
     }
     if pages.explorer {
+        let page = if pages.playground {
+            web::get().to(explorer::page)
+        } else {
+            web::get().to(explorer::page_without_playground)
+        };
         config
-            .route("/explore", web::get().to(explorer::page))
+            .route("/explore", page)
             .route("/explore/{path:.*}", web::get().to(explorer::asset));
     }
     config.default_service(web::to(errors::not_found));

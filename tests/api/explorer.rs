@@ -91,6 +91,17 @@ async fn explorer_off_removes_the_page_and_its_assets() {
     );
 }
 
+/// Where the playground is off (production's default), the explorer hides its links to it.
+#[tokio::test]
+async fn without_the_playground_the_explorer_hides_its_links() {
+    let app = TestApp::builder().env("PLAYGROUND", "off").spawn().await;
+    let page = get(&app, "/explore").await.text().await.expect("a page");
+    assert!(page.contains(r#"<body data-playground="off">"#));
+    let on = TestApp::builder().env("PLAYGROUND", "on").spawn().await;
+    let page = get(&on, "/explore").await.text().await.expect("a page");
+    assert!(!page.contains("data-playground=\"off\""));
+}
+
 /// The explorer's "open in playground" link: a browser asking for `/graphql?query=…` gets the
 /// playground (which reads the query from the address), not the query's result.
 #[tokio::test]

@@ -37,3 +37,30 @@ use crate::error::AppError;
 fn bad(field: &str, message: impl Into<String>) -> AppError {
     AppError::BadUserInput(message.into()).at(field)
 }
+
+/// The items of the list `field`, each parsed by `parse` under its own path (`field[2]`): at most
+/// `max` (`nouns` names them in the message), and none twice (`twice` says why, given the item).
+fn parse_list<S, T: PartialEq>(
+    field: &str,
+    items: &[S],
+    (max, nouns): (usize, &str),
+    parse: impl Fn(&str, &S) -> crate::error::AppResult<T>,
+    twice: impl Fn(&T) -> String,
+) -> crate::error::AppResult<Vec<T>> {
+    if items.len() > max {
+        return Err(bad(
+            field,
+            format!("`{field}` may hold at most {max} {nouns}."),
+        ));
+    }
+    let mut checked: Vec<T> = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let item_field = format!("{field}[{index}]");
+        let value = parse(&item_field, item)?;
+        if checked.contains(&value) {
+            return Err(bad(&item_field, twice(&value)));
+        }
+        checked.push(value);
+    }
+    Ok(checked)
+}

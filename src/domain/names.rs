@@ -1,7 +1,7 @@
 //! Other names and spellings of a place or network ("Gdańsk", "Union der Ostseestädte"): each
 //! a valid [`Name`], none twice.
 
-use super::{bad, Name};
+use super::{parse_list, Name};
 use crate::error::AppResult;
 
 /// A list of alternate names, in order: at most [`AlternateNameList::MAX`], none twice.
@@ -13,25 +13,14 @@ impl AlternateNameList {
 
     /// The names of the list `field`; a bad name is named by its index (`field[2]`).
     pub fn parse(field: &str, names: &[String]) -> AppResult<Self> {
-        if names.len() > Self::MAX {
-            return Err(bad(
-                field,
-                format!("`{field}` may hold at most {} names.", Self::MAX),
-            ));
-        }
-        let mut checked: Vec<Name> = Vec::with_capacity(names.len());
-        for (index, name) in names.iter().enumerate() {
-            let item = format!("{field}[{index}]");
-            let name = Name::parse(&item, name)?;
-            if checked.iter().any(|seen| seen.as_str() == name.as_str()) {
-                return Err(bad(
-                    &item,
-                    format!("The name {:?} is listed twice.", name.as_str()),
-                ));
-            }
-            checked.push(name);
-        }
-        Ok(Self(checked))
+        parse_list(
+            field,
+            names,
+            (Self::MAX, "names"),
+            |item, name| Name::parse(item, name),
+            |name| format!("The name {:?} is listed twice.", name.as_str()),
+        )
+        .map(Self)
     }
 
     /// The names as stored and indexed.

@@ -1,6 +1,6 @@
 //! The places named as taking part in an event.
 
-use super::bad;
+use super::parse_list;
 use crate::error::AppResult;
 
 /// The row ids of the places taking part in an event, in the order given: at most
@@ -18,25 +18,10 @@ impl Participants {
         listed: &[T],
         decode: impl Fn(&str, &T) -> AppResult<i32>,
     ) -> AppResult<Self> {
-        if listed.len() > Self::MAX {
-            return Err(bad(
-                field,
-                format!("`{field}` may hold at most {} ids.", Self::MAX),
-            ));
-        }
-        let mut rows: Vec<i32> = Vec::with_capacity(listed.len());
-        for (index, item) in listed.iter().enumerate() {
-            let item_field = format!("{field}[{index}]");
-            let row = decode(&item_field, item)?;
-            if rows.contains(&row) {
-                return Err(bad(
-                    &item_field,
-                    "This place is listed as a participant twice.",
-                ));
-            }
-            rows.push(row);
-        }
-        Ok(Self(rows))
+        parse_list(field, listed, (Self::MAX, "ids"), decode, |_| {
+            "This place is listed as a participant twice.".to_owned()
+        })
+        .map(Self)
     }
 
     /// The places' row ids, in the order given.

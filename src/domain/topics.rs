@@ -1,6 +1,6 @@
 //! A network's topic tags: short, lowercase, each listed once.
 
-use super::{bad, Text};
+use super::{parse_list, Text};
 use crate::error::AppResult;
 
 /// One topic tag: trimmed, lowercase, at most 60 characters.
@@ -27,25 +27,14 @@ impl Topics {
 
     /// The tags of the list `field`; a bad tag is named by its index (`field[2]`).
     pub fn parse(field: &str, tags: &[String]) -> AppResult<Self> {
-        if tags.len() > Self::MAX {
-            return Err(bad(
-                field,
-                format!("`{field}` may hold at most {} tags.", Self::MAX),
-            ));
-        }
-        let mut checked: Vec<Topic> = Vec::with_capacity(tags.len());
-        for (index, tag) in tags.iter().enumerate() {
-            let item = format!("{field}[{index}]");
-            let tag = Topic::parse(&item, tag)?;
-            if checked.contains(&tag) {
-                return Err(bad(
-                    &item,
-                    format!("The topic {:?} is listed twice.", tag.as_str()),
-                ));
-            }
-            checked.push(tag);
-        }
-        Ok(Self(checked))
+        parse_list(
+            field,
+            tags,
+            (Self::MAX, "tags"),
+            |item, tag| Topic::parse(item, tag),
+            |tag| format!("The topic {:?} is listed twice.", tag.as_str()),
+        )
+        .map(Self)
     }
 
     /// The tags as stored and indexed.

@@ -413,6 +413,11 @@ async fn write_places(
     counts: &mut Counts,
     announced: &mut Announcements,
 ) -> Result<HashMap<String, i32>, DbErr> {
+    let mut ids: HashMap<String, i32> = existing
+        .places
+        .iter()
+        .map(|(slug, p)| (slug.clone(), p.id))
+        .collect();
     let mut created = Vec::new();
     for Located { record: p, .. } in records.places.iter() {
         let row = place::ActiveModel {
@@ -432,9 +437,7 @@ async fn write_places(
                 created.push(row);
                 counts.created += 1;
                 if created.len() == CHUNK {
-                    place::Entity::insert_many(std::mem::take(&mut created))
-                        .exec(txn)
-                        .await?;
+                    insert_places(txn, std::mem::take(&mut created), &mut ids, announced).await?;
                 }
             }
             Some(old) => {
@@ -463,36 +466,29 @@ async fn write_places(
             }
         }
     }
-    if !created.is_empty() {
-        place::Entity::insert_many(created).exec(txn).await?;
-    }
-    let mut ids: HashMap<String, i32> = existing
-        .places
-        .iter()
-        .map(|(slug, p)| (slug.clone(), p.id))
-        .collect();
-    if counts.created > 0 {
-        let slugs: Vec<String> = records
-            .places
-            .iter()
-            .filter(|p| !existing.places.contains_key(&p.record.slug))
-            .map(|p| p.record.slug.clone())
-            .collect();
-        for chunk in slugs.chunks(CHUNK) {
-            for row in place::Entity::find()
-                .filter(place::Column::Slug.is_in(chunk.iter().cloned()))
-                .all(txn)
-                .await?
-            {
-                ids.insert(row.slug.clone(), row.id);
-                announced.push(Change::Place {
-                    action: Action::Created,
-                    place: row,
-                });
-            }
-        }
-    }
+    insert_places(txn, created, &mut ids, announced).await?;
     Ok(ids)
+}
+
+/// Inserts new places together; their ids (and the changes to announce) come back from the
+/// insert itself (`RETURNING`), not from reading them again by slug.
+async fn insert_places(
+    txn: &DatabaseTransaction,
+    rows: Vec<place::ActiveModel>,
+    ids: &mut HashMap<String, i32>,
+    announced: &mut Announcements,
+) -> Result<(), DbErr> {
+    for place in place::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?
+    {
+        ids.insert(place.slug.clone(), place.id);
+        announced.push(Change::Place {
+            action: Action::Created,
+            place,
+        });
+    }
+    Ok(())
 }
 
 /// Networks by slug, with their topics; returns every slug's id.

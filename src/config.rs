@@ -253,6 +253,12 @@ pub struct Limits {
     /// `PERSISTED_QUERIES`: how many automatic persisted queries the server remembers (least
     /// recently used forgotten first).
     pub persisted_queries: usize,
+    /// `PERSISTED_QUERIES_BYTES`: the memory the persisted queries may hold in all, as parsed
+    /// documents weigh (`cache::weight`).
+    pub persisted_queries_bytes: u64,
+    /// `DOCUMENT_CACHE_BYTES`: the memory the parsed-document cache may hold (0: every text is
+    /// parsed each time).
+    pub document_cache_bytes: u64,
 }
 
 impl Default for Limits {
@@ -279,6 +285,8 @@ impl Default for Limits {
             rate_limit_points: 50_000,
             rate_limit_window: Duration::from_secs(3_600),
             persisted_queries: 1_000,
+            persisted_queries_bytes: 16 * 1024 * 1024,
+            document_cache_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -523,6 +531,18 @@ fn limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigErro
             defaults.rate_limit_window.as_secs() as usize,
         )? as u64),
         persisted_queries: count("PERSISTED_QUERIES", defaults.persisted_queries)?,
+        persisted_queries_bytes: parse_or(
+            lookup,
+            "PERSISTED_QUERIES_BYTES",
+            defaults.persisted_queries_bytes,
+            "a number of bytes",
+        )?,
+        document_cache_bytes: parse_or(
+            lookup,
+            "DOCUMENT_CACHE_BYTES",
+            defaults.document_cache_bytes,
+            "a number of bytes (0: no document cache)",
+        )?,
     })
 }
 

@@ -41,6 +41,7 @@ pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod http;
+pub mod lexical;
 pub mod loaders;
 pub mod observe;
 pub mod rate_limit;

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use sha2::{Digest, Sha256};
 
-/// How many documents are remembered (least recently used forgotten first). A document is at
-/// most `MAX_QUERY_LENGTH` characters, so this bounds the memory too.
+/// How many documents are remembered at most (least recently used forgotten first).
 pub const DOCUMENTS: usize = 1_000;
 
 /// A document as parsed, with what the response cache needs to know of it.
@@ -15,39 +14,65 @@ pub struct Known {
     pub document: ExecutableDocument,
     /// The SHA-256 of the normalized text (see [`normalize`]).
     pub identity: [u8; 32],
+    /// What it holds in memory, its text included ([`super::weight`]).
+    bytes: u64,
 }
 
 impl Known {
     pub fn new(text: &str, document: ExecutableDocument) -> Self {
+        let bytes = text.len() as u64 + super::weight::document(&document);
         Self {
             document,
             identity: identity(text),
+            bytes,
         }
     }
 }
 
-/// The documents seen recently, by text.
-pub struct Documents(quick_cache::sync::Cache<String, Arc<Known>>);
+/// Weighs an entry by what it holds, and at least a [`DOCUMENTS`]th of the budget, so that
+/// both the bytes and the number of documents are bounded.
+#[derive(Clone)]
+struct Weight {
+    least: u64,
+}
 
-impl Default for Documents {
-    fn default() -> Self {
-        Self(quick_cache::sync::Cache::new(DOCUMENTS))
+impl quick_cache::Weighter<String, Arc<Known>> for Weight {
+    fn weight(&self, text: &String, known: &Arc<Known>) -> u64 {
+        (text.len() as u64 + known.bytes).max(self.least)
     }
 }
 
+/// The documents seen recently, by text, within `DOCUMENT_CACHE_BYTES`. Only documents whose
+/// operation passed the limits and validation are remembered: a refused one is parsed again
+/// each time it is sent (and charged each time).
+pub struct Documents(quick_cache::sync::Cache<String, Arc<Known>, Weight>);
+
 impl Documents {
+    /// Remembers documents of at most `bytes` in all (0: none).
+    pub fn new(bytes: u64) -> Self {
+        let least = (bytes / DOCUMENTS as u64).max(1);
+        Self(quick_cache::sync::Cache::with_weighter(
+            DOCUMENTS,
+            bytes,
+            Weight { least },
+        ))
+    }
+
     pub fn get(&self, text: &str) -> Option<Arc<Known>> {
         self.0.get(text)
     }
 
-    /// Remembers a document that parsed.
-    pub fn remember(&self, text: &str, document: &ExecutableDocument) {
+    /// Remembers a document that parsed and passed the limits.
+    pub fn remember(&self, text: &str, document: ExecutableDocument) {
         if self.0.peek(text).is_none() {
-            self.0.insert(
-                text.to_owned(),
-                Arc::new(Known::new(text, document.clone())),
-            );
+            self.0
+                .insert(text.to_owned(), Arc::new(Known::new(text, document)));
         }
+    }
+
+    /// The bytes the remembered documents hold, as weighed.
+    pub fn bytes(&self) -> u64 {
+        self.0.weight()
     }
 }
 
@@ -59,31 +84,24 @@ pub fn identity(text: &str) -> [u8; 32] {
 
 /// The text without GraphQL's ignored tokens: white space, line terminators, commas and comments
 /// are dropped, except for one space where two names or numbers would otherwise run together.
-/// Strings (and block strings) are kept as they are.
+/// Strings (and block strings) are kept as they are, ending where the parser ends them
+/// ([`crate::lexical`]), so two texts that parse to different values never normalize alike.
 pub fn normalize(text: &str) -> String {
+    use crate::lexical::Token;
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
     let mut gap = false;
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' | '\r' | ',' | '\u{feff}' => gap = true,
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' || c == '\r' {
-                        break;
-                    }
-                }
+    for (token, span) in crate::lexical::tokens(text) {
+        match token {
+            Token::Comment => gap = true,
+            Token::Char if matches!(span, " " | "\t" | "\n" | "\r" | "," | "\u{feff}") => {
                 gap = true;
             }
-            _ => {
-                if gap && is_word(out.chars().last()) && is_word(Some(c)) {
+            Token::Char | Token::String => {
+                if gap && is_word(out.chars().last()) && is_word(span.chars().next()) {
                     out.push(' ');
                 }
                 gap = false;
-                out.push(c);
-                if c == '"' {
-                    copy_string(&mut chars, &mut out);
-                }
+                out.push_str(span);
             }
         }
     }
@@ -92,55 +110,6 @@ pub fn normalize(text: &str) -> String {
 
 fn is_word(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Copies a string's remaining characters after its opening quote (a block string when two
-/// more quotes follow) up to and including its closing quote(s).
-fn copy_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
-    let mut opening = 1;
-    while opening < 3 && chars.peek() == Some(&'"') {
-        out.push('"');
-        chars.next();
-        opening += 1;
-    }
-    match opening {
-        // `""`: the empty string.
-        2 => {}
-        3 => {
-            let mut quotes = 0;
-            let mut escaped = false;
-            for c in chars.by_ref() {
-                out.push(c);
-                match c {
-                    '"' if !escaped => {
-                        quotes += 1;
-                        if quotes == 3 {
-                            return;
-                        }
-                    }
-                    '\\' => {
-                        escaped = true;
-                        quotes = 0;
-                        continue;
-                    }
-                    _ => quotes = 0,
-                }
-                escaped = false;
-            }
-        }
-        _ => {
-            let mut escaped = false;
-            for c in chars.by_ref() {
-                out.push(c);
-                match (escaped, c) {
-                    (true, _) => escaped = false,
-                    (false, '\\') => escaped = true,
-                    (false, '"') => return,
-                    _ => {}
-                }
-            }
-        }
-    }
 }
 
 /// True when the answer to `operation_name` in `document` may be cached: a query that does not

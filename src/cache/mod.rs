@@ -31,6 +31,7 @@
 
 pub mod documents;
 pub mod persisted;
+pub mod weight;
 
 use std::sync::{
     atomic::{AtomicU64, Ordering},
@@ -52,10 +53,15 @@ pub struct Caches {
 }
 
 impl Caches {
-    pub fn new(response_bytes: u64, persisted_queries: usize) -> Self {
+    /// The caches, each within its byte budget: `response_bytes` for answers, and the limits'
+    /// budgets for documents and persisted queries.
+    pub fn new(response_bytes: u64, limits: &crate::config::Limits) -> Self {
         Self {
-            documents: Arc::default(),
-            persisted: PersistedQueries::new(persisted_queries),
+            documents: Arc::new(Documents::new(limits.document_cache_bytes)),
+            persisted: PersistedQueries::new(
+                limits.persisted_queries,
+                limits.persisted_queries_bytes,
+            ),
             responses: Arc::new(ResponseCache::new(response_bytes)),
         }
     }
@@ -128,32 +134,29 @@ fn hash_identity(hash: &str) -> [u8; 32] {
 }
 
 impl Key {
+    /// The digest of the parts, each framed so that no two different sets of parts read alike:
+    /// the operation name with its length, the variables as canonical JSON.
     fn new(identity: [u8; 32], request: &Request, writer: bool) -> Self {
         let mut digest = Sha256::new();
         digest.update(identity);
         digest.update([u8::from(writer)]);
-        digest.update(
-            request
-                .operation_name
-                .as_deref()
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-        digest.update([0]);
-        let mut variables = String::new();
-        for (name, value) in request.variables.iter() {
-            variables.push_str(name);
-            variables.push(':');
-            canonical(value, &mut variables);
-            variables.push(',');
+        match request.operation_name.as_deref() {
+            Some(name) => {
+                digest.update([1]);
+                digest.update((name.len() as u64).to_le_bytes());
+                digest.update(name.as_bytes());
+            }
+            None => digest.update([0]),
         }
+        let mut variables = String::new();
+        canonical_object(request.variables.iter(), &mut variables);
         digest.update(variables.as_bytes());
         Self(digest.finalize().into())
     }
 }
 
 /// `extensions.persistedQuery.sha256Hash` of a request.
-fn persisted_hash(request: &Request) -> Option<&str> {
+pub fn persisted_hash(request: &Request) -> Option<&str> {
     match request.extensions.get("persistedQuery")? {
         Value::Object(persisted) => match persisted.get("sha256Hash")? {
             Value::String(hash) => Some(hash),
@@ -164,30 +167,49 @@ fn persisted_hash(request: &Request) -> Option<&str> {
 }
 
 /// `value` as JSON with the keys of every object sorted, so that the same variables always give
-/// the same text.
+/// the same text, and different ones a different text (names are escaped like strings).
 fn canonical(value: &Value, out: &mut String) {
     match value {
-        Value::Object(object) => {
-            let mut entries: Vec<_> = object.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (name, value) in entries {
-                out.push_str(&serde_json::to_string(name.as_str()).unwrap_or_default());
-                out.push(':');
-                canonical(value, out);
-                out.push(',');
-            }
-            out.push('}');
-        }
+        Value::Object(object) => canonical_object(object.iter(), out),
         Value::List(items) => {
             out.push('[');
-            for item in items {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
                 canonical(item, out);
-                out.push(',');
             }
             out.push(']');
         }
-        other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+        other => push_json(other, out),
+    }
+}
+
+/// An object's entries as canonical JSON: sorted by name, each name a JSON string.
+fn canonical_object<'v>(
+    entries: impl Iterator<Item = (&'v async_graphql::Name, &'v Value)>,
+    out: &mut String,
+) {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    out.push('{');
+    for (i, (name, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json(name.as_str(), out);
+        out.push(':');
+        canonical(value, out);
+    }
+    out.push('}');
+}
+
+/// `value` as JSON text. Serialising a string, number, boolean or null to a string cannot fail;
+/// were it to, the `\u{0}` marker (never in JSON text) keeps the key apart from any real one.
+fn push_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut String) {
+    match serde_json::to_string(value) {
+        Ok(json) => out.push_str(&json),
+        Err(_) => out.push('\u{0}'),
     }
 }
 
@@ -206,14 +228,20 @@ pub struct Entry {
     pub operation_name: Option<Arc<str>>,
 }
 
-/// What a cached entry weighs: its body, its key, and the cache's bookkeeping, roughly.
+/// What a cached entry weighs: everything it keeps (its body and its operation's name, each an
+/// allocation of its own), its key, and the cache's bookkeeping.
 #[derive(Clone)]
 struct Weight;
 
 impl quick_cache::Weighter<Key, Entry> for Weight {
     fn weight(&self, _key: &Key, entry: &Entry) -> u64 {
-        const OVERHEAD: u64 = 96;
-        entry.body.len() as u64 + OVERHEAD
+        /// The key, the entry and the table's slot for them, and two allocations' headers.
+        const OVERHEAD: u64 = 160;
+        let name = entry
+            .operation_name
+            .as_ref()
+            .map_or(0, |name| name.len() + 16);
+        entry.body.len() as u64 + name as u64 + OVERHEAD
     }
 }
 
@@ -370,11 +398,11 @@ mod tests {
             Request::new("{ cities { totalCount } }")
                 .variables(async_graphql::Variables::from_json(variables))
         };
-        let caches = Caches::new(1 << 20, 10);
+        let caches = Caches::new(1 << 20, &crate::config::Limits::default());
         let text = "{ cities { totalCount } }";
         caches
             .documents
-            .remember(text, &async_graphql::parser::parse_query(text).unwrap());
+            .remember(text, async_graphql::parser::parse_query(text).unwrap());
         let a = caches.store_key(&request(serde_json::json!({"f": {"a": 1, "b": 2}})), false);
         let b = caches.store_key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false);
         let c = caches.store_key(&request(serde_json::json!({"f": {"b": 2, "a": 2}})), false);

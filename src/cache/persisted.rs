@@ -1,6 +1,9 @@
 //! The store of automatic persisted queries (Apollo's protocol, run by async-graphql's
-//! extension): documents by the SHA-256 of their text, at most `PERSISTED_QUERIES` of them
-//! (least recently used forgotten first), with hits and misses counted for `/metrics`. The HTTP
+//! extension): documents by the SHA-256 of their text, at most `PERSISTED_QUERIES` of them and
+//! `PERSISTED_QUERIES_BYTES` in all (least recently used forgotten first), with hits and misses
+//! counted for `/metrics`. A document is stored only once it passed the limits: the schema's
+//! limits check it before the extension stores it, and [`PersistedQueries::forget`] it if its
+//! validation then refuses it. The HTTP
 //! layer looks documents up here too, to tell whether a hash-only request may be answered from
 //! the response cache.
 
@@ -16,16 +19,35 @@ use async_graphql::{
 #[derive(Clone)]
 pub struct PersistedQueries(Arc<Inner>);
 
+/// A stored document and what it weighs ([`super::weight`]).
+type Stored = (Arc<ExecutableDocument>, u64);
+
+/// Weighs an entry by what it holds, and at least a `PERSISTED_QUERIES`th of the budget, so that
+/// both the bytes and the number of documents are bounded.
+#[derive(Clone)]
+struct Weight {
+    least: u64,
+}
+
+impl quick_cache::Weighter<String, Stored> for Weight {
+    fn weight(&self, hash: &String, stored: &Stored) -> u64 {
+        (hash.len() as u64 + stored.1).max(self.least)
+    }
+}
+
 struct Inner {
-    documents: quick_cache::sync::Cache<String, Arc<ExecutableDocument>>,
+    documents: quick_cache::sync::Cache<String, Stored, Weight>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl PersistedQueries {
-    pub fn new(capacity: usize) -> Self {
+    /// A store of at most `capacity` documents and `bytes` in all.
+    pub fn new(capacity: usize, bytes: u64) -> Self {
+        let capacity = capacity.max(1);
+        let least = (bytes / capacity as u64).max(1);
         Self(Arc::new(Inner {
-            documents: quick_cache::sync::Cache::new(capacity.max(1)),
+            documents: quick_cache::sync::Cache::with_weighter(capacity, bytes, Weight { least }),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }))
@@ -33,7 +55,17 @@ impl PersistedQueries {
 
     /// The document stored under `hash`, without counting a hit or a miss.
     pub fn peek(&self, hash: &str) -> Option<Arc<ExecutableDocument>> {
-        self.0.documents.peek(hash)
+        self.0.documents.peek(hash).map(|stored| stored.0)
+    }
+
+    /// Forgets the document stored under `hash` (one that was refused after it was stored).
+    pub fn forget(&self, hash: &str) {
+        self.0.documents.remove(hash);
+    }
+
+    /// The bytes the stored documents hold, as weighed.
+    pub fn bytes(&self) -> u64 {
+        self.0.documents.weight()
     }
 
     /// Hash-only requests answered from the store.
@@ -57,10 +89,11 @@ impl CacheStorage for PersistedQueries {
             &self.0.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        found.map(|document| (*document).clone())
+        found.map(|stored| (*stored.0).clone())
     }
 
     async fn set(&self, key: String, query: ExecutableDocument) {
-        self.0.documents.insert(key, Arc::new(query));
+        let bytes = super::weight::document(&query);
+        self.0.documents.insert(key, (Arc::new(query), bytes));
     }
 }

@@ -19,9 +19,13 @@ use tokio::sync::Semaphore;
 
 use super::request_id::SocketRequestId;
 use crate::{
-    config::Settings,
+    cache::Documents,
+    config::{Limits, Settings},
     observe::{operation::Operation, Metrics},
-    schema::{limits::coded_error, AppSchema},
+    schema::{
+        limits::{coded_error, text},
+        AppSchema,
+    },
 };
 
 /// How many query operations one WebSocket connection may run at once; more are refused with
@@ -31,6 +35,10 @@ pub const MAX_QUERIES_IN_FLIGHT_PER_SOCKET: usize = 4;
 #[derive(Clone)]
 pub struct LimitedExecutor {
     schema: AppSchema,
+    /// What a text must measure before it is parsed to learn its operation.
+    limits: Arc<Limits>,
+    /// Documents parsed before: a known text is not parsed to learn its operation.
+    documents: Arc<Documents>,
     timeout: Duration,
     /// Operations that take longer are logged (`SLOW_QUERY_MS`).
     slow: Duration,
@@ -49,9 +57,16 @@ impl Default for QueriesInFlight {
 }
 
 impl LimitedExecutor {
-    pub fn new(schema: AppSchema, settings: &Settings, metrics: Metrics) -> Self {
+    pub fn new(
+        schema: AppSchema,
+        settings: &Settings,
+        documents: Arc<Documents>,
+        metrics: Metrics,
+    ) -> Self {
         Self {
             schema,
+            limits: Arc::new(settings.limits.clone()),
+            documents,
             timeout: settings.limits.request_timeout,
             slow: settings.slow_query,
             metrics,
@@ -97,8 +112,9 @@ impl Executor for LimitedExecutor {
     fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
         let this = self.clone();
         async move {
+            let mut request = request;
             let operation = Operation::start(&request);
-            if is_mutation(&request) {
+            if this.is_mutation(&mut request) {
                 return this.observed(operation, this.schema.execute(request)).await;
             }
             let limited = tokio::time::timeout(this.timeout, this.schema.execute(request));
@@ -111,7 +127,7 @@ impl Executor for LimitedExecutor {
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let data = session_data.unwrap_or_default();
@@ -119,7 +135,7 @@ impl Executor for LimitedExecutor {
             .get(&std::any::TypeId::of::<SocketRequestId>())
             .and_then(|id| id.downcast_ref::<SocketRequestId>())
             .map(|id| id.0.clone());
-        let operation = selected_operation(&request);
+        let operation = text::operation(&mut request, &self.limits, &self.documents);
         let responses = match operation.as_ref().map(|(kind, _)| *kind) {
             Some(OperationType::Subscription) => {
                 let name = operation.and_then(|(_, name)| name);
@@ -194,23 +210,12 @@ fn too_many_operations() -> Response {
     )])
 }
 
-/// The type of the operation `request` runs, or `None` when the document does not parse or
-/// names no operation it holds (execution then reports the error).
-pub fn operation_type(request: &Request) -> Option<OperationType> {
-    selected_operation(request).map(|(kind, _)| kind)
-}
-
-/// The type and name of the operation `request` runs (see [`operation_type`]).
-fn selected_operation(request: &Request) -> Option<(OperationType, Option<String>)> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation_name = request.operation_name.as_deref();
-    let operation = crate::schema::operation::selected(&document, operation_name)?;
-    let name = crate::schema::operation::name(&document, operation_name).map(str::to_owned);
-    Some((operation.node.ty, name))
-}
-
-/// True when the operation to run is a mutation. Only documents that mention the word are
-/// parsed here, so queries (the hot path) are not parsed twice.
-pub fn is_mutation(request: &Request) -> bool {
-    request.query.contains("mutation") && operation_type(request) == Some(OperationType::Mutation)
+impl LimitedExecutor {
+    /// True when the operation to run is a mutation. Only documents that mention the word are
+    /// looked at here (measured and parsed once, for execution too).
+    fn is_mutation(&self, request: &mut Request) -> bool {
+        request.query.contains("mutation")
+            && text::operation(request, &self.limits, &self.documents)
+                .is_some_and(|(kind, _)| kind == OperationType::Mutation)
+    }
 }

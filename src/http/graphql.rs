@@ -50,7 +50,8 @@ pub(super) async fn get(
     if state.playground && negotiation::accepts_html(&req) {
         return playground::page();
     }
-    match operation::from_query_string(req.query_string()) {
+    let documents = &state.services.caches.documents;
+    match operation::from_query_string(req.query_string(), &state.limits, documents) {
         Ok(request) => {
             let response = execute(&state, &req, request.into()).await;
             caching::conditional(&req, response, &state.cache_control).await

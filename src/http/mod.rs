@@ -96,7 +96,12 @@ pub fn server(
         services,
     } = shared;
     let state = web::Data::new(State {
-        executor: LimitedExecutor::new(schema, settings, metrics.clone()),
+        executor: LimitedExecutor::new(
+            schema,
+            settings,
+            services.caches.documents.clone(),
+            metrics.clone(),
+        ),
         limits: settings.limits.clone(),
         playground: settings.playground,
         tokens: settings.api_tokens.clone(),

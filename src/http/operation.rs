@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use async_graphql::{parser::types::OperationType, BatchRequest, Request};
 
-use super::{errors, executor};
-use crate::schema::limits::ViaGet;
-use crate::{config::Limits, error::ErrorCode};
+use super::errors;
+use crate::schema::limits::{text, ViaGet};
+use crate::{cache::Documents, config::Limits, error::ErrorCode};
 
 /// The request or batch a POST body holds, or the answer refusing it.
 pub(super) async fn from_body(
@@ -105,7 +105,11 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 
 /// The query a GET URL holds, or the answer refusing it: no query, an unreadable URL, or a
 /// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
-pub(super) fn from_query_string(query_string: &str) -> Result<Request, Box<HttpResponse>> {
+pub(super) fn from_query_string(
+    query_string: &str,
+    limits: &Limits,
+    documents: &Documents,
+) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) if lacks_query(&request) => return Err(Box::new(errors::request_error(
             StatusCode::BAD_REQUEST,
@@ -121,7 +125,8 @@ pub(super) fn from_query_string(query_string: &str) -> Result<Request, Box<HttpR
             )))
         }
     };
-    if !is_query_only(&request) {
+    let mut request = request;
+    if !is_query_only(&mut request, limits, documents) {
         return Err(Box::new(errors::method_not_allowed(
             "POST",
             "Only queries may be sent with GET; send mutations with POST.",
@@ -143,7 +148,9 @@ fn with_operation_name(mut request: Request, query_string: &str) -> Request {
     request
 }
 
-/// False when the operation to run is a mutation or subscription.
-fn is_query_only(request: &Request) -> bool {
-    executor::operation_type(request).is_none_or(|ty| ty == OperationType::Query)
+/// False when the operation to run is a mutation or subscription. The text is measured before
+/// it is parsed, and parsed once for execution too; one refused by the measure is refused when
+/// it runs.
+fn is_query_only(request: &mut Request, limits: &Limits, documents: &Documents) -> bool {
+    text::operation(request, limits, documents).is_none_or(|(kind, _)| kind == OperationType::Query)
 }

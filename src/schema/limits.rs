@@ -3,11 +3,14 @@
 //! before any validation rule walks it), depth and complexity (async-graphql's validation,
 //! configured in `build`). Every error this module sees gets a stable `extensions.code`.
 
+mod charge;
 mod coercion;
+mod entities;
 mod expansion;
+pub mod text;
 
 use crate::error::ErrorCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{
     extensions::{
@@ -19,9 +22,8 @@ use async_graphql::{
 };
 
 use crate::{
-    cache::Documents,
+    cache::{Documents, PersistedQueries},
     config::Limits,
-    rate_limit::{self, ChargeSlot, RateLimiter},
 };
 
 /// Installs the limits as an async-graphql extension.
@@ -31,27 +33,52 @@ pub struct QueryLimits {
     pub introspection: bool,
     /// Documents parsed before, by text: parsed once, checked every time.
     pub documents: Arc<Documents>,
+    /// The persisted queries: a document refused after it was stored is forgotten.
+    pub persisted: PersistedQueries,
 }
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension(
-            self.limits.clone(),
-            self.introspection,
-            Default::default(),
-            self.documents.clone(),
-        ))
+        Arc::new(LimitsExtension {
+            limits: self.limits.clone(),
+            introspection: self.introspection,
+            documents: self.documents.clone(),
+            persisted: self.persisted.clone(),
+            request: Mutex::default(),
+        })
     }
 }
 
-/// The limits, the introspection switch, (once parsed) where the request's document passes
-/// variables to arguments, and the documents parsed before.
-struct LimitsExtension(
-    Limits,
-    bool,
-    std::sync::Mutex<coercion::VariableArguments>,
-    Arc<Documents>,
-);
+/// The limits of one request (the extension is created per request), and what it learnt of the
+/// request on the way.
+struct LimitsExtension {
+    limits: Limits,
+    introspection: bool,
+    documents: Arc<Documents>,
+    persisted: PersistedQueries,
+    request: Mutex<RequestState>,
+}
+
+#[derive(Default)]
+struct RequestState {
+    /// Where the document passes variables to arguments (once parsed).
+    arguments: coercion::VariableArguments,
+    /// A text parsed for the first time, with its document: remembered once it passed
+    /// validation, so that a refused document is never kept.
+    new_document: Option<(String, ExecutableDocument)>,
+    /// The hash of the persisted query this request stores: forgotten if the request is refused.
+    registering: Option<String>,
+    /// How many entities `_entities` resolves: the operation's cost is multiplied by it.
+    entities: u64,
+    /// The request's size, the measure of what a refused request is charged.
+    text_bytes: usize,
+}
+
+impl LimitsExtension {
+    fn state(&self) -> std::sync::MutexGuard<'_, RequestState> {
+        self.request.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// A request error with `extensions.code`.
 pub fn coded_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -72,42 +99,6 @@ fn has_code(error: &ServerError) -> bool {
         .extensions
         .as_ref()
         .is_some_and(|extensions| extensions.get("code").is_some())
-}
-
-/// The deepest nesting of `{`/`(`/`[` in a query text (strings and comments skipped), found
-/// without parsing: deeply nested text must be refused before a recursive parser sees it.
-fn nesting_depth(query: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut chars = query.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' | '(' | '[' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            '}' | ')' | ']' => depth = depth.saturating_sub(1),
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for c in chars.by_ref() {
-                    match (escaped, c) {
-                        (true, _) => escaped = false,
-                        (false, '\\') => escaped = true,
-                        (false, '"') => break,
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    deepest
 }
 
 /// Counts aliased fields in every operation and fragment of `document`.
@@ -202,27 +193,92 @@ impl Extension for LimitsExtension {
         response
     }
 
+    /// Measures the request before anything parses it, parses it once, and checks the document
+    /// before async-graphql walks it. A client whose budget is spent is refused first; a
+    /// refused request is charged by its size.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let limits = &self.0;
-        let length = request.query.chars().count();
-        if length > limits.max_query_length {
-            return Err(coded_error(
-                ErrorCode::QueryTooLong,
+        let payer = charge::Payer::of_request(ctx, &request);
+        if let Some(payer) = &payer {
+            payer.refuse_when_spent()?;
+        }
+        self.state().text_bytes = request.query.len();
+        let prepared = self.prepare(ctx, request, next).await;
+        if let (Err(error), Some(payer)) = (&prepared, &payer) {
+            if error.message != "PersistedQueryNotFound" {
+                self.refused(payer);
+            }
+        }
+        prepared
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|error| {
+            if let Some(payer) = charge::Payer::of(ctx) {
+                self.refused(&payer);
+            }
+            parse_error(error, self.limits.max_depth)
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let payer = charge::Payer::of(ctx);
+        let refuse = |errors: Vec<ServerError>| {
+            if let Some(payer) = &payer {
+                self.refused(payer);
+            }
+            errors
+        };
+        let result = next
+            .run(ctx)
+            .await
+            .map_err(|errors| refuse(self.code_validation_errors(errors)))?;
+        let entities = self.state().entities.max(1);
+        let complexity = result.complexity.saturating_mul(entities as usize);
+        if complexity > self.limits.max_complexity {
+            return Err(refuse(vec![coded_error(
+                ErrorCode::QueryTooComplex,
                 format!(
-                    "The query has {length} characters; at most {} are allowed.",
-                    limits.max_query_length
+                    "The operation costs {complexity} ({} for each of {entities} entities); at \
+                     most {} is allowed.",
+                    result.complexity, self.limits.max_complexity
                 ),
-            ));
+            )]));
         }
-        // Nesting counts braces, parentheses and brackets, so allow for arguments and lists.
-        if nesting_depth(&request.query) > limits.max_depth * 2 {
-            return Err(too_deep(limits.max_depth));
+        if let Some(payer) = &payer {
+            payer.charge(complexity as u64)?;
         }
+        if let Some((text, document)) = self.state().new_document.take() {
+            self.documents.remember(&text, document);
+        }
+        Ok(result)
+    }
+}
+
+impl LimitsExtension {
+    /// [`Extension::prepare_request`] once the budget allows the request.
+    async fn prepare(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.limits;
+        text::measure(&request.query, limits)?;
         let variables = serde_json::to_vec(&request.variables).map_or(0, |json| json.len());
         if variables > limits.max_variables_bytes {
             return Err(coded_error(
@@ -233,92 +289,88 @@ impl Extension for LimitsExtension {
                 ),
             ));
         }
-        // The text is safe to parse now. The extensions inside (persisted queries) turn a hash
-        // into its stored document, or parse and store a query sent with its hash; the document
-        // is measured once they are done.
-        let mut request = next.run(ctx, request).await?;
-        // A persisted query arrives parsed (its text is empty by now); any other is parsed
-        // here, unless the same text was parsed before.
-        let text = std::mem::take(&mut request.query);
-        let known = (!text.is_empty()).then(|| self.3.get(&text)).flatten();
-        if let Some(known) = &known {
-            request.set_parsed_query(known.document.clone());
+        // A query sent with its hash is stored by the persisted-query extension inside `next`:
+        // it is checked here first, so that a document the limits refuse is never stored.
+        if let Some(hash) = crate::cache::persisted_hash(&request)
+            .map(str::to_owned)
+            .filter(|_| !request.query.is_empty())
+        {
+            text::prepare(&mut request, limits, &self.documents)?;
+            let variables = std::mem::take(&mut request.variables);
+            let checked = request
+                .parsed_query()
+                .and_then(|document| self.check_document(document, &variables));
+            request.variables = variables;
+            checked?;
+            self.state().registering = Some(hash);
         }
-        // A text parsed for the first time is remembered once it parsed.
-        let unknown_text = (known.is_none() && !text.is_empty()).then(|| text.clone());
-        request.query = text;
+        // The extensions inside (persisted queries) turn a hash into its stored document, or
+        // store a query sent with its hash; the document is measured once they are done.
+        let mut request = next.run(ctx, request).await?;
+        let new = text::prepare(&mut request, limits, &self.documents)?;
+        let text = (new && !request.query.is_empty()).then(|| request.query.clone());
         let variables = std::mem::take(&mut request.variables);
         let via_get = request.data.contains_key(&std::any::TypeId::of::<ViaGet>());
         let operation_name = request.operation_name.clone();
+        // Set by `text::prepare` or the persisted queries: this does not parse.
         let document = request
             .parsed_query()
             .map_err(|error| parse_error(error.clone(), limits.max_depth))?;
-        if let Some(text) = unknown_text {
-            self.3.remember(&text, document);
-        }
         let checked = self
             .check_document(document, &variables)
-            .and_then(|()| refuse_mutation_over_get(document, operation_name.as_deref(), via_get));
+            .and_then(|()| refuse_mutation_over_get(document, operation_name.as_deref(), via_get))
+            .and_then(|()| entities::count(document, operation_name.as_deref(), &variables));
         let arguments = coercion::VariableArguments::of(document);
+        let new_document = text.map(|text| (text, document.clone()));
         request.variables = variables;
-        checked?;
-        *self
-            .2
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = arguments;
+        let entities = checked?;
+        let mut state = self.state();
+        state.arguments = arguments;
+        state.entities = entities;
+        state.new_document = new_document;
         Ok(request)
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|error| parse_error(error, self.0.max_depth))
+    /// A refused request: charged by its size, and its persisted query (if it stored one)
+    /// forgotten.
+    fn refused(&self, payer: &charge::Payer<'_>) {
+        let mut state = self.state();
+        payer.charge_refusal(state.text_bytes);
+        if let Some(hash) = state.registering.take() {
+            self.persisted.forget(&hash);
+        }
+        state.new_document = None;
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
-            let limit_code = |error: &ServerError| match error.message.as_str() {
-                "Query is too complex." => Some(ErrorCode::QueryTooComplex),
-                "Query is nested too deep." => Some(ErrorCode::QueryTooDeep),
-                _ => None,
-            };
-            if let Some(limit) = errors.iter().find_map(&limit_code) {
-                return errors
-                    .into_iter()
-                    .filter(|error| limit_code(error) == Some(limit))
-                    .map(|mut error| {
-                        set_code(&mut error, limit);
-                        error
-                    })
-                    .collect();
-            }
-            self.2
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .classify(errors)
+    /// Codes the errors of async-graphql's validation: its limits by their codes, the rest as
+    /// the client's input or the document's fault.
+    fn code_validation_errors(&self, errors: Vec<ServerError>) -> Vec<ServerError> {
+        let limit_code = |error: &ServerError| match error.message.as_str() {
+            "Query is too complex." => Some(ErrorCode::QueryTooComplex),
+            "Query is nested too deep." => Some(ErrorCode::QueryTooDeep),
+            _ => None,
+        };
+        if let Some(limit) = errors.iter().find_map(&limit_code) {
+            return errors
                 .into_iter()
-                .map(|(mut error, code)| {
-                    set_code(&mut error, code);
+                .filter(|error| limit_code(error) == Some(limit))
+                .map(|mut error| {
+                    set_code(&mut error, limit);
                     error
                 })
-                .collect::<Vec<_>>()
-        })?;
-        charge_rate_limit(ctx, result.complexity)?;
-        Ok(result)
+                .collect();
+        }
+        self.state()
+            .arguments
+            .classify(errors)
+            .into_iter()
+            .map(|(mut error, code)| {
+                set_code(&mut error, code);
+                error
+            })
+            .collect()
     }
-}
 
-impl LimitsExtension {
     /// The checks of a parsed document, made before async-graphql walks it at all: its own
     /// recursion-depth check, run right after parsing, follows every fragment spread, so a chain
     /// of fragments each spreading the previous one twice is 2^levels steps for it.
@@ -327,7 +379,7 @@ impl LimitsExtension {
         document: &ExecutableDocument,
         variables: &Variables,
     ) -> ServerResult<()> {
-        let limits = &self.0;
+        let limits = &self.limits;
         let aliases = count_aliases(document);
         if aliases > limits.max_aliases {
             return Err(coded_error(
@@ -340,7 +392,7 @@ impl LimitsExtension {
         }
         check_expansion(document, variables, limits)?;
         let roots = root_fields(document);
-        if !self.1
+        if !self.introspection
             && roots
                 .iter()
                 .flatten()
@@ -398,45 +450,6 @@ fn parse_error(mut error: ServerError, max_depth: usize) -> ServerError {
     }
 }
 
-/// Charges the operation's cost to its client's budget (when rate limiting is on), leaving the
-/// charge where `rateLimit` and the response headers find it; refuses the operation with
-/// `RATE_LIMITED` when the budget cannot pay.
-fn charge_rate_limit(
-    ctx: &ExtensionContext<'_>,
-    complexity: usize,
-) -> Result<(), Vec<ServerError>> {
-    let (Some(limiter), Some(client)) = (
-        ctx.data_opt::<Arc<RateLimiter>>(),
-        ctx.data_opt::<rate_limit::Client>(),
-    ) else {
-        return Ok(());
-    };
-    let charged = limiter.charge(client, complexity as u64);
-    let charge = match charged {
-        Ok(charge) | Err(charge) => charge,
-    };
-    if let Some(slot) = ctx.data_opt::<ChargeSlot>() {
-        slot.set(charge);
-    }
-    charged.map(drop).map_err(|charge| {
-        let mut error = coded_error(
-            ErrorCode::RateLimited,
-            format!(
-                "This operation costs {} points and {} of {} are left; the budget is renewed in \
-                 {} s.",
-                charge.cost,
-                charge.remaining,
-                charge.limit,
-                charge.reset_in_seconds()
-            ),
-        );
-        if let Some(extensions) = &mut error.extensions {
-            extensions.set("retryAfter", charge.reset_in_seconds());
-        }
-        vec![error]
-    })
-}
-
 /// Refuses an operation whose fragments expand to more fields, or whose arguments (variables
 /// substituted at every use) to more bytes, than allowed. Runs before validation: every
 /// validation rule and the executor walk the expanded operation.
@@ -489,14 +502,6 @@ fn too_deep(max_depth: usize) -> ServerError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nesting_ignores_strings_and_comments() {
-        assert_eq!(nesting_depth("{ a { b } }"), 2);
-        assert_eq!(nesting_depth(r#"{ a(x: "{{{{\"{{") { b } }"#), 2);
-        assert_eq!(nesting_depth("# {{{{{{\n{ a }"), 1);
-        assert_eq!(nesting_depth(&"{".repeat(10_000)), 10_000);
-    }
 
     #[test]
     fn counts_aliases_and_root_fields() {

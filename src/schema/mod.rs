@@ -92,10 +92,7 @@ impl Services {
         let feed = Feed::open(db.clone()).await?;
         feed.follow(changes.clone()).await;
         Ok(Self {
-            caches: Caches::new(
-                settings.response_cache_bytes,
-                settings.limits.persisted_queries,
-            ),
+            caches: Caches::new(settings.response_cache_bytes, &settings.limits),
             feed,
             changes,
             rate_limiter: RateLimiter::new(
@@ -122,6 +119,7 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
             limits: limits.clone(),
             introspection: settings.introspection,
             documents: caches.documents.clone(),
+            persisted: caches.persisted.clone(),
         })
         .extension(ApolloPersistedQueries::new(caches.persisted.clone()))
         .extension(shape::ShapeResponses(Arc::new(shape::TypeInfo::from_sdl(

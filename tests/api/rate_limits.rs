@@ -1,6 +1,7 @@
 //! Rate limits: each operation is charged its cost (nodes / 100, at least 1) to its client's
 //! budget — a valid token's, else the address's — before it runs; an exhausted budget is HTTP
-//! 429 `RATE_LIMITED` with `Retry-After`, and `rateLimit` (free) reports the budget.
+//! 429 `RATE_LIMITED` with `Retry-After`, and `rateLimit` reports the budget. A request refused
+//! before it runs is charged by its size, and a spent budget refuses before anything parses.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -35,8 +36,8 @@ fn header(headers: &reqwest::header::HeaderMap, name: &str) -> u64 {
         .unwrap()
 }
 
-/// A budget is spent by the operations' costs, then refused with 429 before anything runs;
-/// `rateLimit` stays free and reports it.
+/// A budget is spent by the operations' costs (every one at least 1 point, `rateLimit` too),
+/// then refused with 429 before anything runs.
 #[tokio::test]
 async fn a_client_spends_its_budget_and_is_refused_with_429() {
     let app = TestApp::builder()
@@ -59,10 +60,10 @@ async fn a_client_spends_its_budget_and_is_refused_with_429() {
     assert_eq!(status, StatusCode::OK);
     let budget = &body["data"]["rateLimit"];
     assert_eq!(budget["limit"], 5, "{body:#}");
-    assert_eq!(budget["cost"], 0, "asking for the budget is free: {body:#}");
-    assert_eq!(budget["remaining"], 5);
+    assert_eq!(budget["cost"], 1, "every operation costs a point: {body:#}");
+    assert_eq!(budget["remaining"], 4);
     assert!(budget["resetAt"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(header(&headers, "ratelimit-remaining"), 5);
+    assert_eq!(header(&headers, "ratelimit-remaining"), 4);
 
     let (status, headers, body) = post(
         &app,
@@ -72,8 +73,8 @@ async fn a_client_spends_its_budget_and_is_refused_with_429() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body:#}");
     assert_eq!(body["data"]["rateLimit"]["cost"], 1, "{body:#}");
-    assert_eq!(body["data"]["rateLimit"]["remaining"], 4);
-    assert_eq!(header(&headers, "ratelimit-remaining"), 4);
+    assert_eq!(body["data"]["rateLimit"]["remaining"], 3);
+    assert_eq!(header(&headers, "ratelimit-remaining"), 3);
     assert_eq!(header(&headers, "ratelimit-limit"), 5);
     assert!(header(&headers, "ratelimit-reset") <= 3600);
 
@@ -86,12 +87,12 @@ async fn a_client_spends_its_budget_and_is_refused_with_429() {
     assert!(header(&headers, "retry-after") > 0);
     assert_eq!(
         header(&headers, "ratelimit-remaining"),
-        4,
+        3,
         "nothing charged"
     );
     assert_eq!(app.statements.get(), before, "no SQL ran");
 
-    for remaining in (0..4).rev() {
+    for remaining in (0..3).rev() {
         let (status, headers, _) = post(&app, cheap, None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(header(&headers, "ratelimit-remaining"), remaining);
@@ -100,10 +101,57 @@ async fn a_client_spends_its_budget_and_is_refused_with_429() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body:#}");
     assert_eq!(first_error_code(&body), "RATE_LIMITED");
 
-    // The budget can still be read.
-    let (status, _, body) = post(&app, "{ rateLimit { remaining cost } }", None).await;
-    assert_eq!(status, StatusCode::OK, "{body:#}");
-    assert_eq!(body["data"]["rateLimit"]["remaining"], 0);
+    // A spent budget refuses everything, before the text is even parsed; the headers say when
+    // it is renewed.
+    for refused in [
+        "{ rateLimit { remaining cost } }",
+        "{ cities(",
+        "{ __typename }",
+    ] {
+        let (status, headers, body) = post(&app, refused, None).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}: {body:#}");
+        assert_eq!(first_error_code(&body), "RATE_LIMITED");
+        assert_eq!(header(&headers, "ratelimit-remaining"), 0);
+        assert!(header(&headers, "retry-after") > 0);
+    }
+}
+
+/// A request refused before it runs (malformed, invalid, over a limit) is charged a point per
+/// started KiB of its text: refusals are work too.
+#[tokio::test]
+async fn refused_requests_are_charged_by_their_size() {
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_POINTS", "100")
+        .spawn()
+        .await;
+    let remaining = |headers: &reqwest::header::HeaderMap| header(headers, "ratelimit-remaining");
+    // Malformed: 1 point.
+    let (status, headers, body) = post(&app, "{ cities(", None).await;
+    assert_eq!(
+        first_error_code(&body),
+        "GRAPHQL_PARSE_FAILED",
+        "{status} {body:#}"
+    );
+    assert_eq!(remaining(&headers), 99);
+    // Invalid, 10 000 bytes: 10 points.
+    let invalid = format!("{{ cities {{ nodes {{ {} }} }} }}", "nope ".repeat(1_995));
+    assert!(
+        (9_217..=10_240).contains(&invalid.len()),
+        "{}",
+        invalid.len()
+    );
+    let (_, headers, body) = post(&app, &invalid, None).await;
+    assert_eq!(
+        first_error_code(&body),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{body:#}"
+    );
+    assert_eq!(remaining(&headers), 89);
+    // Too deep, 3 000 levels: refused before it is parsed, 6 points for its 6 000 bytes.
+    let deep = format!("{{ a(b: {}{}) }}", "[".repeat(3_000), "]".repeat(3_000));
+    let (_, headers, body) = post(&app, &deep, None).await;
+    assert_eq!(first_error_code(&body), "QUERY_TOO_DEEP", "{body:#}");
+    assert_eq!(remaining(&headers), 83);
 }
 
 /// A valid token has a budget of its own; an invalid one cannot open a fresh budget.

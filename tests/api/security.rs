@@ -648,7 +648,7 @@ async fn get_runs_the_operation_named_by_operation_name() {
     };
     let body: Value = get("B").await.unwrap().json().await.unwrap();
     assert!(body.get("errors").is_none(), "{body:#}");
-    assert_eq!(body["data"]["rateLimit"]["cost"], 0, "{body:#}");
+    assert_eq!(body["data"]["rateLimit"]["cost"], 1, "{body:#}");
     assert!(body["data"].get("__typename").is_none(), "ran A: {body:#}");
 
     let body: Value = get("A").await.unwrap().json().await.unwrap();

@@ -188,4 +188,36 @@ mod tests {
         assert!(!cacheable(&two, Some("B")));
         assert!(!cacheable(&two, None), "ambiguous: execution refuses it");
     }
+
+    /// Two texts whose string arguments parse to different values never normalize alike:
+    /// block strings with escaped triple quotes, quotes, backslashes, `#` and line terminators.
+    #[test]
+    fn different_strings_never_share_an_identity() {
+        use proptest::prelude::*;
+        let content = "(\\\\\"\"\"|\"|\\\\|#|\\r|\\n| |a|b){0,8}";
+        let value = |content: &str| -> Option<String> {
+            let text = format!("{{ a(s: \"\"\"{content}\"\"\") }} # tail {content}");
+            let document = async_graphql::parser::parse_query(&text).ok()?;
+            let (_, operation) = document.operations.iter().next()?;
+            let async_graphql::parser::types::Selection::Field(field) =
+                &operation.node.selection_set.node.items.first()?.node
+            else {
+                return None;
+            };
+            Some(field.node.arguments.first()?.1.node.to_string())
+        };
+        proptest!(ProptestConfig::with_cases(2_000), |(a in content, b in content)| {
+            let text = |content: &str| format!("{{ a(s: \"\"\"{content}\"\"\") }} # tail {content}");
+            if let (Some(value_a), Some(value_b)) = (value(&a), value(&b)) {
+                if value_a != value_b {
+                    prop_assert_ne!(identity(&text(&a)), identity(&text(&b)), "{:?} {:?}", a, b);
+                }
+            }
+        });
+        // The case the review found: an escaped triple quote does not end the block string.
+        assert_ne!(
+            identity(r#"{ search(query: """\"""" # rostock """) }"#),
+            identity(r#"{ search(query: """\"""" # berlin """) }"#)
+        );
+    }
 }

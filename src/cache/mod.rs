@@ -414,4 +414,47 @@ mod tests {
             a == caches.lookup_key(&request(serde_json::json!({"f": {"b": 2, "a": 1}})), false)
         );
     }
+
+    /// Two different sets of variables never share a key, however their names are built
+    /// (quotes, colons, commas, braces: what could imitate the key's own framing).
+    #[test]
+    fn different_variables_never_share_a_key() {
+        use proptest::prelude::*;
+        let caches = Caches::new(1 << 20, &crate::config::Limits::default());
+        let text = "{ cities { totalCount } }";
+        caches
+            .documents
+            .remember(text, async_graphql::parser::parse_query(text).unwrap());
+        let name = "[a-z\\\\\":,{}\\[\\] ]{0,6}";
+        let value = prop_oneof![
+            any::<i32>().prop_map(serde_json::Value::from),
+            name.prop_map(serde_json::Value::from),
+            Just(serde_json::Value::Null),
+        ];
+        let variables = prop::collection::btree_map(name, value, 0..4);
+        let key = |variables: &std::collections::BTreeMap<String, serde_json::Value>| {
+            let json = serde_json::to_value(variables).unwrap();
+            let request = Request::new(text).variables(async_graphql::Variables::from_json(json));
+            caches.store_key(&request, false).unwrap()
+        };
+        proptest!(ProptestConfig::with_cases(2_000), |(a in variables.clone(), b in variables)| {
+            prop_assert_eq!(a == b, key(&a) == key(&b), "{:?} {:?}", a, b);
+        });
+    }
+
+    #[test]
+    fn a_name_that_reads_like_two_variables_is_its_own_key() {
+        let caches = Caches::new(1 << 20, &crate::config::Limits::default());
+        let text = "{ cities { totalCount } }";
+        caches
+            .documents
+            .remember(text, async_graphql::parser::parse_query(text).unwrap());
+        let key = |json: serde_json::Value| {
+            let request = Request::new(text).variables(async_graphql::Variables::from_json(json));
+            caches.store_key(&request, false)
+        };
+        let victim = key(serde_json::json!({"first": 2, "after": "abc"}));
+        let forged = key(serde_json::json!({"after:\"abc\",first": 2}));
+        assert!(victim.is_some() && victim != forged);
+    }
 }

@@ -234,6 +234,18 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// POSTs a JSON body as it is (any fields) and returns the JSON answer, whatever its status.
+    pub async fn post_json(&self, body: Value) -> Value {
+        let response = self
+            .client
+            .post(self.graphql_url())
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers");
+        response.json().await.expect("a JSON body")
+    }
+
     /// POSTs raw bytes with a content type; returns the status and the body parsed as JSON.
     pub async fn post_raw(
         &self,

@@ -19,6 +19,7 @@ mod filters;
 mod fuzz;
 mod graph;
 mod helpers;
+mod hostile;
 mod in_process;
 mod metrics;
 mod nodes;

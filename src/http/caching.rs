@@ -1,4 +1,4 @@
-//! HTTP caching of query responses to `GET`: each gets an `ETag` made from its bytes (identical
+//! HTTP caching of query responses to `GET`: each gets a weak `ETag` made from its bytes (identical
 //! requests give identical bytes: `schema::shape` orders the keys), a request whose
 //! `If-None-Match` names that tag gets `304 Not Modified` without a body, `Cache-Control` comes
 //! from `CACHE_CONTROL` (default `no-cache`: a browser or CDN may keep the answer but revalidates
@@ -53,14 +53,16 @@ pub(super) async fn conditional(
     response
 }
 
-/// A strong entity tag: the first 16 bytes of the body's SHA-256, in hex, quoted.
+/// A weak entity tag: the first 16 bytes of the body's SHA-256, in hex, quoted. Weak, because the
+/// compression middleware sends the same answer gzipped or as it is, and a strong tag must
+/// differ between encodings (RFC 9110 §8.8.1); a weak one names the answer, not its bytes.
 fn entity_tag(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    format!("\"{hex}\"")
+    format!("W/\"{hex}\"")
 }
 
 /// True when `If-None-Match` names `tag` (or is `*`); weak tags compare by their value, as the
@@ -71,7 +73,7 @@ fn client_holds(req: &HttpRequest, tag: &str) -> bool {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .map(|candidate| candidate.trim().trim_start_matches("W/"))
-        .any(|candidate| candidate == "*" || candidate == tag)
+        .any(|candidate| candidate == "*" || candidate == tag.trim_start_matches("W/"))
 }
 
 /// A `304` carries the headers the full answer would have (a cache updates its stored answer

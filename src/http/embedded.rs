@@ -65,7 +65,9 @@ impl Assets {
                 .map(|asset| {
                     let digest = Sha256::digest(asset.body);
                     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-                    format!("\"{hex}\"")
+                    // Weak: the compression middleware sends these bytes gzipped or as they
+                    // are, and a strong tag would name both encodings alike (RFC 9110 §8.8.1).
+                    format!("W/\"{hex}\"")
                 })
                 .collect()
         })
@@ -87,7 +89,10 @@ impl Assets {
             .headers()
             .get(header::IF_NONE_MATCH)
             .and_then(|value| value.to_str().ok())
-            .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag));
+            .is_some_and(|tags| {
+                tags.split(',')
+                    .any(|tag| tag.trim().trim_start_matches("W/") == etag.trim_start_matches("W/"))
+            });
         let mut response = if unchanged {
             HttpResponse::NotModified()
         } else {

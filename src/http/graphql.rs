@@ -175,6 +175,11 @@ fn answer(
         {
             Some(StatusCode::BAD_REQUEST)
         }
+        // A persisted mutation sent with GET: its operation shows only once its hash is
+        // resolved, and it is refused as any mutation over GET is, with 405.
+        BatchResponse::Single(single) if has_code(single, ErrorCode::MethodNotAllowed) => {
+            Some(StatusCode::METHOD_NOT_ALLOWED)
+        }
         _ => None,
     };
     let codes = observe::error_codes(&response);
@@ -182,6 +187,12 @@ fn answer(
     codes.attach(&mut http);
     if let Some(status) = protocol_status {
         http.head_mut().status = status;
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            http.headers_mut().insert(
+                actix_web::http::header::ALLOW,
+                actix_web::http::header::HeaderValue::from_static("POST"),
+            );
+        }
     }
     if rate_limited {
         rate_limit_headers::refuse(&mut http, charge);

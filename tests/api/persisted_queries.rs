@@ -114,10 +114,15 @@ async fn a_persisted_mutation_does_not_run_over_get() {
         .await
         .expect("the server answers");
     assert!(response.status().is_success());
-    let (_, body) = get(&app, &hash).await;
+    let (status, body) = get(&app, &hash).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
         "{body:#}"
+    );
+    assert_eq!(
+        status,
+        reqwest::StatusCode::METHOD_NOT_ALLOWED,
+        "as any mutation over GET"
     );
     let count = app
         .data(

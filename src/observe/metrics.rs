@@ -282,7 +282,7 @@ struct CacheCounts {
 }
 
 /// Name, help and type of each cache metric, in the order [`CacheCounts::values`] reads them.
-const CACHE_METRICS: [(&str, &str, MetricType); 6] = [
+const CACHE_METRICS: [(&str, &str, MetricType); 8] = [
     (
         "citynet_response_cache_hits_total",
         "Queries answered from the response cache.",
@@ -313,6 +313,16 @@ const CACHE_METRICS: [(&str, &str, MetricType); 6] = [
         "Hash-only requests answered PERSISTED_QUERY_NOT_FOUND.",
         MetricType::COUNTER,
     ),
+    (
+        "citynet_persisted_queries_bytes",
+        "Bytes the persisted queries hold now, as parsed (within PERSISTED_QUERIES_BYTES).",
+        MetricType::GAUGE,
+    ),
+    (
+        "citynet_document_cache_bytes",
+        "Bytes the parsed-document cache holds now (within DOCUMENT_CACHE_BYTES).",
+        MetricType::GAUGE,
+    ),
 ];
 
 impl CacheCounts {
@@ -327,7 +337,7 @@ impl CacheCounts {
         Ok(Self { caches, descs })
     }
 
-    fn values(&self) -> [u64; 6] {
+    fn values(&self) -> [u64; 8] {
         let responses = &self.caches.responses;
         let persisted = &self.caches.persisted;
         [
@@ -337,6 +347,8 @@ impl CacheCounts {
             responses.bytes(),
             persisted.hits(),
             persisted.misses(),
+            persisted.bytes(),
+            self.caches.documents.bytes(),
         ]
     }
 }

@@ -52,6 +52,7 @@ pub struct PlaceRecord {
     pub longitude: Option<f64>,
     /// Other names and spellings ("Gdańsk"), searchable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "short_list")]
     pub alternate_names: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -67,6 +68,7 @@ pub struct NetworkRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "short_list")]
     pub topics: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub founded_year: Option<i32>,
@@ -79,6 +81,7 @@ pub struct NetworkRecord {
     pub reported_member_count_qualifier: Option<CountQualifier>,
     /// Other names the sources give ("Union der Ostseestädte"), searchable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "short_list")]
     pub alternate_names: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -125,6 +128,7 @@ pub struct EventRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "short_list")]
     pub participants: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_participant_count: Option<i32>,
@@ -140,4 +144,38 @@ pub struct TwinningRecord {
     pub places: [String; 2],
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+/// The most items a list field of a record is read with. The validators allow far fewer
+/// (`domain`: 20 names or topics, 500 participants) and say so precisely; this bound only stops
+/// a file from making the reader hold millions of items before they can.
+pub const MAX_LIST_ITEMS: usize = 1_000;
+
+/// A list of strings, refused as soon as it passes [`MAX_LIST_ITEMS`] while it is read.
+fn short_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    struct ShortList;
+    impl<'de> serde::de::Visitor<'de> for ShortList {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_LIST_ITEMS} strings")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                if items.len() == MAX_LIST_ITEMS {
+                    return Err(serde::de::Error::custom(format!(
+                        "a list of more than {MAX_LIST_ITEMS} items"
+                    )));
+                }
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    deserializer.deserialize_seq(ShortList)
 }

@@ -377,8 +377,10 @@ fn select<T: Send + 'static>(
                 .any(|change| matches!(change, Change::Overflow)) =>
         {
             Err(lagged(format!(
-                "another instance committed more than {} changes at once",
-                changes::BACKLOG
+                "one commit changed more than the server hands its subscribers at once ({} \
+                 changes, or {} messages to all subscribers)",
+                changes::BACKLOG,
+                changes::FANOUT_BUDGET
             )))
         }
         Ok(commit) => {

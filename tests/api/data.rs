@@ -186,6 +186,35 @@ async fn every_problem_is_reported_at_once_and_nothing_is_written() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("broken.json: line 3"));
 }
 
+/// A file built to take memory before it can be checked is refused while it is read: a TOML
+/// file over 4 MiB (TOML is parsed whole), a list of millions of names in a JSON record.
+#[tokio::test]
+async fn oversized_files_and_lists_are_refused_while_read() {
+    let (database, dir) = seeded().await;
+    let before = succeeded(&citynet(&database, dir.path(), &["export"]));
+    let names = vec!["x"; 2_000_000];
+    let places = serde_json::json!({ "places": [
+        { "slug": "listville", "name": "Listville", "kind": "city", "alternate_names": names }
+    ] });
+    std::fs::write(dir.path().join("long.json"), places.to_string()).expect("a file");
+    let output = citynet(&database, dir.path(), &["import", "long.json"]);
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("long.json: line 1"), "{errors}");
+    assert!(errors.contains("more than 1000 items"), "{errors}");
+
+    let toml = format!("topics = [{}]\n", "\"x\", ".repeat(1_500_000));
+    std::fs::write(dir.path().join("large.toml"), toml).expect("a file");
+    let output = citynet(&database, dir.path(), &["import", "large.toml"]);
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("large.toml: file: a TOML file may have at most"), "{errors}");
+    assert_eq!(
+        succeeded(&citynet(&database, dir.path(), &["export"])),
+        before
+    );
+}
+
 #[tokio::test]
 async fn a_dry_run_reports_and_writes_nothing() {
     let (database, dir) = seeded().await;

@@ -49,8 +49,7 @@ pub(super) fn read(input: Input<'_>, records: &mut Records, problems: &mut Vec<P
                 Some("json") => File::open(path).map_err(unreadable).and_then(|reader| {
                     parse_json(&file, BufReader::new(reader), &mut records.slugs)
                 }),
-                Some("toml") => std::fs::read_to_string(path)
-                    .map_err(unreadable)
+                Some("toml") => read_toml(path, &file)
                     .and_then(|text| parse_toml(&file, &text, &mut records.slugs)),
                 Some("csv") => {
                     match File::open(path) {
@@ -71,6 +70,33 @@ pub(super) fn read(input: Input<'_>, records: &mut Records, problems: &mut Vec<P
         Ok((file, parsed)) => parsed.add_to(&file, records),
         Err(problem) => problems.push(problem),
     }
+}
+
+/// The most bytes a TOML file may have. TOML is parsed whole into a document before its records
+/// are read (tens of times its size in memory), unlike JSON and CSV, which are read as they
+/// stream; it is the format of hand-edited files, and large data goes as JSON or CSV.
+pub const MAX_TOML_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A TOML file's text, read only up to [`MAX_TOML_BYTES`] (whatever its length claims).
+fn read_toml(path: &std::path::Path, file: &str) -> Result<String, Problem> {
+    use std::io::Read;
+    let unreadable =
+        |err: std::io::Error| Problem::in_file(file, "file", format!("cannot read it: {err}"));
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|reader| reader.take(MAX_TOML_BYTES + 1).read_to_string(&mut text))
+        .map_err(unreadable)?;
+    if text.len() as u64 > MAX_TOML_BYTES {
+        return Err(Problem::in_file(
+            file,
+            "file",
+            format!(
+                "a TOML file may have at most {MAX_TOML_BYTES} bytes (it is parsed whole); \
+                 import large data as JSON or CSV, which are read as they stream"
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 fn parse_json(

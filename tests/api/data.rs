@@ -208,7 +208,10 @@ async fn oversized_files_and_lists_are_refused_while_read() {
     let output = citynet(&database, dir.path(), &["import", "large.toml"]);
     assert!(!output.status.success());
     let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(errors.contains("large.toml: file: a TOML file may have at most"), "{errors}");
+    assert!(
+        errors.contains("large.toml: file: a TOML file may have at most"),
+        "{errors}"
+    );
     assert_eq!(
         succeeded(&citynet(&database, dir.path(), &["export"])),
         before

@@ -243,7 +243,7 @@ impl Tables {
             country_code: p.country_code.clone(),
             latitude: p.latitude,
             longitude: p.longitude,
-            alternate_names: p.alternate_names.0.clone(),
+            alternate_names: stated(p.alternate_names.0.clone()),
             source: self.source(p.source_id),
         })
     }
@@ -254,12 +254,12 @@ impl Tables {
             name: n.name.clone(),
             acronym: n.acronym.clone(),
             description: n.description.clone(),
-            topics: self.topics.get(&n.id).cloned().unwrap_or_default(),
+            topics: self.topics.get(&n.id).cloned().and_then(stated),
             founded_year: n.founded_year,
             founded_in: n.founded_in_id.map(|id| self.place(id)),
             reported_member_count: n.reported_member_count,
             reported_member_count_qualifier: n.reported_member_count_qualifier,
-            alternate_names: n.alternate_names.0.clone(),
+            alternate_names: stated(n.alternate_names.0.clone()),
             source: self.source(n.source_id),
         })
     }
@@ -287,7 +287,7 @@ impl Tables {
                 topic: e.topic.clone(),
                 network: self.network(e.network_id),
                 host: e.host_id.map(|id| self.place(id)),
-                participants: self.participants.get(&e.id).cloned().unwrap_or_default(),
+                participants: self.participants.get(&e.id).cloned().and_then(stated),
                 reported_participant_count: e.reported_participant_count,
                 source: self.source(e.source_id),
                 evidence: evidence(e.evidence_kind, e.evidence_quote.clone()),
@@ -339,4 +339,9 @@ fn event_order(event: &EventRecord) -> (&str, Option<i32>, &str, Option<&str>, &
         event.host.as_deref(),
         kind,
     )
+}
+
+/// A list as a record states it: left out when empty (as the files have always written it).
+fn stated(list: Vec<String>) -> Option<Vec<String>> {
+    (!list.is_empty()).then_some(list)
 }

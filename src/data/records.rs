@@ -51,9 +51,12 @@ pub struct PlaceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
     /// Other names and spellings ("Gdańsk"), searchable.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[serde(deserialize_with = "short_list")]
-    pub alternate_names: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "short_list"
+    )]
+    pub alternate_names: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
@@ -67,9 +70,12 @@ pub struct NetworkRecord {
     pub acronym: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[serde(deserialize_with = "short_list")]
-    pub topics: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "short_list"
+    )]
+    pub topics: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub founded_year: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,9 +86,12 @@ pub struct NetworkRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_member_count_qualifier: Option<CountQualifier>,
     /// Other names the sources give ("Union der Ostseestädte"), searchable.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[serde(deserialize_with = "short_list")]
-    pub alternate_names: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "short_list"
+    )]
+    pub alternate_names: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
@@ -127,9 +136,12 @@ pub struct EventRecord {
     pub network: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[serde(deserialize_with = "short_list")]
-    pub participants: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "short_list"
+    )]
+    pub participants: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_participant_count: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,8 +163,11 @@ pub struct TwinningRecord {
 /// a file from making the reader hold millions of items before they can.
 pub const MAX_LIST_ITEMS: usize = 1_000;
 
-/// A list of strings, refused as soon as it passes [`MAX_LIST_ITEMS`] while it is read.
-fn short_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+/// A list of strings, refused as soon as it passes [`MAX_LIST_ITEMS`] while it is read. A list
+/// a record leaves out is `None`: an update then keeps what is stored (a stated `[]` clears it).
+fn short_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
     struct ShortList;
     impl<'de> serde::de::Visitor<'de> for ShortList {
         type Value = Vec<String>;
@@ -177,5 +192,5 @@ fn short_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<S
             Ok(items)
         }
     }
-    deserializer.deserialize_seq(ShortList)
+    deserializer.deserialize_seq(ShortList).map(Some)
 }

@@ -2,13 +2,19 @@
 //! remove a participant. Every change is announced with the places and networks the event
 //! concerned before and after it, so subscribers filtering by either hear of it.
 
-use entity::{event, event_participant, network, place, statement::EvidenceKind};
+use entity::{event, event_participant, network, place};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, NotSet, QueryFilter, QueryOrder,
 };
 
-use super::{existing::existing, existing::missing, membership::evidence_columns, Edit};
+use super::{
+    existing::existing,
+    existing::missing,
+    membership::evidence_columns,
+    rows::{self, EventValues},
+    Edit,
+};
 use crate::{
     changes::{Action, Change},
     domain::{Count, Evidence, InputPath, Participants, Subject, Title, Year},
@@ -62,9 +68,9 @@ pub async fn create(
         evidence: evidence_columns(new.evidence),
         source_id: None,
     };
-    values.check_references(db, at).await?;
+    check_references(&values, db, at).await?;
     check_places_exist(db, &new.participants, at).await?;
-    let event = values.into_active(NotSet).insert(db).await?;
+    let event = rows::insert_event(db, values).await?;
     replace_participants(db, event.id, &new.participants).await?;
     search_index::reindex_one(db, search_index::event_entry(&event)).await?;
     let change = event_change(db, Action::Created, event.clone(), Concerned::default()).await?;
@@ -104,8 +110,8 @@ pub async fn update(
             .apply((current.evidence_kind, current.evidence_quote)),
         source_id: current.source_id,
     };
-    values.check_references(db, at).await?;
-    let event = values.into_active(Set(id)).update(db).await?;
+    check_references(&values, db, at).await?;
+    let event = rows::update_event(db, id, values).await?;
     if let Edit::To(participants) = edit.participants {
         check_places_exist(db, &participants, at).await?;
         replace_participants(db, id, &participants).await?;
@@ -177,45 +183,17 @@ pub async fn remove_participant(
     Ok((event, vec![change]))
 }
 
-/// An event's attributes, as written by create and update.
-struct EventValues {
-    network_id: i32,
-    kind: event::EventKind,
-    title: String,
-    year: Option<i32>,
-    topic: Option<String>,
-    host_id: Option<i32>,
-    reported_participant_count: Option<i32>,
-    /// The evidence's kind and quote.
-    evidence: (Option<EvidenceKind>, Option<String>),
-    source_id: Option<i32>,
-}
-
-impl EventValues {
-    /// The network and the host must exist.
-    async fn check_references<C: ConnectionTrait>(&self, db: &C, at: &InputPath) -> AppResult<()> {
-        existing::<network::Entity, _>(db, &at.field("networkId"), self.network_id).await?;
-        if let Some(host) = self.host_id {
-            existing::<place::Entity, _>(db, &at.field("hostId"), host).await?;
-        }
-        Ok(())
+/// The network and the host must exist.
+async fn check_references<C: ConnectionTrait>(
+    values: &EventValues,
+    db: &C,
+    at: &InputPath,
+) -> AppResult<()> {
+    existing::<network::Entity, _>(db, &at.field("networkId"), values.network_id).await?;
+    if let Some(host) = values.host_id {
+        existing::<place::Entity, _>(db, &at.field("hostId"), host).await?;
     }
-
-    fn into_active(self, id: sea_orm::ActiveValue<i32>) -> event::ActiveModel {
-        event::ActiveModel {
-            id,
-            kind: Set(self.kind),
-            title: Set(self.title),
-            year: Set(self.year),
-            topic: Set(self.topic),
-            network_id: Set(self.network_id),
-            host_id: Set(self.host_id),
-            reported_participant_count: Set(self.reported_participant_count),
-            source_id: Set(self.source_id),
-            evidence_kind: Set(self.evidence.0),
-            evidence_quote: Set(self.evidence.1),
-        }
-    }
+    Ok(())
 }
 
 /// `NOT_FOUND` naming the first participant that does not exist.

@@ -2,12 +2,13 @@
 //! network at most once; the place and the network of a membership never change.
 
 use entity::{membership, network, place};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet,
-    QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::{existing::existing, Edit};
+use super::{
+    existing::existing,
+    rows::{self, MembershipValues},
+    Edit,
+};
 use crate::{
     changes::{Action, Change},
     domain::{Evidence, InputPath, Representative, Year},
@@ -59,19 +60,18 @@ pub async fn create(
             describe_existing(duplicate.id)
         )));
     }
-    let (evidence_kind, evidence_quote) = evidence_columns(new.evidence);
-    let membership = membership::ActiveModel {
-        id: NotSet,
-        place_id: Set(new.place_id),
-        network_id: Set(new.network_id),
-        role: Set(new.role),
-        since: Set(new.since.map(Year::value)),
-        represented_by: Set(new.represented_by.map(Representative::into_inner)),
-        source_id: Set(None),
-        evidence_kind: Set(evidence_kind),
-        evidence_quote: Set(evidence_quote),
-    }
-    .insert(db)
+    let membership = rows::insert_membership(
+        db,
+        MembershipValues {
+            place_id: new.place_id,
+            network_id: new.network_id,
+            role: new.role,
+            since: new.since.map(Year::value),
+            represented_by: new.represented_by.map(Representative::into_inner),
+            source_id: None,
+            evidence: evidence_columns(new.evidence),
+        },
+    )
     .await?;
     let change = Change::Membership {
         action: Action::Created,
@@ -89,22 +89,24 @@ pub async fn update(
     at: &InputPath,
 ) -> AppResult<(membership::Model, Vec<Change>)> {
     let current = existing::<membership::Entity, _>(db, &at.field("id"), id).await?;
-    let mut active: membership::ActiveModel = current.clone().into();
-    active.role = Set(edit.role.apply(current.role));
-    active.since = Set(edit
-        .since
-        .map(|year| year.map(Year::value))
-        .apply(current.since));
-    active.represented_by = Set(edit
-        .represented_by
-        .map(|text| text.map(Representative::into_inner))
-        .apply(current.represented_by));
-    if let Edit::To(evidence) = edit.evidence {
-        let (kind, quote) = evidence_columns(evidence);
-        active.evidence_kind = Set(kind);
-        active.evidence_quote = Set(quote);
-    }
-    let membership = active.update(db).await?;
+    let current_values = MembershipValues::of(&current);
+    let values = MembershipValues {
+        role: edit.role.apply(current.role),
+        since: edit
+            .since
+            .map(|year| year.map(Year::value))
+            .apply(current.since),
+        represented_by: edit
+            .represented_by
+            .map(|text| text.map(Representative::into_inner))
+            .apply(current.represented_by),
+        evidence: edit
+            .evidence
+            .map(evidence_columns)
+            .apply(current_values.evidence.clone()),
+        ..current_values
+    };
+    let membership = rows::update_membership(db, id, values).await?;
     let change = Change::Membership {
         action: Action::Updated,
         membership: membership.clone(),

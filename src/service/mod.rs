@@ -20,6 +20,7 @@ pub mod membership;
 pub mod network;
 pub mod place;
 mod references;
+pub mod rows;
 pub mod search_index;
 mod slug;
 pub mod twinning;

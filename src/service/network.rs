@@ -3,19 +3,16 @@
 //! it cascades: then they go with it (the database's foreign keys delete them; this module
 //! announces them and takes the events out of the search index).
 
-use entity::{
-    event, fold, membership, network, network_topic, place,
-    statement::{AlternateNames, CountQualifier},
-};
+use entity::{event, membership, network, network_topic, place, statement::CountQualifier};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, NotSet, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder,
 };
 
 use super::{
     event::{event_change, Concerned},
     existing::existing,
     references::still_referenced,
+    rows::{self, NetworkValues},
     slug::{changed_slug, insert_with_slug},
     Edit,
 };
@@ -77,18 +74,18 @@ pub async fn create(
         alternate_names: new.alternate_names.to_strings(),
         source_id: None,
     };
-    values.check_references(db, at).await?;
+    check_references(&values, db, at).await?;
     let network = insert_with_slug::<network::Entity, _>(
         db,
         network::Column::Slug,
         new.slug.as_ref(),
         &new.name,
         at,
-        |slug| values.clone().into_active(NotSet, slug.into_inner()),
+        |slug| values.clone().active(NotSet, slug.into_inner()),
     )
     .await?;
     let topics = new.topics.to_strings();
-    replace_topics(db, network.id, &topics).await?;
+    rows::replace_topics(db, network.id, &topics).await?;
     search_index::reindex_one(db, search_index::network_entry(&network, &topics)).await?;
     let change = Change::Network {
         action: Action::Created,
@@ -144,12 +141,12 @@ pub async fn update(
             .apply(current.alternate_names.0),
         source_id: current.source_id,
     };
-    values.check_references(db, at).await?;
-    let network = values.into_active(Set(id), slug).update(db).await?;
+    check_references(&values, db, at).await?;
+    let network = rows::update_network(db, id, slug, values).await?;
     let topics = match edit.topics {
         Edit::To(topics) => {
             let topics = topics.to_strings();
-            replace_topics(db, id, &topics).await?;
+            rows::replace_topics(db, id, &topics).await?;
             topics
         }
         Edit::Keep => current_topics(db, id).await?,
@@ -211,76 +208,23 @@ pub async fn delete(
     Ok((network, changes))
 }
 
-/// A network's attributes, as written by create and update.
-#[derive(Clone)]
-struct NetworkValues {
-    name: String,
-    acronym: Option<String>,
-    description: Option<String>,
-    founded_year: Option<i32>,
-    founded_in_id: Option<i32>,
-    reported_member_count: Option<i32>,
-    reported_member_count_qualifier: Option<CountQualifier>,
-    alternate_names: Vec<String>,
-    source_id: Option<i32>,
-}
-
-impl NetworkValues {
-    /// A count's qualifier needs the count; the founding place must exist.
-    async fn check_references<C: ConnectionTrait>(&self, db: &C, at: &InputPath) -> AppResult<()> {
-        if self.reported_member_count_qualifier.is_some() && self.reported_member_count.is_none() {
-            let field = at.field("reportedMemberCountQualifier");
-            return Err(AppError::BadUserInput(format!(
-                "`{field}` qualifies a count: give `{}` too.",
-                at.field("reportedMemberCount")
-            ))
-            .at(field));
-        }
-        if let Some(place_id) = self.founded_in_id {
-            existing::<place::Entity, _>(db, &at.field("foundedInId"), place_id).await?;
-        }
-        Ok(())
-    }
-
-    fn into_active(self, id: sea_orm::ActiveValue<i32>, slug: String) -> network::ActiveModel {
-        network::ActiveModel {
-            id,
-            slug: Set(slug),
-            name_folded: Set(fold(&self.name)),
-            name: Set(self.name),
-            acronym: Set(self.acronym),
-            description: Set(self.description),
-            founded_year: Set(self.founded_year),
-            founded_in_id: Set(self.founded_in_id),
-            reported_member_count: Set(self.reported_member_count),
-            source_id: Set(self.source_id),
-            reported_member_count_qualifier: Set(self.reported_member_count_qualifier),
-            alternate_names: Set(AlternateNames(self.alternate_names)),
-        }
-    }
-}
-
-async fn replace_topics<C: ConnectionTrait>(
+/// A count's qualifier needs the count; the founding place must exist.
+async fn check_references<C: ConnectionTrait>(
+    values: &NetworkValues,
     db: &C,
-    network_id: i32,
-    topics: &[String],
+    at: &InputPath,
 ) -> AppResult<()> {
-    network_topic::Entity::delete_many()
-        .filter(network_topic::Column::NetworkId.eq(network_id))
-        .exec(db)
-        .await?;
-    if topics.is_empty() {
-        return Ok(());
+    if values.reported_member_count_qualifier.is_some() && values.reported_member_count.is_none() {
+        let field = at.field("reportedMemberCountQualifier");
+        return Err(AppError::BadUserInput(format!(
+            "`{field}` qualifies a count: give `{}` too.",
+            at.field("reportedMemberCount")
+        ))
+        .at(field));
     }
-    let rows = topics
-        .iter()
-        .zip(0..)
-        .map(|(topic, position)| network_topic::ActiveModel {
-            network_id: Set(network_id),
-            topic: Set(topic.clone()),
-            position: Set(position),
-        });
-    network_topic::Entity::insert_many(rows).exec(db).await?;
+    if let Some(place_id) = values.founded_in_id {
+        existing::<place::Entity, _>(db, &at.field("foundedInId"), place_id).await?;
+    }
     Ok(())
 }
 

@@ -3,18 +3,17 @@
 //! it, and the events it hosted and the networks founded there lose that link (the database's
 //! foreign keys do both; this module announces them).
 
-use entity::{
-    event, event_participant, fold, membership, network, place, statement::AlternateNames, twinning,
-};
+use entity::{event, event_participant, membership, network, place, twinning};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter,
 };
 
 use super::{
     event::{event_change, Concerned},
     existing::existing,
     references::still_referenced,
+    rows::{self, PlaceValues},
     slug::{changed_slug, insert_with_slug},
     Edit,
 };
@@ -72,7 +71,7 @@ pub async fn create(
         new.slug.as_ref(),
         &new.name,
         at,
-        |slug| values.clone().into_active(NotSet, slug.into_inner()),
+        |slug| values.clone().active(NotSet, slug.into_inner()),
     )
     .await?;
     search_index::reindex_one(db, search_index::place_entry(&place)).await?;
@@ -116,7 +115,7 @@ pub async fn update(
             .apply(current.alternate_names.0),
         source_id: current.source_id,
     };
-    let place = values.into_active(Set(id), slug).update(db).await?;
+    let place = rows::update_place(db, id, slug, values).await?;
     search_index::reindex_one(db, search_index::place_entry(&place)).await?;
     let change = Change::Place {
         action: Action::Updated,
@@ -189,35 +188,6 @@ async fn unlinked_event(
         networks: Vec::new(),
     };
     event_change(db, Action::Updated, event, before).await
-}
-
-/// A place's attributes, as written by create and update.
-#[derive(Clone)]
-struct PlaceValues {
-    name: String,
-    kind: place::PlaceKind,
-    country_code: Option<String>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-    alternate_names: Vec<String>,
-    source_id: Option<i32>,
-}
-
-impl PlaceValues {
-    fn into_active(self, id: sea_orm::ActiveValue<i32>, slug: String) -> place::ActiveModel {
-        place::ActiveModel {
-            id,
-            slug: Set(slug),
-            name_folded: Set(fold(&self.name)),
-            name: Set(self.name),
-            kind: Set(self.kind),
-            country_code: Set(self.country_code),
-            latitude: Set(self.latitude),
-            longitude: Set(self.longitude),
-            source_id: Set(self.source_id),
-            alternate_names: Set(AlternateNames(self.alternate_names)),
-        }
-    }
 }
 
 /// What refers to a place.

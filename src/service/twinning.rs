@@ -5,8 +5,8 @@
 
 use entity::{place, twinning};
 use sea_orm::{
-    sea_query::ExprTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, NotSet, QueryFilter,
+    sea_query::ExprTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter,
 };
 
 use super::existing::existing;
@@ -39,13 +39,7 @@ pub async fn create(
         ))
         .at(at.field("twinId")));
     }
-    let rows = [(place_id, twin_id), (twin_id, place_id)].map(|(from, to)| twinning::ActiveModel {
-        id: NotSet,
-        place_id: Set(from),
-        twin_id: Set(to),
-        source_id: Set(None),
-    });
-    twinning::Entity::insert_many(rows).exec(db).await?;
+    super::rows::insert_twinnings(db, [(place_id, twin_id, None)]).await?;
     Ok((twins, Vec::new()))
 }
 

@@ -149,14 +149,6 @@ impl fmt::Display for Summary {
     }
 }
 
-/// A record with where it came from: the file's name and the place in it, formatted only when
-/// a problem names it.
-struct Located<'a, T> {
-    file: &'a str,
-    at: At,
-    record: &'a T,
-}
-
 /// The records of one table, file by file, as they were read (a large file's records are not
 /// copied again to note where each came from).
 struct Table<T> {
@@ -190,18 +182,26 @@ impl<T> Table<T> {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = Located<'_, T>> {
-        self.parts.iter().flat_map(|part| {
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.parts.iter().flat_map(|part| part.records.iter())
+    }
+}
+
+impl<T> Table<T> {
+    /// Every record, to change in place (the checks put the parsed values back), with where it
+    /// came from.
+    fn iter_mut(&mut self) -> impl Iterator<Item = (&str, At, &mut T)> {
+        self.parts.iter_mut().flat_map(|part| {
+            let (file, table, lines) = (&*part.file, part.table, &part.lines);
             part.records
-                .iter()
+                .iter_mut()
                 .enumerate()
-                .map(move |(index, record)| Located {
-                    file: &part.file,
-                    at: match part.lines.get(index) {
+                .map(move |(index, record)| {
+                    let at = match lines.get(index) {
                         Some(line) => At::Line(*line),
-                        None => At::Record(part.table, index),
-                    },
-                    record,
+                        None => At::Record(table, index),
+                    };
+                    (file, at, record)
                 })
         })
     }
@@ -261,7 +261,7 @@ pub async fn import(
     }
     let txn = db.begin().await?;
     let existing = existing::Existing::load(&txn).await?;
-    check::validate(&records, &existing, &mut problems);
+    check::validate(&mut records, &existing, &mut problems);
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }

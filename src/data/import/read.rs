@@ -314,7 +314,8 @@ fn read_csv(
                 country_code: cell.optional(3),
                 latitude: cell.number(4, "latitude"),
                 longitude: cell.number(5, "longitude"),
-                alternate_names: Vec::new(),
+                // CSV has no column for them: an update keeps what is stored.
+                alternate_names: None,
                 source: cell.optional(6),
             };
             places.push(record);

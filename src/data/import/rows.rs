@@ -80,6 +80,20 @@ impl MembershipRow {
     pub(super) fn evidence(&self) -> Option<&EvidenceRecord> {
         self.details.as_ref()?.evidence.as_ref()
     }
+
+    /// Puts the parsed representative and evidence back (trimmed, as a mutation stores them).
+    pub(super) fn set_details(
+        &mut self,
+        represented_by: Option<String>,
+        evidence: Option<EvidenceRecord>,
+    ) {
+        self.details = (represented_by.is_some() || evidence.is_some()).then(|| {
+            Box::new(Details {
+                represented_by,
+                evidence,
+            })
+        });
+    }
 }
 
 #[cfg(test)]

@@ -1,28 +1,22 @@
 //! Writing the checked records in the import's transaction: each matched by its natural key
-//! and created, updated or left unchanged; new rows inserted in chunks.
+//! and created, updated or left unchanged; new rows inserted in chunks. Rows are built and
+//! written by `service::rows`, as the mutations' are; a record is unchanged when the row it
+//! builds equals the stored one's. What a record leaves out (other names, topics, participants
+//! or evidence: CSV cannot state them at all) keeps the stored value.
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{
-    event, event_participant, fold, membership, network, network_topic, place, source,
-    statement::{AlternateNames, EvidenceKind},
-    twinning,
-};
-use sea_orm::{
-    sea_query::{Expr, ExprTrait},
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet, QueryFilter,
-};
+use entity::event;
+use sea_orm::{DatabaseTransaction, DbErr};
 
-use super::{existing::Existing, rows::MembershipRow, Counts, Located, Records, Summary};
+use super::{existing::Existing, rows::MembershipRow, Counts, Records, Summary};
 use crate::{
     changes::{Action, Change, BACKLOG},
-    data::records::EvidenceRecord,
+    data::records::{EventRecord, EvidenceRecord},
+    service::rows::{
+        self, EventValues, MembershipValues, NetworkValues, PlaceValues, SourceValues, CHUNK,
+    },
 };
-
-/// How many rows one multi-row insert carries (well under either backend's bound parameters).
-const CHUNK: usize = 500;
 
 /// Writes `records` over `existing` in `txn`; what changed is counted in the summary and handed
 /// to `announced` for the subscribers.
@@ -48,7 +42,7 @@ pub(super) async fn write(
     let networks = write_networks(
         txn,
         records,
-        &mut existing,
+        &existing,
         &source_id,
         &place_id,
         &mut summary.networks,
@@ -60,7 +54,7 @@ pub(super) async fn write(
     // Memberships are most of a large file and of a large database: they are matched a chunk
     // at a time, never all loaded.
     let mut chunk = Vec::with_capacity(CHUNK);
-    for Located { record: m, .. } in records.memberships.iter() {
+    for m in records.memberships.iter() {
         let slugs = &records.slugs;
         let (Some(network), Some(place)) = (
             network_id(slugs.name(m.network)),
@@ -82,89 +76,25 @@ pub(super) async fn write(
     }
     write_memberships(txn, &chunk, &mut summary.memberships, announced).await?;
 
-    for Located { record: e, .. } in records.events.iter() {
+    for e in records.events.iter() {
         let Some(network) = network_id(&e.network) else {
             continue;
         };
-        let host = e.host.as_deref().and_then(place_id);
-        let participants: HashSet<i32> = e
-            .participants
-            .iter()
-            .filter_map(|slug| place_id(slug))
-            .collect();
-        let (evidence_kind, evidence_quote) = evidence_columns(e.evidence.as_ref());
-        let row = event::ActiveModel {
-            id: NotSet,
-            kind: Set(e.kind),
-            title: Set(e.title.clone()),
-            year: Set(e.year),
-            topic: Set(e.topic.clone()),
-            network_id: Set(network),
-            host_id: Set(host),
-            reported_participant_count: Set(e.reported_participant_count),
-            source_id: Set(source_id(e.source.as_deref())),
-            evidence_kind: Set(evidence_kind),
-            evidence_quote: Set(evidence_quote.map(str::to_owned)),
-        };
-        let event_id = match existing
-            .events
-            .get(&(network, e.year, e.title.clone(), host))
-        {
-            None => {
-                summary.events.created += 1;
-                let created = row.insert(txn).await?;
-                announced.event(Action::Created, &created, host, &participants, None);
-                created.id
-            }
-            Some(old) => {
-                let same = old.kind == e.kind
-                    && old.topic == e.topic
-                    && old.reported_participant_count == e.reported_participant_count
-                    && old.source_id == source_id(e.source.as_deref())
-                    && old.evidence_kind == evidence_kind
-                    && old.evidence_quote.as_deref() == evidence_quote
-                    && existing
-                        .participants
-                        .get(&old.id)
-                        .cloned()
-                        .unwrap_or_default()
-                        == participants;
-                if same {
-                    summary.events.unchanged += 1;
-                    continue;
-                }
-                let updated = event::ActiveModel {
-                    id: Set(old.id),
-                    ..row
-                }
-                .update(txn)
-                .await?;
-                let before = existing.participants.get(&old.id);
-                announced.event(Action::Updated, &updated, host, &participants, before);
-                event_participant::Entity::delete_many()
-                    .filter(event_participant::Column::EventId.eq(old.id))
-                    .exec(txn)
-                    .await?;
-                summary.events.updated += 1;
-                old.id
-            }
-        };
-        let mut named: Vec<i32> = participants.into_iter().collect();
-        named.sort_unstable();
-        for place in named {
-            event_participant::ActiveModel {
-                event_id: Set(event_id),
-                place_id: Set(place),
-                source_id: Set(source_id(e.source.as_deref())),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-        }
+        write_event(
+            txn,
+            e,
+            network,
+            &source_id,
+            &place_id,
+            &mut existing,
+            &mut summary.events,
+            announced,
+        )
+        .await?;
     }
 
     let mut new_twinnings = Vec::new();
-    for Located { record: t, .. } in records.twinnings.iter() {
+    for t in records.twinnings.iter() {
         let (Some(a), Some(b)) = (place_id(&t.places[0]), place_id(&t.places[1])) else {
             continue;
         };
@@ -173,24 +103,91 @@ pub(super) async fn write(
             continue;
         }
         summary.twinnings.created += 1;
-        // A twinning is a row from either side.
+        // A twinning is a row from either side: the sides missing are written.
         for (from, to) in [(a, b), (b, a)] {
             if existing.twinnings.insert((from, to)) {
-                new_twinnings.push(twinning::ActiveModel {
-                    place_id: Set(from),
-                    twin_id: Set(to),
-                    source_id: Set(source_id(t.source.as_deref())),
-                    ..Default::default()
-                });
+                new_twinnings.push((from, to, source_id(t.source.as_deref())));
             }
         }
     }
-    for chunk in new_twinnings.chunks(CHUNK) {
-        twinning::Entity::insert_many(chunk.to_vec())
-            .exec(txn)
-            .await?;
-    }
+    rows::insert_twinning_rows(txn, new_twinnings).await?;
     Ok(summary)
+}
+
+/// One event: created, or updated where the row it builds (or its participants) differ.
+#[allow(clippy::too_many_arguments)]
+async fn write_event(
+    txn: &DatabaseTransaction,
+    e: &EventRecord,
+    network: i32,
+    source_id: &impl Fn(Option<&str>) -> Option<i32>,
+    place_id: &impl Fn(&str) -> Option<i32>,
+    existing: &mut Existing,
+    counts: &mut Counts,
+    announced: &mut Announcements,
+) -> Result<(), DbErr> {
+    let host = e.host.as_deref().and_then(place_id);
+    let source = source_id(e.source.as_deref());
+    let stated: Option<HashSet<i32>> = e
+        .participants
+        .as_ref()
+        .map(|named| named.iter().filter_map(|slug| place_id(slug)).collect());
+    let old = existing
+        .events
+        .get(&(network, e.year, e.title.clone(), host));
+    let values = EventValues {
+        network_id: network,
+        kind: e.kind,
+        title: e.title.clone(),
+        year: e.year,
+        topic: e.topic.clone(),
+        host_id: host,
+        reported_participant_count: e.reported_participant_count,
+        evidence: match (&e.evidence, old) {
+            (None, Some(old)) => (old.evidence_kind, old.evidence_quote.clone()),
+            (evidence, _) => evidence_columns(evidence.as_ref()),
+        },
+        source_id: source,
+    };
+    let Some(old) = old else {
+        let participants = stated.unwrap_or_default();
+        let created = rows::insert_event(txn, values).await?;
+        announced.event(Action::Created, &created, host, &participants, None);
+        rows::insert_participants(txn, sorted(&participants).map(|p| (created.id, p, source)))
+            .await?;
+        counts.created += 1;
+        return Ok(());
+    };
+    let before = existing
+        .participants
+        .get(&old.id)
+        .cloned()
+        .unwrap_or_default();
+    let participants = stated.unwrap_or_else(|| before.clone());
+    if EventValues::of(old) == values && participants == before {
+        counts.unchanged += 1;
+        return Ok(());
+    }
+    let id = old.id;
+    let updated = rows::update_event(txn, id, values).await?;
+    announced.event(
+        Action::Updated,
+        &updated,
+        host,
+        &participants,
+        Some(&before),
+    );
+    let places: Vec<i32> = sorted(&participants).collect();
+    rows::replace_participants(txn, id, &places, source).await?;
+    counts.updated += 1;
+    Ok(())
+}
+
+/// Ids in ascending order (rows are written in a stable order).
+fn sorted(ids: &HashSet<i32>) -> impl Iterator<Item = i32> {
+    let mut ids: Vec<i32> = ids.iter().copied().collect();
+    ids.sort_unstable();
+    ids.into_iter()
 }
 
 /// What an import announces to subscribers: each change while there are at most
@@ -277,19 +274,8 @@ async fn write_memberships(
     if chunk.is_empty() {
         return Ok(());
     }
-    let existing: HashMap<(i32, i32), membership::Model> = membership::Entity::find()
-        .filter(
-            Expr::tuple([
-                Expr::col(membership::Column::PlaceId),
-                Expr::col(membership::Column::NetworkId),
-            ])
-            .in_tuples(chunk.iter().map(|m| (m.place, m.network))),
-        )
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|old| ((old.place_id, old.network_id), old))
-        .collect();
+    let existing =
+        rows::memberships_of_pairs(txn, chunk.iter().map(|m| (m.place, m.network))).await?;
     let mut created = Vec::new();
     for &Membership {
         network,
@@ -298,62 +284,51 @@ async fn write_memberships(
         row: m,
     } in chunk
     {
-        let (evidence_kind, evidence_quote) = evidence_columns(m.evidence());
-        let represented_by = m.represented_by();
         let old = existing.get(&(place, network));
-        if let Some(old) = old {
-            if old.role == m.role
-                && old.since == m.since
-                && old.represented_by.as_deref() == represented_by
-                && old.source_id == source
-                && old.evidence_kind == evidence_kind
-                && old.evidence_quote.as_deref() == evidence_quote
-            {
-                counts.unchanged += 1;
-                continue;
+        let values = MembershipValues {
+            place_id: place,
+            network_id: network,
+            role: m.role,
+            since: m.since,
+            represented_by: m.represented_by().map(str::to_owned),
+            source_id: source,
+            evidence: match (m.evidence(), old) {
+                (None, Some(old)) => (old.evidence_kind, old.evidence_quote.clone()),
+                (evidence, _) => evidence_columns(evidence),
+            },
+        };
+        match old {
+            Some(old) if MembershipValues::of(old) == values => counts.unchanged += 1,
+            Some(old) => {
+                let membership = rows::update_membership(txn, old.id, values).await?;
+                announced.push(Change::Membership {
+                    action: Action::Updated,
+                    membership,
+                });
+                counts.updated += 1;
+            }
+            None => {
+                created.push(values);
+                counts.created += 1;
             }
         }
-        let row = membership::ActiveModel {
-            id: old.map_or(NotSet, |old| Set(old.id)),
-            place_id: Set(place),
-            network_id: Set(network),
-            role: Set(m.role),
-            since: Set(m.since),
-            represented_by: Set(represented_by.map(str::to_owned)),
-            source_id: Set(source),
-            evidence_kind: Set(evidence_kind),
-            evidence_quote: Set(evidence_quote.map(str::to_owned)),
-        };
-        if old.is_some() {
-            let membership = row.update(txn).await?;
-            announced.push(Change::Membership {
-                action: Action::Updated,
-                membership,
-            });
-            counts.updated += 1;
-        } else {
-            created.push(row);
-            counts.created += 1;
-        }
     }
-    let insert = membership::Entity::insert_many(created);
-    if announced.is_listening() {
-        for membership in insert.exec_with_returning(txn).await? {
-            announced.push(Change::Membership {
-                action: Action::Created,
-                membership,
-            });
-        }
-    } else {
-        insert.exec(txn).await?;
+    let listening = announced.is_listening();
+    for membership in rows::insert_memberships(txn, created, listening).await? {
+        announced.push(Change::Membership {
+            action: Action::Created,
+            membership,
+        });
     }
     Ok(())
 }
 
-fn evidence_columns(evidence: Option<&EvidenceRecord>) -> (Option<EvidenceKind>, Option<&str>) {
+fn evidence_columns(
+    evidence: Option<&EvidenceRecord>,
+) -> (Option<entity::statement::EvidenceKind>, Option<String>) {
     (
         evidence.map(|e| e.kind),
-        evidence.and_then(|e| e.quote.as_deref()),
+        evidence.and_then(|e| e.quote.clone()),
     )
 }
 
@@ -369,34 +344,22 @@ async fn write_sources(
         .iter()
         .map(|(key, s)| (key.clone(), s.id))
         .collect();
-    for Located { record: s, .. } in records.sources.iter() {
-        let row = source::ActiveModel {
-            id: NotSet,
-            key: Set(s.key.clone()),
-            title: Set(s.title.clone()),
-            publisher: Set(s.publisher.clone()),
-            document: Set(s.document.clone()),
+    for s in records.sources.iter() {
+        let values = SourceValues {
+            key: s.key.clone(),
+            title: s.title.clone(),
+            publisher: s.publisher.clone(),
+            document: s.document.clone(),
         };
         match existing.sources.get(&s.key) {
             None => {
-                let id = row.insert(txn).await?.id;
+                let id = rows::insert_source(txn, values).await?.id;
                 ids.insert(s.key.clone(), id);
                 counts.created += 1;
             }
-            Some(old)
-                if old.title == s.title
-                    && old.publisher == s.publisher
-                    && old.document == s.document =>
-            {
-                counts.unchanged += 1;
-            }
+            Some(old) if SourceValues::of(old) == values => counts.unchanged += 1,
             Some(old) => {
-                source::ActiveModel {
-                    id: Set(old.id),
-                    ..row
-                }
-                .update(txn)
-                .await?;
+                rows::update_source(txn, old.id, values).await?;
                 counts.updated += 1;
             }
         }
@@ -419,50 +382,36 @@ async fn write_places(
         .map(|(slug, p)| (slug.clone(), p.id))
         .collect();
     let mut created = Vec::new();
-    for Located { record: p, .. } in records.places.iter() {
-        let row = place::ActiveModel {
-            id: NotSet,
-            slug: Set(p.slug.clone()),
-            name: Set(p.name.clone()),
-            name_folded: Set(fold(&p.name)),
-            kind: Set(p.kind),
-            country_code: Set(p.country_code.clone()),
-            latitude: Set(p.latitude),
-            longitude: Set(p.longitude),
-            source_id: Set(source_id(p.source.as_deref())),
-            alternate_names: Set(AlternateNames(p.alternate_names.clone())),
+    for p in records.places.iter() {
+        let old = existing.places.get(&p.slug);
+        let values = PlaceValues {
+            name: p.name.clone(),
+            kind: p.kind,
+            country_code: p.country_code.clone(),
+            latitude: p.latitude,
+            longitude: p.longitude,
+            alternate_names: stated_or_kept(
+                &p.alternate_names,
+                old.map(|old| &old.alternate_names.0),
+            ),
+            source_id: source_id(p.source.as_deref()),
         };
-        match existing.places.get(&p.slug) {
+        match old {
             None => {
-                created.push(row);
+                created.push((p.slug.clone(), values));
                 counts.created += 1;
                 if created.len() == CHUNK {
                     insert_places(txn, std::mem::take(&mut created), &mut ids, announced).await?;
                 }
             }
+            Some(old) if PlaceValues::of(old) == values => counts.unchanged += 1,
             Some(old) => {
-                let same = old.name == p.name
-                    && old.kind == p.kind
-                    && old.country_code == p.country_code
-                    && old.latitude == p.latitude
-                    && old.longitude == p.longitude
-                    && old.source_id == source_id(p.source.as_deref())
-                    && old.alternate_names.0 == p.alternate_names;
-                if same {
-                    counts.unchanged += 1;
-                } else {
-                    let place = place::ActiveModel {
-                        id: Set(old.id),
-                        ..row
-                    }
-                    .update(txn)
-                    .await?;
-                    announced.push(Change::Place {
-                        action: Action::Updated,
-                        place,
-                    });
-                    counts.updated += 1;
-                }
+                let place = rows::update_place(txn, old.id, old.slug.clone(), values).await?;
+                announced.push(Change::Place {
+                    action: Action::Updated,
+                    place,
+                });
+                counts.updated += 1;
             }
         }
     }
@@ -470,18 +419,24 @@ async fn write_places(
     Ok(ids)
 }
 
+/// A list as a record states it, or (left out) as it is stored (none for a new record).
+fn stated_or_kept(stated: &Option<Vec<String>>, stored: Option<&Vec<String>>) -> Vec<String> {
+    match (stated, stored) {
+        (Some(list), _) => list.clone(),
+        (None, Some(stored)) => stored.clone(),
+        (None, None) => Vec::new(),
+    }
+}
+
 /// Inserts new places together; their ids (and the changes to announce) come back from the
 /// insert itself (`RETURNING`), not from reading them again by slug.
 async fn insert_places(
     txn: &DatabaseTransaction,
-    rows: Vec<place::ActiveModel>,
+    rows: Vec<(String, PlaceValues)>,
     ids: &mut HashMap<String, i32>,
     announced: &mut Announcements,
 ) -> Result<(), DbErr> {
-    for place in place::Entity::insert_many(rows)
-        .exec_with_returning(txn)
-        .await?
-    {
+    for place in rows::insert_places(txn, rows).await? {
         ids.insert(place.slug.clone(), place.id);
         announced.push(Change::Place {
             action: Action::Created,
@@ -495,7 +450,7 @@ async fn insert_places(
 async fn write_networks(
     txn: &DatabaseTransaction,
     records: &Records,
-    existing: &mut Existing,
+    existing: &Existing,
     source_id: &impl Fn(Option<&str>) -> Option<i32>,
     place_id: &impl Fn(&str) -> Option<i32>,
     counts: &mut Counts,
@@ -506,75 +461,50 @@ async fn write_networks(
         .iter()
         .map(|(slug, n)| (slug.clone(), n.id))
         .collect();
-    for Located { record: n, .. } in records.networks.iter() {
-        let founded_in = n.founded_in.as_deref().and_then(place_id);
-        let row = network::ActiveModel {
-            id: NotSet,
-            slug: Set(n.slug.clone()),
-            name: Set(n.name.clone()),
-            name_folded: Set(fold(&n.name)),
-            acronym: Set(n.acronym.clone()),
-            description: Set(n.description.clone()),
-            founded_year: Set(n.founded_year),
-            founded_in_id: Set(founded_in),
-            reported_member_count: Set(n.reported_member_count),
-            reported_member_count_qualifier: Set(n.reported_member_count_qualifier),
-            alternate_names: Set(AlternateNames(n.alternate_names.clone())),
-            source_id: Set(source_id(n.source.as_deref())),
+    for n in records.networks.iter() {
+        let old = existing.networks.get(&n.slug);
+        let stored_topics = old.and_then(|old| existing.topics.get(&old.id));
+        let topics = stated_or_kept(&n.topics, stored_topics);
+        let values = NetworkValues {
+            name: n.name.clone(),
+            acronym: n.acronym.clone(),
+            description: n.description.clone(),
+            founded_year: n.founded_year,
+            founded_in_id: n.founded_in.as_deref().and_then(place_id),
+            reported_member_count: n.reported_member_count,
+            reported_member_count_qualifier: n.reported_member_count_qualifier,
+            alternate_names: stated_or_kept(
+                &n.alternate_names,
+                old.map(|old| &old.alternate_names.0),
+            ),
+            source_id: source_id(n.source.as_deref()),
         };
-        let id = match existing.networks.get(&n.slug) {
+        match old {
             None => {
-                counts.created += 1;
-                let network = row.insert(txn).await?;
-                let id = network.id;
-                ids.insert(n.slug.clone(), id);
+                let network = rows::insert_network(txn, n.slug.clone(), values).await?;
+                ids.insert(n.slug.clone(), network.id);
+                rows::replace_topics(txn, network.id, &topics).await?;
                 announced.push(Change::Network {
                     action: Action::Created,
                     network,
                 });
-                id
+                counts.created += 1;
+            }
+            Some(old)
+                if NetworkValues::of(old) == values
+                    && stored_topics.map_or(topics.is_empty(), |stored| *stored == topics) =>
+            {
+                counts.unchanged += 1;
             }
             Some(old) => {
-                let same = old.name == n.name
-                    && old.acronym == n.acronym
-                    && old.description == n.description
-                    && old.founded_year == n.founded_year
-                    && old.founded_in_id == founded_in
-                    && old.reported_member_count == n.reported_member_count
-                    && old.reported_member_count_qualifier == n.reported_member_count_qualifier
-                    && old.alternate_names.0 == n.alternate_names
-                    && old.source_id == source_id(n.source.as_deref())
-                    && existing.topics.get(&old.id).cloned().unwrap_or_default() == n.topics;
-                if same {
-                    counts.unchanged += 1;
-                    continue;
-                }
-                let network = network::ActiveModel {
-                    id: Set(old.id),
-                    ..row
-                }
-                .update(txn)
-                .await?;
+                let network = rows::update_network(txn, old.id, old.slug.clone(), values).await?;
+                rows::replace_topics(txn, old.id, &topics).await?;
                 announced.push(Change::Network {
                     action: Action::Updated,
                     network,
                 });
-                network_topic::Entity::delete_many()
-                    .filter(network_topic::Column::NetworkId.eq(old.id))
-                    .exec(txn)
-                    .await?;
                 counts.updated += 1;
-                old.id
             }
-        };
-        for (position, topic) in n.topics.iter().enumerate() {
-            network_topic::ActiveModel {
-                network_id: Set(id),
-                topic: Set(topic.clone()),
-                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            }
-            .insert(txn)
-            .await?;
         }
     }
     Ok(ids)

@@ -5,12 +5,11 @@
 
 use std::{collections::HashSet, time::Instant};
 
+use crate::service::rows::{self, EventValues, MembershipValues, NetworkValues, PlaceValues};
+
 use anyhow::{bail, Context};
-use entity::{event, event_participant, fold, membership, network, network_topic, place, twinning};
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryOrder, QuerySelect, TransactionTrait,
-};
+use entity::{event, membership, network, place};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
 
 /// What to generate; `citynet generate --places N --networks M --memberships K --events E
 /// --seed S`.
@@ -173,46 +172,45 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Ge
     let txn = db.begin().await?;
     let mut generated = Generated::default();
 
-    insert_chunked(&txn, places(plan, &mut random)).await?;
+    let place_ids: Vec<i32> = rows::insert_places(&txn, places(plan, &mut random))
+        .await?
+        .into_iter()
+        .map(|place| place.id)
+        .collect();
     generated.places = plan.places;
-    let place_ids = ids::<place::Entity>(&txn).await?;
 
     let (networks, topics) = networks(plan, &mut random, &place_ids);
-    insert_chunked(&txn, networks).await?;
+    let network_ids: Vec<i32> = rows::insert_networks(&txn, networks)
+        .await?
+        .into_iter()
+        .map(|network| network.id)
+        .collect();
     generated.networks = plan.networks;
-    let network_ids = ids::<network::Entity>(&txn).await?;
     let topics = topics
         .into_iter()
-        .map(|(index, position, topic)| network_topic::ActiveModel {
-            network_id: Set(network_ids[index]),
-            topic: Set(topic.to_owned()),
-            position: Set(position),
-        })
-        .collect();
-    insert_chunked(&txn, topics).await?;
+        .map(|(index, topic)| (network_ids[index], topic.to_owned()));
+    rows::insert_topics(&txn, topics).await?;
 
     let memberships = memberships(plan, &mut random, &place_ids, &network_ids);
     generated.memberships = memberships.len();
-    insert_chunked(&txn, memberships).await?;
+    rows::insert_memberships(&txn, memberships, false).await?;
 
     let (events, participants) = events(plan, &mut random, &place_ids, &network_ids);
     generated.events = events.len();
-    insert_chunked(&txn, events).await?;
-    let event_ids = ids::<event::Entity>(&txn).await?;
-    let participants: Vec<event_participant::ActiveModel> = participants
+    let event_ids: Vec<i32> = rows::insert_events(&txn, events)
+        .await?
         .into_iter()
-        .map(|(event_index, place_id)| event_participant::ActiveModel {
-            event_id: Set(event_ids[event_index]),
-            place_id: Set(place_id),
-            ..Default::default()
-        })
+        .map(|event| event.id)
         .collect();
     generated.participants = participants.len();
-    insert_chunked(&txn, participants).await?;
+    let participants = participants
+        .into_iter()
+        .map(|(event_index, place_id)| (event_ids[event_index], place_id, None));
+    rows::insert_participants(&txn, participants).await?;
 
     let twinnings = twinnings(&mut random, &place_ids);
-    generated.twinnings = twinnings.len() / 2;
-    insert_chunked(&txn, twinnings).await?;
+    generated.twinnings = twinnings.len();
+    rows::insert_twinnings(&txn, twinnings).await?;
 
     crate::service::search_index::reindex_all(&txn).await?;
     crate::changes::feed::log_bulk_write(&txn).await?;
@@ -230,103 +228,67 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Ge
     Ok(generated)
 }
 
-/// Inserts rows in statements of a few hundred (well under every backend's parameter limit).
-async fn insert_chunked<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
-where
-    A: sea_orm::ActiveModelTrait + Clone + Send,
-{
-    for chunk in rows.chunks(500) {
-        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Every id of a table, in insertion order.
-async fn ids<E: EntityTrait>(txn: &DatabaseTransaction) -> Result<Vec<i32>, sea_orm::DbErr>
-where
-    E::Column: From<IdColumn>,
-{
-    E::find()
-        .select_only()
-        .column(E::Column::from(IdColumn))
-        .order_by_asc(E::Column::from(IdColumn))
-        .into_tuple::<i32>()
-        .all(txn)
-        .await
-}
-
-/// Names the `id` column of any entity (see [`ids`]).
-pub struct IdColumn;
-
-macro_rules! id_column {
-    ($($module:ident),*) => {$(
-        impl From<IdColumn> for $module::Column {
-            fn from(_: IdColumn) -> Self {
-                $module::Column::Id
-            }
-        }
-    )*};
-}
-id_column!(place, network, event);
-
-fn places(plan: &Plan, random: &mut Random) -> Vec<place::ActiveModel> {
+fn places(plan: &Plan, random: &mut Random) -> Vec<(String, PlaceValues)> {
     (0..plan.places)
         .map(|i| {
             let name = format!("{} {i}", word(random));
             let region = random.below(20) == 0;
-            place::ActiveModel {
-                slug: Set(format!("place-{i}")),
-                name_folded: Set(fold(&name)),
-                name: Set(name),
-                kind: Set(if region {
+            let values = PlaceValues {
+                name,
+                kind: if region {
                     place::PlaceKind::Region
                 } else {
                     place::PlaceKind::City
-                }),
-                country_code: Set(Some((*random.pick(COUNTRIES)).to_owned())),
-                latitude: Set((!region).then(|| 35.0 + random.unit() * 30.0)),
-                longitude: Set((!region).then(|| -10.0 + random.unit() * 50.0)),
-                ..Default::default()
-            }
+                },
+                country_code: Some((*random.pick(COUNTRIES)).to_owned()),
+                latitude: (!region).then(|| 35.0 + random.unit() * 30.0),
+                longitude: (!region).then(|| -10.0 + random.unit() * 50.0),
+                alternate_names: Vec::new(),
+                source_id: None,
+            };
+            (format!("place-{i}"), values)
         })
         .collect()
 }
 
-type Topics = Vec<(usize, i32, &'static str)>;
+/// Each topic with the index of its network, in the order the network lists them.
+type Topics = Vec<(usize, &'static str)>;
 
 fn networks(
     plan: &Plan,
     random: &mut Random,
     places: &[i32],
-) -> (Vec<network::ActiveModel>, Topics) {
-    let mut topics = Vec::new();
+) -> (Vec<(String, NetworkValues)>, Topics) {
+    let mut topics: Topics = Vec::new();
     let networks = (0..plan.networks)
         .map(|i| {
             let name = format!("{} {} {i}", word(random), random.pick(NETWORK_WORDS));
-            for position in 0..(1 + random.below(3)) {
+            for _ in 0..(1 + random.below(3)) {
                 let topic = *random.pick(TOPICS);
-                if !topics.iter().any(|(n, _, t)| *n == i && *t == topic) {
-                    topics.push((i, position as i32, topic));
+                if !topics.iter().any(|(n, t)| *n == i && *t == topic) {
+                    topics.push((i, topic));
                 }
             }
-            network::ActiveModel {
-                slug: Set(format!("network-{i}")),
-                name_folded: Set(fold(&name)),
-                acronym: Set((random.below(2) == 0).then(|| format!("N{i}"))),
-                description: Set(Some(format!(
-                    "A synthetic network about {} cities.",
-                    word(random)
-                ))),
-                founded_year: Set((random.below(10) < 7).then(|| 1900 + random.below(126) as i32)),
-                founded_in_id: Set((random.below(10) < 3).then(|| *random.pick(places))),
-                reported_member_count: Set(
-                    (random.below(2) == 0).then(|| random.below(5000) as i32)
-                ),
-                name: Set(name),
-                ..Default::default()
-            }
+            let acronym = (random.below(2) == 0).then(|| format!("N{i}"));
+            let description = Some(format!(
+                "A synthetic network about {} cities.",
+                word(random)
+            ));
+            let founded_year = (random.below(10) < 7).then(|| 1900 + random.below(126) as i32);
+            let founded_in_id = (random.below(10) < 3).then(|| *random.pick(places));
+            let reported_member_count = (random.below(2) == 0).then(|| random.below(5000) as i32);
+            let values = NetworkValues {
+                name,
+                acronym,
+                description,
+                founded_year,
+                founded_in_id,
+                reported_member_count,
+                reported_member_count_qualifier: None,
+                alternate_names: Vec::new(),
+                source_id: None,
+            };
+            (format!("network-{i}"), values)
         })
         .collect();
     (networks, topics)
@@ -337,7 +299,7 @@ fn memberships(
     random: &mut Random,
     places: &[i32],
     networks: &[i32],
-) -> Vec<membership::ActiveModel> {
+) -> Vec<MembershipValues> {
     let zipf = Zipf::new(networks.len(), 1.1);
     // Each place joins 1 to 40 networks (capped by how many exist), skewed towards few, with a
     // mean that makes the total come out near the plan.
@@ -358,16 +320,20 @@ fn memberships(
             attempts += 1;
             let network = networks[zipf.sample(random)];
             if joined.insert(network) {
-                rows.push(membership::ActiveModel {
-                    place_id: Set(place),
-                    network_id: Set(network),
-                    role: Set(match random.below(50) {
-                        0 => membership::MembershipRole::FoundingMember,
-                        1 => membership::MembershipRole::CoFounder,
-                        _ => membership::MembershipRole::Member,
-                    }),
-                    since: Set((random.below(2) == 0).then(|| 1950 + random.below(76) as i32)),
-                    ..Default::default()
+                let role = match random.below(50) {
+                    0 => membership::MembershipRole::FoundingMember,
+                    1 => membership::MembershipRole::CoFounder,
+                    _ => membership::MembershipRole::Member,
+                };
+                let since = (random.below(2) == 0).then(|| 1950 + random.below(76) as i32);
+                rows.push(MembershipValues {
+                    place_id: place,
+                    network_id: network,
+                    role,
+                    since,
+                    represented_by: None,
+                    source_id: None,
+                    evidence: (None, None),
                 });
             }
         }
@@ -380,7 +346,7 @@ fn events(
     random: &mut Random,
     places: &[i32],
     networks: &[i32],
-) -> (Vec<event::ActiveModel>, Vec<(usize, i32)>) {
+) -> (Vec<EventValues>, Vec<(usize, i32)>) {
     let zipf = Zipf::new(networks.len(), 1.1);
     let mut participants = Vec::new();
     let events = (0..plan.events)
@@ -399,24 +365,30 @@ fn events(
                     participants.push((i, place));
                 }
             }
-            event::ActiveModel {
-                kind: Set(kind),
-                title: Set(format!("{label} {year} in {}", word(random))),
-                year: Set(Some(year)),
-                topic: Set(Some((*random.pick(TOPICS)).to_owned())),
-                network_id: Set(networks[zipf.sample(random)]),
-                host_id: Set((random.below(5) != 0).then(|| *random.pick(places))),
-                reported_participant_count: Set(
-                    (random.below(3) == 0).then(|| 5 + random.below(200) as i32)
-                ),
-                ..Default::default()
+            let title = format!("{label} {year} in {}", word(random));
+            let topic = Some((*random.pick(TOPICS)).to_owned());
+            let network_id = networks[zipf.sample(random)];
+            let host_id = (random.below(5) != 0).then(|| *random.pick(places));
+            let reported_participant_count =
+                (random.below(3) == 0).then(|| 5 + random.below(200) as i32);
+            EventValues {
+                network_id,
+                kind,
+                title,
+                year: Some(year),
+                topic,
+                host_id,
+                reported_participant_count,
+                evidence: (None, None),
+                source_id: None,
             }
         })
         .collect();
     (events, participants)
 }
 
-fn twinnings(random: &mut Random, places: &[i32]) -> Vec<twinning::ActiveModel> {
+/// Pairs of twinned places (each pair once; written as a row from either side).
+fn twinnings(random: &mut Random, places: &[i32]) -> Vec<(i32, i32, Option<i32>)> {
     let mut pairs = HashSet::new();
     for _ in 0..places.len() / 10 {
         let (a, b) = (*random.pick(places), *random.pick(places));
@@ -426,15 +398,7 @@ fn twinnings(random: &mut Random, places: &[i32]) -> Vec<twinning::ActiveModel> 
     }
     let mut pairs: Vec<(i32, i32)> = pairs.into_iter().collect();
     pairs.sort_unstable();
-    pairs
-        .into_iter()
-        .flat_map(|(a, b)| [(a, b), (b, a)])
-        .map(|(place, twin)| twinning::ActiveModel {
-            place_id: Set(place),
-            twin_id: Set(twin),
-            ..Default::default()
-        })
-        .collect()
+    pairs.into_iter().map(|(a, b)| (a, b, None)).collect()
 }
 
 #[cfg(test)]

@@ -109,20 +109,25 @@ impl PlaceValues {
     }
 }
 
-/// Inserts places (slug and values) in one statement; returns them as stored, in order.
+/// Inserts places (slug and values), a few hundred a statement; returns them as stored, in
+/// order.
 pub async fn insert_places<C: ConnectionTrait>(
     db: &C,
     rows: Vec<(String, PlaceValues)>,
 ) -> Result<Vec<place::Model>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<place::ActiveModel> = rows
+        .into_iter()
+        .map(|(slug, values)| values.active(NotSet, slug))
+        .collect();
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        inserted.extend(
+            place::Entity::insert_many(chunk.to_vec())
+                .exec_with_returning(db)
+                .await?,
+        );
     }
-    place::Entity::insert_many(
-        rows.into_iter()
-            .map(|(slug, values)| values.active(NotSet, slug)),
-    )
-    .exec_with_returning(db)
-    .await
+    Ok(inserted)
 }
 
 pub async fn update_place<C: ConnectionTrait>(
@@ -190,20 +195,25 @@ pub async fn insert_network<C: ConnectionTrait>(
     values.active(NotSet, slug).insert(db).await
 }
 
-/// Inserts networks (slug and values) in one statement; returns them as stored, in order.
+/// Inserts networks (slug and values), a few hundred a statement; returns them as stored, in
+/// order.
 pub async fn insert_networks<C: ConnectionTrait>(
     db: &C,
     rows: Vec<(String, NetworkValues)>,
 ) -> Result<Vec<network::Model>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<network::ActiveModel> = rows
+        .into_iter()
+        .map(|(slug, values)| values.active(NotSet, slug))
+        .collect();
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        inserted.extend(
+            network::Entity::insert_many(chunk.to_vec())
+                .exec_with_returning(db)
+                .await?,
+        );
     }
-    network::Entity::insert_many(
-        rows.into_iter()
-            .map(|(slug, values)| values.active(NotSet, slug)),
-    )
-    .exec_with_returning(db)
-    .await
+    Ok(inserted)
 }
 
 pub async fn update_network<C: ConnectionTrait>(
@@ -306,22 +316,26 @@ pub async fn insert_membership<C: ConnectionTrait>(
     values.active(NotSet).insert(db).await
 }
 
-/// Inserts memberships in one statement; returns them as stored when `returning`.
+/// Inserts memberships, a few hundred a statement; returns them as stored when `returning`.
 pub async fn insert_memberships<C: ConnectionTrait>(
     db: &C,
     rows: Vec<MembershipValues>,
     returning: bool,
 ) -> Result<Vec<membership::Model>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<membership::ActiveModel> = rows
+        .into_iter()
+        .map(|values| values.active(NotSet))
+        .collect();
+    let mut inserted = Vec::new();
+    for chunk in rows.chunks(CHUNK) {
+        let insert = membership::Entity::insert_many(chunk.to_vec());
+        if returning {
+            inserted.extend(insert.exec_with_returning(db).await?);
+        } else {
+            insert.exec_without_returning(db).await?;
+        }
     }
-    let insert =
-        membership::Entity::insert_many(rows.into_iter().map(|values| values.active(NotSet)));
-    if returning {
-        insert.exec_with_returning(db).await
-    } else {
-        insert.exec(db).await.map(|_| Vec::new())
-    }
+    Ok(inserted)
 }
 
 pub async fn update_membership<C: ConnectionTrait>(
@@ -415,17 +429,24 @@ pub async fn insert_event<C: ConnectionTrait>(
     values.active(NotSet).insert(db).await
 }
 
-/// Inserts events in one statement; returns them as stored, in order.
+/// Inserts events, a few hundred a statement; returns them as stored, in order.
 pub async fn insert_events<C: ConnectionTrait>(
     db: &C,
     rows: Vec<EventValues>,
 ) -> Result<Vec<event::Model>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<event::ActiveModel> = rows
+        .into_iter()
+        .map(|values| values.active(NotSet))
+        .collect();
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        inserted.extend(
+            event::Entity::insert_many(chunk.to_vec())
+                .exec_with_returning(db)
+                .await?,
+        );
     }
-    event::Entity::insert_many(rows.into_iter().map(|values| values.active(NotSet)))
-        .exec_with_returning(db)
-        .await
+    Ok(inserted)
 }
 
 pub async fn update_event<C: ConnectionTrait>(

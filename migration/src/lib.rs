@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_tables;
 mod m20261201_000001_change_feed;
 mod m20261201_000002_precise_statements;
+mod m20261206_000001_unique_events;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_tables::Migration),
             Box::new(m20261201_000001_change_feed::Migration),
             Box::new(m20261201_000002_precise_statements::Migration),
+            Box::new(m20261206_000001_unique_events::Migration),
         ]
     }
 }

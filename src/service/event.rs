@@ -69,6 +69,7 @@ pub async fn create(
         source_id: None,
     };
     check_references(&values, db, at).await?;
+    check_unique(&values, db, at, None).await?;
     check_places_exist(db, &new.participants, at).await?;
     let event = rows::insert_event(db, values).await?;
     replace_participants(db, event.id, &new.participants).await?;
@@ -111,6 +112,7 @@ pub async fn update(
         source_id: current.source_id,
     };
     check_references(&values, db, at).await?;
+    check_unique(&values, db, at, Some(id)).await?;
     let event = rows::update_event(db, id, values).await?;
     if let Edit::To(participants) = edit.participants {
         check_places_exist(db, &participants, at).await?;
@@ -192,6 +194,43 @@ async fn check_references<C: ConnectionTrait>(
     existing::<network::Entity, _>(db, &at.field("networkId"), values.network_id).await?;
     if let Some(host) = values.host_id {
         existing::<place::Entity, _>(db, &at.field("hostId"), host).await?;
+    }
+    Ok(())
+}
+
+/// An event is named by its network, year, title and host ([`EventValues::natural_key`]): no
+/// other event (but `except`, the one being updated) may have the same (`CONFLICT`, naming the
+/// title). The database's unique index says the same.
+async fn check_unique<C: ConnectionTrait>(
+    values: &EventValues,
+    db: &C,
+    at: &InputPath,
+    except: Option<i32>,
+) -> AppResult<()> {
+    let mut same = event::Entity::find()
+        .filter(event::Column::NetworkId.eq(values.network_id))
+        .filter(event::Column::Title.eq(values.title.as_str()));
+    same = match values.year {
+        Some(year) => same.filter(event::Column::Year.eq(year)),
+        None => same.filter(event::Column::Year.is_null()),
+    };
+    same = match values.host_id {
+        Some(host) => same.filter(event::Column::HostId.eq(host)),
+        None => same.filter(event::Column::HostId.is_null()),
+    };
+    if let Some(id) = except {
+        same = same.filter(event::Column::Id.ne(id));
+    }
+    if same.one(db).await?.is_some() {
+        let year = values
+            .year
+            .map_or_else(|| "with no year".to_owned(), |year| format!("in {year}"));
+        return Err(AppError::Conflict(format!(
+            "The network already has an event {:?} {year} with the same host: an event is \
+             named by its network, year, title and host.",
+            values.title
+        ))
+        .at(at.field("title")));
     }
     Ok(())
 }

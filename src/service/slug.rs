@@ -13,7 +13,6 @@ use super::Edit;
 use crate::{
     domain::{InputPath, Name, Slug},
     error::{AppError, AppResult},
-    slug::slugify,
 };
 
 /// How often a create retries with another generated slug before giving up.
@@ -42,9 +41,12 @@ where
     E::Model: IntoActiveModel<A>,
 {
     if db.get_database_backend() == DbBackend::Postgres {
+        // The base exactly as `free_slug` makes it (cut to its length), so that two names
+        // whose slugs differ only past the cut wait for the same lock.
         let base = requested
-            .map(|slug| slug.as_str().to_owned())
-            .unwrap_or_else(|| slugify(name.as_str()));
+            .cloned()
+            .or_else(|| Slug::from_name(name.as_str()))
+            .map_or_else(String::new, Slug::into_inner);
         lock_slug_base::<E>(db, &base).await?;
     }
     for _ in 0..SLUG_ATTEMPTS {

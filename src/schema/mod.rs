@@ -126,7 +126,7 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
             &sdl(),
         ))))
         .data(loaders::data_loader(db.clone()))
-        .data(mutation::WriteLock::default())
+        .data(crate::service::write::WriteLock::default())
         .data(services.changes.clone())
         .data(services.feed.clone())
         .data(db);

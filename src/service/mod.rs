@@ -24,6 +24,7 @@ pub mod rows;
 pub mod search_index;
 mod slug;
 pub mod twinning;
+pub mod write;
 
 /// An update's instruction for one field: keep the stored value, or change it to another. A
 /// nullable field is an `Edit<Option<T>>`, so `Edit::To(None)` clears it.

@@ -5,7 +5,8 @@
 //! - first checks that the request may write ([`authorize`]: a valid bearer token),
 //! - decodes its ids and parses its input into [`crate::domain`] values, naming the offending
 //!   field (`input.countryCode`),
-//! - calls the service in one transaction ([`Write`]): on any error nothing is written,
+//! - calls the service in one transaction ([`Write`], the service's unit of work): on any error
+//!   nothing is written,
 //! - and publishes the [`Change`]s the service returned only after the commit.
 //!
 //! Payloads are nullable, as in GitHub's API: a failed mutation answers `{"createCity": null}`
@@ -23,14 +24,8 @@ mod membership;
 mod network;
 mod twinning;
 
-use std::sync::Arc;
-
 use async_graphql::{Context, MaybeUndefined, MergedObject};
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sea_orm::DatabaseTransaction;
 
 use super::db;
 use crate::{
@@ -38,7 +33,7 @@ use crate::{
     changes::{feed::Feed, Change, Changes},
     domain::InputPath,
     error::{AppError, AppResult},
-    service::Edit,
+    service::{self, write::WriteLock, Edit},
 };
 
 /// Refuses the mutation unless the request carries a valid bearer token. A request without an
@@ -65,90 +60,32 @@ pub struct Mutation(
     twinning::TwinningMutation,
 );
 
-/// Lets one write transaction run at a time in this process.
-///
-/// SQLite allows one writer at a time anyway; queueing writers here, instead of letting them
-/// race for SQLite's lock, means no client ever sees `database is locked`, and readers (WAL)
-/// are never blocked. Transactions also start `IMMEDIATE` on SQLite, so a writer in another
-/// process (a second instance, `citynet seed`) is waited for (busy timeout) rather than failing
-/// when a read would have to become a write. On PostgreSQL, several instances write
-/// concurrently: a generated slug that another instance took first is retried (see
-/// `service::slug`), and any other race a unique index catches is `CONFLICT`.
-#[derive(Clone, Default)]
-pub struct WriteLock(Arc<Mutex<()>>);
-
-/// One mutation's transaction and the changes it will announce once committed. Dropping it
-/// without [`commit`](Self::commit) rolls everything back.
-pub(super) struct Write {
-    transaction: DatabaseTransaction,
-    changes: Vec<Change>,
-    _turn: OwnedMutexGuard<()>,
-}
+/// A mutation's unit of work ([`crate::service::write::Write`]), begun and committed with what
+/// the schema's context holds: the write turn, the pool, the change feed and the bus.
+pub(super) struct Write(service::write::Write);
 
 impl Write {
     /// Waits for this process's write turn, then begins a transaction.
     pub async fn begin(ctx: &Context<'_>) -> async_graphql::Result<Self> {
-        let turn = ctx.data::<WriteLock>()?.0.clone().lock_owned().await;
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        let transaction = db(ctx)?.begin_with_options(options).await?;
-        // A mutation runs whole: the serving pool's statement deadline is for queries.
-        if transaction.get_database_backend() == DbBackend::Postgres {
-            transaction
-                .execute_unprepared("SET LOCAL statement_timeout = 0")
-                .await?;
-        }
-        Ok(Self {
-            transaction,
-            changes: Vec::new(),
-            _turn: turn,
-        })
+        let lock = ctx.data::<WriteLock>()?;
+        Ok(Self(service::write::Write::begin(lock, db(ctx)?).await?))
     }
 
     /// The connection to run this mutation's statements on.
     pub fn db(&self) -> &DatabaseTransaction {
-        &self.transaction
+        self.0.db()
     }
 
     /// Notes changes to announce after the commit.
     pub fn record(&mut self, changes: Vec<Change>) {
-        self.changes.extend(changes);
+        self.0.record(changes);
     }
 
-    /// Logs the changes in the feed (taking the next write generation), commits, then counts
-    /// the generation as committed and tells subscribers. The commit and what follows run in a
-    /// task of their own, so a request that is abandoned meanwhile (the client went away) cannot
-    /// separate a commit from its announcement; the write turn is held until all are done.
+    /// Commits, then announces (see [`service::write::Write::commit`]).
     pub async fn commit(self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        let changes = ctx.data::<Changes>()?.clone();
-        let feed = ctx.data::<Feed>()?.clone();
-        let Self {
-            transaction,
-            changes: committed,
-            _turn,
-        } = self;
-        let generation = feed.record(&transaction, &committed).await?;
-        let finish = tokio::spawn(async move {
-            transaction.commit().await?;
-            // Before the acknowledgement: a query that starts after it must not be answered
-            // from the cache of an older generation.
-            feed.committed(generation);
-            changes.publish(committed);
-            drop(_turn);
-            Ok::<(), sea_orm::DbErr>(())
-        });
-        match finish.await {
-            Ok(result) => Ok(result?),
-            Err(join_error) => {
-                tracing::error!(error = %join_error, "the commit task failed");
-                Err(AppError::Database(Arc::new(sea_orm::DbErr::Custom(
-                    "the commit task failed".into(),
-                )))
-                .into())
-            }
-        }
+        let feed = ctx.data::<Feed>()?;
+        let changes = ctx.data::<Changes>()?;
+        Ok(self.0.commit(feed, changes).await?)
     }
 }
 

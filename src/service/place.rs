@@ -139,6 +139,7 @@ pub async fn delete(
             return Err(refusal);
         }
     }
+    refuse_if_events_would_collide(db, id, &place.name, at).await?;
     let memberships = membership::Entity::find()
         .filter(membership::Column::PlaceId.eq(id))
         .all(db)
@@ -172,6 +173,40 @@ pub async fn delete(
         place: place.clone(),
     });
     Ok((place, changes))
+}
+
+/// Deleting a place leaves the events it hosted without a host; an event is named by its
+/// network, year, title and host, so one of them must not then be another's twin (`CONFLICT`
+/// naming it, instead of the database's unique index failing the delete).
+async fn refuse_if_events_would_collide(
+    db: &DatabaseTransaction,
+    id: i32,
+    name: &str,
+    at: &InputPath,
+) -> AppResult<()> {
+    let hosted = event::Entity::find()
+        .filter(event::Column::HostId.eq(id))
+        .all(db)
+        .await?;
+    for event in hosted {
+        let mut twin = event::Entity::find()
+            .filter(event::Column::NetworkId.eq(event.network_id))
+            .filter(event::Column::Title.eq(event.title.as_str()))
+            .filter(event::Column::HostId.is_null());
+        twin = match event.year {
+            Some(year) => twin.filter(event::Column::Year.eq(year)),
+            None => twin.filter(event::Column::Year.is_null()),
+        };
+        if twin.one(db).await?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "{name} hosts the event {:?}, which without its host would be the same as \
+                 another event of its network: delete or rename one of them first.",
+                event.title
+            ))
+            .at(at.field("id")));
+        }
+    }
+    Ok(())
 }
 
 /// The change of an event that the deleted place `place_id` hosted or took part in, announced

@@ -23,6 +23,7 @@ mod hostile;
 mod in_process;
 mod metrics;
 mod nodes;
+mod one_write_path;
 mod pagination;
 mod persisted_queries;
 mod playground;

@@ -79,8 +79,11 @@ impl Network {
             None => Ok(None),
         }
     }
-    /// The member count a source states ("about 100" is 100), which may differ from the
-    /// members listed here; null where none is stated.
+    /// The member count a source gives ("about 100" is 100), which may differ from the members
+    /// listed here; null where none is given. Where the source counts the members around one
+    /// of them, the count is derived from its words, not stated by it: "together with more than
+    /// 60 other cities, Berlin …" is recorded as more than 61 (ICORN); the seed data's note on
+    /// the record says so.
     async fn reported_member_count(&self) -> Option<i32> {
         self.0.reported_member_count
     }

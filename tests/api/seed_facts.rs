@@ -197,7 +197,7 @@ async fn rostock_hosted_the_2021_crisis_conference_with_eight_cities() {
     let data = app
         .data(
             r#"{ city(slug: "rostock") { hostedEvents { totalCount nodes {
-                kind title year topic reportedParticipantCount
+                kind title year topic reportedParticipantCount evidence { kind quote }
                 network { slug } host { slug }
                 participants { totalCount nodes { slug } }
             } } } }"#,
@@ -218,6 +218,17 @@ async fn rostock_hosted_the_2021_crisis_conference_with_eight_cities() {
         .as_str()
         .unwrap()
         .contains("Security in Cities in the 21st Century"));
+    // The topic and the count rest on the second sentence: the evidence quotes it too.
+    let quote = conference["evidence"]["quote"].as_str().expect("a quote");
+    assert!(
+        quote.starts_with("In 2021 Rostock hosted the annual conference."),
+        "{quote}"
+    );
+    assert!(quote.contains("seven other member cities"), "{quote}");
+    assert!(
+        quote.ends_with("on the subject of Covid-19 pandemic."),
+        "{quote}"
+    );
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ pub mod network;
 pub mod place;
 mod references;
 pub mod rows;
+pub mod rules;
 pub mod search_index;
 mod slug;
 pub mod twinning;

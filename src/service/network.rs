@@ -214,7 +214,11 @@ async fn check_references<C: ConnectionTrait>(
     db: &C,
     at: &InputPath,
 ) -> AppResult<()> {
-    if values.reported_member_count_qualifier.is_some() && values.reported_member_count.is_none() {
+    let counted = super::rules::qualifier_needs_count(
+        values.reported_member_count,
+        values.reported_member_count_qualifier,
+    );
+    if counted.is_err() {
         let field = at.field("reportedMemberCountQualifier");
         return Err(AppError::BadUserInput(format!(
             "`{field}` qualifies a count: give `{}` too.",

@@ -80,7 +80,7 @@ async fn places<C: ConnectionTrait>(
     twin_id: i32,
     at: &InputPath,
 ) -> AppResult<Twins> {
-    if place_id == twin_id {
+    if super::rules::twins_differ(&place_id, &twin_id).is_err() {
         return Err(
             AppError::BadUserInput("A place cannot be twinned with itself.".into())
                 .at(at.field("twinId")),

@@ -14,6 +14,7 @@ use crate::{
         Name, Representative, Slug, Subject, Text, Title, Topics, Year,
     },
     error::AppError,
+    service::rules,
 };
 
 /// Collects the problems of one record.
@@ -268,12 +269,14 @@ fn check_networks(records: &mut Records, known: &Known<'_>, problems: &mut Vec<P
         check.optional("reported_member_count", record.reported_member_count, |n| {
             Count::parse("reported_member_count", n).map(drop)
         });
-        if record.reported_member_count_qualifier.is_some()
-            && record.reported_member_count.is_none()
-        {
+        let counted = rules::qualifier_needs_count(
+            record.reported_member_count,
+            record.reported_member_count_qualifier,
+        );
+        if let Err(reason) = counted {
             check.problem(
                 "reported_member_count_qualifier",
-                "a qualifier needs reported_member_count",
+                format!("{reason} (reported_member_count)"),
             );
         }
         check.names("alternate_names", &mut record.alternate_names);
@@ -313,9 +316,11 @@ fn check_memberships(records: &mut Records, known: &Known<'_>, problems: &mut Ve
         {
             record.set_details(represented_by, evidence);
         }
-        check.unique(&mut seen, (record.network, record.place), || {
-            format!("the membership of {place:?} in {network:?}")
-        });
+        check.unique(
+            &mut seen,
+            rules::membership_key(record.place, record.network),
+            || format!("the membership of {place:?} in {network:?}"),
+        );
     }
 }
 
@@ -355,10 +360,10 @@ fn check_events(records: &mut Records, known: &Known<'_>, problems: &mut Vec<Pro
         );
         check.source(record.source.as_deref(), &known.sources);
         check.evidence(&mut record.evidence);
-        let key = (
+        let key = rules::event_key(
             record.network.clone(),
             record.year,
-            record.title.clone(),
+            &record.title,
             record.host.clone(),
         );
         check.unique(&mut seen, key, || {
@@ -378,14 +383,10 @@ fn check_twinnings(records: &mut Records, known: &Known<'_>, problems: &mut Vec<
         let [a, b] = &record.places;
         check.known("places", "place", a, &known.places);
         check.known("places", "place", b, &known.places);
-        if a == b {
-            check.problem("places", format!("{a:?} is twinned with itself"));
+        if let Err(reason) = rules::twins_differ(a, b) {
+            check.problem("places", format!("{reason}: {a:?}"));
         }
-        let pair = if a < b {
-            (a.clone(), b.clone())
-        } else {
-            (b.clone(), a.clone())
-        };
+        let pair = rules::twinning_key(a.clone(), b.clone());
         check.unique(&mut seen, pair, || {
             format!("the twinning of {a:?} and {b:?}")
         });

@@ -39,7 +39,7 @@ impl Existing {
         })
         .await?;
         each_row::<event::Entity>(txn, |e| {
-            let key = (e.network_id, e.year, e.title.clone(), e.host_id);
+            let key = crate::service::rules::event_key(e.network_id, e.year, &e.title, e.host_id);
             existing.events.insert(key, e);
         })
         .await?;

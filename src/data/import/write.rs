@@ -13,8 +13,11 @@ use super::{existing::Existing, rows::MembershipRow, Counts, Records, Summary};
 use crate::{
     changes::{Action, Change, BACKLOG},
     data::records::{EventRecord, EvidenceRecord},
-    service::rows::{
-        self, EventValues, MembershipValues, NetworkValues, PlaceValues, SourceValues, CHUNK,
+    service::{
+        rows::{
+            self, EventValues, MembershipValues, NetworkValues, PlaceValues, SourceValues, CHUNK,
+        },
+        rules,
     },
 };
 
@@ -134,7 +137,7 @@ async fn write_event(
         .map(|named| named.iter().filter_map(|slug| place_id(slug)).collect());
     let old = existing
         .events
-        .get(&(network, e.year, e.title.clone(), host));
+        .get(&rules::event_key(network, e.year, &e.title, host));
     let values = EventValues {
         network_id: network,
         kind: e.kind,
@@ -284,7 +287,7 @@ async fn write_memberships(
         row: m,
     } in chunk
     {
-        let old = existing.get(&(place, network));
+        let old = existing.get(&rules::membership_key(place, network));
         let values = MembershipValues {
             place_id: place,
             network_id: network,

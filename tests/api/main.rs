@@ -3,6 +3,9 @@
 //! asserting on what a client sees. `crash` runs the `citynet` binary itself.
 //! All modules compile into one test binary (one link step).
 
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod abuse;
 mod auth;
 mod bad_input;

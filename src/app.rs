@@ -170,7 +170,7 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
     let opening = || {
         format!(
             "cannot open the database at {}",
-            crate::config::redact_url(&settings.database_url)
+            crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))
         )
     };
     let maintenance = db::connect_for_maintenance(settings)

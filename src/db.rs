@@ -3,6 +3,7 @@
 
 mod deadline;
 
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -39,7 +40,7 @@ async fn connect_with(
     settings: &Settings,
     statement_limit: Option<Duration>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    let mut options = ConnectOptions::new(settings.database_url.expose_secret().to_owned());
     options
         .max_connections(settings.database_max_connections)
         .min_connections(1)
@@ -125,7 +126,7 @@ impl StartupLock {
         if settings.is_sqlite() {
             return Ok(Self { connection: None });
         }
-        let mut options = ConnectOptions::new(settings.database_url.clone());
+        let mut options = ConnectOptions::new(settings.database_url.expose_secret().to_owned());
         options.max_connections(1).sqlx_logging(false);
         let connection = Database::connect(options).await?;
         connection

@@ -41,7 +41,7 @@ impl Application {
             .await
             .context("reading the write generation")?;
         metrics
-            .watch(&db, &services.caches)
+            .watch(&db, std::sync::Arc::new(services.caches.clone()))
             .context("defining the metrics")?;
         let schema = schema::build(db.clone(), settings, &services);
         let metrics_server = match settings.metrics.address {

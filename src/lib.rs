@@ -44,6 +44,7 @@ pub mod http;
 pub mod lexical;
 pub mod loaders;
 pub mod observe;
+pub mod operation;
 pub mod rate_limit;
 pub mod schema;
 pub mod seed;

@@ -116,7 +116,7 @@ fn is_word(c: Option<char>) -> bool {
 /// ask for `rateLimit` (which reports the caller's own budget). The operation is chosen as
 /// execution chooses it.
 pub fn cacheable(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let Some(operation) = crate::schema::operation::selected(document, operation_name) else {
+    let Some(operation) = crate::operation::selected(document, operation_name) else {
         return false;
     };
     operation.node.ty == OperationType::Query && !asks_for_rate_limit(document)

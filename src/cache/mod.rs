@@ -105,13 +105,28 @@ impl Caches {
     }
 }
 
+impl crate::observe::CacheCounters for Caches {
+    fn stats(&self) -> crate::observe::CacheStats {
+        crate::observe::CacheStats {
+            response_hits: self.responses.hits(),
+            response_misses: self.responses.misses(),
+            response_evictions: self.responses.evictions(),
+            response_bytes: self.responses.bytes(),
+            persisted_hits: self.persisted.hits(),
+            persisted_misses: self.persisted.misses(),
+            persisted_bytes: self.persisted.bytes(),
+            document_bytes: self.documents.bytes(),
+        }
+    }
+}
+
 impl Caches {
     /// The name of the operation `request` runs, read from its document as parsed or persisted
     /// (`None` for an anonymous one, or a document not known).
     pub fn operation_name(&self, request: &Request) -> Option<Arc<str>> {
         let operation_name = request.operation_name.as_deref();
         let name = |document: &ExecutableDocument| {
-            crate::schema::operation::name(document, operation_name).map(Arc::from)
+            crate::operation::name(document, operation_name).map(Arc::from)
         };
         if let Some(name) = operation_name {
             return Some(name.into());

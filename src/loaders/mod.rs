@@ -26,7 +26,6 @@ use std::time::Duration;
 
 use async_graphql::{dataloader::DataLoader, futures_util::future::BoxFuture};
 use sea_orm::{DatabaseConnection, DbErr};
-use tracing::Instrument;
 
 /// The one loader type; it implements `Loader<K>` for every key type in the submodules.
 pub struct AppLoader {
@@ -38,10 +37,14 @@ pub struct AppLoader {
 /// reaches the client only as `INTERNAL_SERVER_ERROR`.
 pub type LoadError = crate::error::AppError;
 
+/// What a batch runs inside: the caller's observation of it (its span, the operation it is
+/// counted for), given by whoever builds the loader so that loaders need not know of it.
+pub type BatchWrapper = fn(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>;
+
 /// Built once per server and shared by all requests: it caches nothing, so results are never
-/// stale, while concurrent requests can still share a batch.
-pub fn data_loader(db: DatabaseConnection) -> DataLoader<AppLoader> {
-    DataLoader::new(AppLoader { db }, spawn_when_idle)
+/// stale, while concurrent requests can still share a batch. Each batch runs inside `wrap`.
+pub fn data_loader(db: DatabaseConnection, wrap: BatchWrapper) -> DataLoader<AppLoader> {
+    DataLoader::new(AppLoader { db }, move |batch| spawn_when_idle(wrap(batch)))
         .delay(Duration::ZERO)
         .max_batch_size(MAX_BATCH)
 }
@@ -53,18 +56,7 @@ pub fn data_loader(db: DatabaseConnection) -> DataLoader<AppLoader> {
 /// level's latency. Instead, the batch task yields to the scheduler first: tokio runs a yielded
 /// task only after the tasks that are ready, so every resolver of the current level registers its
 /// key before the statement runs, and no time is spent waiting.
-///
-/// The batch carries the operation that started it (its statements are counted for it) and
-/// runs in a span of its own, a child of the operation's (with traces off: in the current span,
-/// so that its log lines name the request).
 fn spawn_when_idle(batch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    let span = crate::observe::trace::batch();
-    let span = if span.is_disabled() {
-        tracing::Span::current()
-    } else {
-        span
-    };
-    let batch = crate::observe::operation::carried(batch).instrument(span);
     tokio::spawn(async move {
         for _ in 0..IDLE_YIELDS {
             tokio::task::yield_now().await;

@@ -16,8 +16,6 @@ use prometheus::{
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::cache::Caches;
-
 /// At most this many distinct operation names are labels of their own; the rest are counted as
 /// `name="other"`, so that clients cannot grow `/metrics` without limit.
 pub const MAX_OPERATION_NAMES: usize = 200;
@@ -147,13 +145,17 @@ impl Metrics {
     }
 
     /// Adds what is read when scraped: the pool's connections and the caches' counts.
-    pub fn watch(&self, db: &DatabaseConnection, caches: &Caches) -> prometheus::Result<()> {
+    pub fn watch(
+        &self,
+        db: &DatabaseConnection,
+        caches: Arc<dyn CacheCounters>,
+    ) -> prometheus::Result<()> {
         self.0
             .registry
             .register(Box::new(PoolConnections::new(db.clone())?))?;
         self.0
             .registry
-            .register(Box::new(CacheCounts::new(caches.clone())?))?;
+            .register(Box::new(CacheCounts::new(caches)?))?;
         Ok(())
     }
 
@@ -275,9 +277,28 @@ impl Collector for PoolConnections {
     }
 }
 
-/// The caches' own counters (kept as atomics by the caches), read when scraped.
+/// What the caches count (each keeps its own atomics), as `/metrics` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub response_hits: u64,
+    pub response_misses: u64,
+    pub response_evictions: u64,
+    pub response_bytes: u64,
+    pub persisted_hits: u64,
+    pub persisted_misses: u64,
+    pub persisted_bytes: u64,
+    pub document_bytes: u64,
+}
+
+/// Something that can say what the caches count: the caches offer their counters through this,
+/// so that metrics need not know the caches.
+pub trait CacheCounters: Send + Sync {
+    fn stats(&self) -> CacheStats;
+}
+
+/// The caches' own counters, read when scraped.
 struct CacheCounts {
-    caches: Caches,
+    caches: Arc<dyn CacheCounters>,
     descs: Vec<(Desc, MetricType)>,
 }
 
@@ -326,7 +347,7 @@ const CACHE_METRICS: [(&str, &str, MetricType); 8] = [
 ];
 
 impl CacheCounts {
-    fn new(caches: Caches) -> prometheus::Result<Self> {
+    fn new(caches: Arc<dyn CacheCounters>) -> prometheus::Result<Self> {
         let descs = CACHE_METRICS
             .iter()
             .map(|(name, help, kind)| {
@@ -338,17 +359,16 @@ impl CacheCounts {
     }
 
     fn values(&self) -> [u64; 8] {
-        let responses = &self.caches.responses;
-        let persisted = &self.caches.persisted;
+        let stats = self.caches.stats();
         [
-            responses.hits(),
-            responses.misses(),
-            responses.evictions(),
-            responses.bytes(),
-            persisted.hits(),
-            persisted.misses(),
-            persisted.bytes(),
-            self.caches.documents.bytes(),
+            stats.response_hits,
+            stats.response_misses,
+            stats.response_evictions,
+            stats.response_bytes,
+            stats.persisted_hits,
+            stats.persisted_misses,
+            stats.persisted_bytes,
+            stats.document_bytes,
         ]
     }
 }

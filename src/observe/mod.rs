@@ -6,4 +6,4 @@ pub mod metrics;
 pub mod operation;
 pub mod trace;
 
-pub use metrics::{Metrics, SqlMetrics};
+pub use metrics::{CacheCounters, CacheStats, Metrics, SqlMetrics};

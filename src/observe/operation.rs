@@ -129,8 +129,8 @@ pub fn type_label(kind: OperationType) -> &'static str {
 /// extension that sees every parsed document).
 pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
     let _ = CURRENT.try_with(|operation| {
-        if let Some(selected) = crate::schema::operation::selected(document, operation_name) {
-            let name = crate::schema::operation::name(document, operation_name).map(str::to_owned);
+        if let Some(selected) = crate::operation::selected(document, operation_name) {
+            let name = crate::operation::name(document, operation_name).map(str::to_owned);
             super::trace::name_operation(
                 &operation.span,
                 type_label(selected.node.ty),
@@ -144,6 +144,23 @@ pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
 /// Counts one SQL statement for the current operation, if any.
 pub fn statement_ran() {
     let _ = CURRENT.try_with(|operation| operation.statements.fetch_add(1, Ordering::Relaxed));
+}
+
+/// A DataLoader batch as it is observed: it carries the operation that started it (its
+/// statements are counted for it) and runs in a span of its own, a child of the operation's
+/// (with traces off: in the current span, so that its log lines name the request). The schema
+/// gives this to the loader it builds.
+pub fn observed_batch(
+    batch: futures_util::future::BoxFuture<'static, ()>,
+) -> futures_util::future::BoxFuture<'static, ()> {
+    use futures_util::FutureExt;
+    let span = super::trace::batch();
+    let span = if span.is_disabled() {
+        tracing::Span::current()
+    } else {
+        span
+    };
+    carried(batch).instrument(span).boxed()
 }
 
 /// `future` with the current operation (if any) carried along: for work an operation starts in

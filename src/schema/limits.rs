@@ -430,7 +430,7 @@ fn refuse_mutation_over_get(
     if !via_get {
         return Ok(());
     }
-    let runs = super::operation::selected(document, operation_name);
+    let runs = crate::operation::selected(document, operation_name);
     if runs.is_some_and(|operation| operation.node.ty != OperationType::Query) {
         return Err(coded_error(
             ErrorCode::MethodNotAllowed,

@@ -17,7 +17,6 @@ mod membership;
 pub mod mutation;
 mod network;
 mod node;
-pub mod operation;
 pub mod pagination;
 mod rate_limit;
 mod search;
@@ -125,7 +124,10 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
         .extension(shape::ShapeResponses(Arc::new(shape::TypeInfo::from_sdl(
             &sdl(),
         ))))
-        .data(loaders::data_loader(db.clone()))
+        .data(loaders::data_loader(
+            db.clone(),
+            crate::observe::operation::observed_batch,
+        ))
         .data(crate::service::write::WriteLock::default())
         .data(services.changes.clone())
         .data(services.feed.clone())

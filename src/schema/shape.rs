@@ -188,7 +188,7 @@ pub fn shape(
     operation_name: Option<&str>,
     mut response: Response,
 ) -> Response {
-    let Some(operation) = super::operation::selected(document, operation_name) else {
+    let Some(operation) = crate::operation::selected(document, operation_name) else {
         return response;
     };
     let Some(root) = types.root(operation.node.ty) else {

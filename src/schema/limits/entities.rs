@@ -22,7 +22,7 @@ pub(super) fn count(
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> ServerResult<u64> {
-    let Some(operation) = crate::schema::operation::selected(document, operation_name) else {
+    let Some(operation) = crate::operation::selected(document, operation_name) else {
         return Ok(0);
     };
     let mut total = 0u64;

@@ -114,8 +114,8 @@ pub fn operation(
 ) -> Option<(OperationType, Option<String>)> {
     let operation_name = request.operation_name.clone();
     let document = document(request, limits, documents)?;
-    let operation = crate::schema::operation::selected(document, operation_name.as_deref())?;
-    let name = crate::schema::operation::name(document, operation_name.as_deref());
+    let operation = crate::operation::selected(document, operation_name.as_deref())?;
+    let name = crate::operation::name(document, operation_name.as_deref());
     Some((operation.node.ty, name.map(str::to_owned)))
 }
 

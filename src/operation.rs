@@ -1,6 +1,7 @@
 //! Which operation of a document a request runs (the spec's GetOperation): the one named by
 //! `operationName`, or the document's only one. The time limit, the refusal of mutations over
-//! GET and the response shaping all need the answer, so it is given once here.
+//! GET, the response shaping, the caches and the operation log all need the answer, so it is
+//! given once here, in a leaf module that needs only the parser's types.
 
 use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition},

@@ -19,36 +19,8 @@ use crate::loaders::{
     graph::EventCountOf,
     page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
 };
-use async_graphql::{Context, Enum, Object, Result, ID};
+use async_graphql::{Context, Object, Result, ID};
 use entity::place;
-
-/// What kind of place a `City` is: a member of a network is usually a city, sometimes a region
-/// (Masovian Voivodeship).
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PlaceKind {
-    /// A city, town or municipality.
-    City,
-    /// A region, province or other area larger than a city.
-    Region,
-}
-
-impl From<place::PlaceKind> for PlaceKind {
-    fn from(kind: place::PlaceKind) -> Self {
-        match kind {
-            place::PlaceKind::City => Self::City,
-            place::PlaceKind::Region => Self::Region,
-        }
-    }
-}
-
-impl From<PlaceKind> for place::PlaceKind {
-    fn from(kind: PlaceKind) -> Self {
-        match kind {
-            PlaceKind::City => Self::City,
-            PlaceKind::Region => Self::Region,
-        }
-    }
-}
 
 pub struct City(pub place::Model);
 
@@ -76,7 +48,7 @@ impl City {
         &self.0.alternate_names.0
     }
     /// Whether the place is a city or a region.
-    async fn kind(&self) -> PlaceKind {
+    async fn kind(&self) -> super::enums::PlaceKind {
         self.0.kind.into()
     }
     /// The place's country as an ISO 3166-1 alpha-2 code in capitals, e.g. `DE`; null where it

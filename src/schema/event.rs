@@ -1,6 +1,6 @@
 //! `Event`: a conference, founding, launch or signing of a network.
 
-use async_graphql::{Context, Enum, Object, Result, ID};
+use async_graphql::{Context, Object, Result, ID};
 use entity::event;
 
 use super::{
@@ -16,42 +16,6 @@ use crate::loaders::{
     page::PlaceList,
 };
 
-/// What kind of event an `Event` is.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    /// A conference, general assembly or other meeting of the network.
-    Conference,
-    /// The founding of the network.
-    Founding,
-    /// The launch of the network, or of an initiative or programme of it.
-    Launch,
-    /// The signing of a charter, plan or agreement of the network.
-    Signing,
-}
-
-impl From<event::EventKind> for EventKind {
-    fn from(kind: event::EventKind) -> Self {
-        use event::EventKind as Db;
-        match kind {
-            Db::Conference => Self::Conference,
-            Db::Founding => Self::Founding,
-            Db::Launch => Self::Launch,
-            Db::Signing => Self::Signing,
-        }
-    }
-}
-
-impl From<EventKind> for event::EventKind {
-    fn from(kind: EventKind) -> Self {
-        match kind {
-            EventKind::Conference => Self::Conference,
-            EventKind::Founding => Self::Founding,
-            EventKind::Launch => Self::Launch,
-            EventKind::Signing => Self::Signing,
-        }
-    }
-}
-
 pub struct Event(pub event::Model);
 
 /// Something a network did at one time: a conference, its founding, a launch or a signing. List
@@ -63,7 +27,7 @@ impl Event {
         ids::encode(NodeType::Event, self.0.id)
     }
     /// What kind of event this is.
-    async fn kind(&self) -> EventKind {
+    async fn kind(&self) -> super::enums::EventKind {
         self.0.kind.into()
     }
     /// The event's title, e.g. "Founding of the Union of the Baltic Cities".

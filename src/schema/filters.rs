@@ -6,7 +6,7 @@ use async_graphql::{Enum, InputObject};
 use entity::{event, membership, network, place};
 use sea_orm::IdenStatic;
 
-use super::{city::PlaceKind, event::EventKind, membership::MembershipRole};
+use super::enums::{EventKind, MembershipRole, PlaceKind};
 use crate::{
     error::{AppError, AppResult},
     loaders::{

@@ -5,8 +5,8 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::place;
 
 use super::{
-    city::PlaceKind,
     db,
+    enums::PlaceKind,
     filters::{list_spec, NetworkFilter, NetworkOrder},
     ids, load, load_all_required, load_required,
     pagination::{self, Conn, Counter, PageArgs, TotalCount},

@@ -1,6 +1,6 @@
 //! `Membership`: a place's membership in a network.
 
-use async_graphql::{Context, Enum, Object, Result, ID};
+use async_graphql::{Context, Object, Result, ID};
 use entity::membership;
 
 use super::{
@@ -10,42 +10,6 @@ use super::{
     City, Network,
 };
 use crate::loaders::by_id::{NetworkId, PlaceId};
-
-/// The part a member plays in a network.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MembershipRole {
-    /// A member, without one of the roles below.
-    Member,
-    /// Joined when the network was founded (Berlin in C40).
-    FoundingMember,
-    /// Co-founded the network (Rostock in UBC).
-    CoFounder,
-    /// The network was founded on its initiative (Dunkirk for Memory Cities).
-    Initiator,
-}
-
-impl From<membership::MembershipRole> for MembershipRole {
-    fn from(role: membership::MembershipRole) -> Self {
-        use membership::MembershipRole as Db;
-        match role {
-            Db::Member => Self::Member,
-            Db::FoundingMember => Self::FoundingMember,
-            Db::CoFounder => Self::CoFounder,
-            Db::Initiator => Self::Initiator,
-        }
-    }
-}
-
-impl From<MembershipRole> for membership::MembershipRole {
-    fn from(role: MembershipRole) -> Self {
-        match role {
-            MembershipRole::Member => Self::Member,
-            MembershipRole::FoundingMember => Self::FoundingMember,
-            MembershipRole::CoFounder => Self::CoFounder,
-            MembershipRole::Initiator => Self::Initiator,
-        }
-    }
-}
 
 pub struct Membership(pub membership::Model);
 
@@ -68,7 +32,7 @@ impl Membership {
         ))
     }
     /// The part the member plays in the network.
-    async fn role(&self) -> MembershipRole {
+    async fn role(&self) -> super::enums::MembershipRole {
         self.0.role.into()
     }
     /// The year the membership began; null where a source does not state it.

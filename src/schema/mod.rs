@@ -7,6 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod city;
+pub mod enums;
 mod event;
 mod federation;
 pub mod filters;

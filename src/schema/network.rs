@@ -89,7 +89,7 @@ impl Network {
     }
     /// How the source qualifies `reportedMemberCount` ("about 100" is `ABOUT`); null where no
     /// count, or no qualifier, is recorded.
-    async fn reported_member_count_qualifier(&self) -> Option<super::statement::CountQualifier> {
+    async fn reported_member_count_qualifier(&self) -> Option<super::enums::CountQualifier> {
         self.0.reported_member_count_qualifier.map(Into::into)
     }
     /// Other names the sources give the network (e.g. its German name, "Union der

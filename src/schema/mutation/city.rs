@@ -7,7 +7,7 @@ use crate::{
     domain::{AlternateNameList, CountryCode, Latitude, Longitude, Name, Slug},
     error::AppResult,
     schema::{
-        city::PlaceKind,
+        enums::PlaceKind,
         ids::{self, NodeType},
         City,
     },

@@ -9,7 +9,7 @@ use crate::{
     domain::{Count, Participants, Subject, Title, Year},
     error::AppResult,
     schema::{
-        event::EventKind,
+        enums::EventKind,
         ids::{self, NodeType},
         Event,
     },

@@ -9,8 +9,8 @@ use crate::{
     domain::{Representative, Year},
     error::AppResult,
     schema::{
+        enums::MembershipRole,
         ids::{self, NodeType},
-        membership::MembershipRole,
         Membership,
     },
     service::membership::{self, MembershipUpdate, NewMembership},

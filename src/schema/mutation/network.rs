@@ -8,8 +8,8 @@ use crate::{
     domain::{Acronym, AlternateNameList, Count, Description, Name, Slug, Topics, Year},
     error::AppResult,
     schema::{
+        enums::CountQualifier,
         ids::{self, NodeType},
-        statement::CountQualifier,
         Network,
     },
     service::network::{self, NetworkUpdate, NewNetwork},

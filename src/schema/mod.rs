@@ -23,6 +23,7 @@ mod rate_limit;
 mod search;
 mod shape;
 mod source;
+mod stated_numbers;
 mod statement;
 mod subscription;
 

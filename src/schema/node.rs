@@ -29,7 +29,7 @@ pub enum Node {
 }
 
 /// The most ids one `nodes` call may ask for.
-const MAX_NODES: usize = 100;
+pub(super) const MAX_NODES: usize = 100;
 
 async fn fetch(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     if let Some((place, partner)) = ids::decode_pair(id) {

@@ -2,32 +2,36 @@
 //! root describes the read and write paths and the invariants.
 //!
 //! Map of the crate (arrows: "uses"):
-//! - [`config`]: `Settings` from the environment, with embedded defaults.
+//! - [`config`]: `Settings` from the environment, with embedded defaults, one module per concern.
 //! - [`auth`]: API tokens and the guard every mutation passes.
-//! - [`changes`]: committed writes, broadcast to subscriptions; its `feed` carries them (and
-//!   the write generation) between the instances of one database.
-//! - [`cache`] → changes: the response cache (never stale: keyed to the write generation),
-//!   parsed documents, automatic persisted queries.
+//! - [`lexical`], [`operation`]: leaves: GraphQL's comment and string rules; which operation a
+//!   document runs.
+//! - [`changes`]: committed writes, broadcast to subscriptions (within a fan-out budget); its
+//!   `feed` carries them (and the write generation) between the instances of one database.
+//! - [`observe`] → operation: Prometheus metrics; each GraphQL operation counted, and logged
+//!   when slow; the caches report to it through `CacheCounters`.
+//! - [`cache`] → changes, lexical, operation, observe: the response cache (never stale: keyed
+//!   to the write generation), parsed documents, automatic persisted queries, all within byte
+//!   budgets.
 //! - [`telemetry`]: the log subscriber (and the trace exporter).
-//! - [`observe`] → cache: Prometheus metrics; each GraphQL operation counted, and logged when
-//!   slow.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
 //! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
 //!   coordinates, counts), parsed once by any front end.
-//! - [`generate`] → `entity`: the synthetic benchmark world (`citynet generate`).
-//! - [`data`] → `entity`, domain, service: the records of files (seeds, export, import), and
-//!   `citynet export` / `citynet import`.
 //! - [`db`] → config, `migration`: the pool, SQLite tuning, migrations.
-//! - [`seed`] → `entity`, service: the embedded seed data and its one-transaction loader.
 //! - [`loaders`] → `entity`: batched, SQL-paged data access, search and paths.
-//! - [`service`] → `entity`, domain, changes: the write path (and the search index's upkeep),
-//!   one module per aggregate; each write takes a transaction and returns its record and
-//!   `Change`s.
+//! - [`service`] → `entity`, domain, changes, loaders: the one write path — rows built and
+//!   written in `rows`, cross-record `rules`, the unit of work in `write` — one module per
+//!   aggregate; each write takes a transaction and returns its record and `Change`s.
+//! - [`data`] → domain, service: the records of files (seeds, export, import), and
+//!   `citynet export` / `citynet import`.
+//! - [`seed`] → data: the embedded seed data, imported in one transaction.
+//! - [`generate`] → service: the synthetic benchmark world (`citynet generate`).
 //! - [`rate_limit`]: points per window per client, charged each operation's cost.
-//! - [`schema`] → loaders, service, domain, error: the GraphQL types and roots; never imports
-//!   actix.
-//! - [`http`] → schema: the `/graphql` endpoint, the playground, `/health`.
+//! - [`schema`] → loaders, service, domain, cache, observe, error: the GraphQL types and roots;
+//!   never imports actix, builds no SQL.
+//! - [`http`] → schema: the `/graphql` endpoint, the playground and explorer, `/health`,
+//!   `/ready`, `/metrics`.
 //! - [`app`] → everything: `Application::build` and `run_until_stopped`.
 
 pub mod app;

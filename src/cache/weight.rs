@@ -4,7 +4,7 @@
 //! a bound in documents or in characters does not bound memory; a bound in these bytes does.
 //!
 //! The figure is an upper estimate: every vector counted at twice its length (a vector grown by
-//! pushing holds up to that), every allocation with [`ALLOCATION`] bytes of the allocator's own.
+//! pushing holds up to that), every allocation with `ALLOCATION` bytes of the allocator's own.
 //! `tests/api/security.rs` checks it against the process's resident memory.
 
 use std::mem::size_of;

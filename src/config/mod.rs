@@ -1,8 +1,8 @@
 //! Configuration: one typed `Settings`, read once from the environment (after `.env`), with
 //! embedded defaults so that a fresh clone runs with no setup at all. One module per concern:
-//! [`database`] (the URL, held as a secret, and the pool), [`limits`] (what one request may ask
-//! for), [`caches`] (the response cache, `Cache-Control`), [`observability`] (logs, metrics,
-//! traces) and [`security`] (CORS); this module holds the settings themselves, the server's
+//! `database` (the URL, held as a secret, and the pool), `limits` (what one request may ask
+//! for), `caches` (the response cache, `Cache-Control`), `observability` (logs, metrics,
+//! traces) and `security` (CORS); this module holds the settings themselves, the server's
 //! own (address, environment, switches) and the parsing shared by all.
 
 mod caches;

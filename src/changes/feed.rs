@@ -71,7 +71,7 @@ struct Inner {
 impl Feed {
     /// The feed of `db`, starting at the generation committed now.
     pub async fn open(db: DatabaseConnection) -> Result<Self, DbErr> {
-        let generation = read_generation(&db).await?;
+        let generation = read_generation_at_start(&db).await?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
         Ok(Self(Arc::new(Inner {
             db,
@@ -312,7 +312,23 @@ impl LogEntry {
     }
 }
 
-async fn read_generation(db: &DatabaseConnection) -> Result<u64, DbErr> {
+/// The generation as the server starts: not a client's request, so not under the statement
+/// deadline the pool sets for queries (`REQUEST_TIMEOUT_MS` may be a few milliseconds, and a
+/// busy database must not stop the server from starting).
+async fn read_generation_at_start(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return read_generation(db).await;
+    }
+    let transaction = sea_orm::TransactionTrait::begin(db).await?;
+    transaction
+        .execute_unprepared("SET LOCAL statement_timeout = 0")
+        .await?;
+    let generation = read_generation(&transaction).await?;
+    transaction.commit().await?;
+    Ok(generation)
+}
+
+async fn read_generation<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),

@@ -523,3 +523,43 @@ async fn anything_the_api_writes_survives_export_and_import() {
         "most mutations were refused: {written} of {mutations}"
     );
 }
+
+/// A database that already holds two events alike (written before the unique index existed) is
+/// not migrated blindly: the migration stops and names them, and changes nothing.
+#[tokio::test]
+async fn the_unique_event_migration_lists_the_duplicates_it_finds() {
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let database = TestDatabase::new().await;
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    // Every migration before the unique index.
+    let before = migration::Migrator::migrations().len() as u32 - 1;
+    migration::Migrator::up(&db, Some(before)).await.unwrap();
+    for statement in [
+        "INSERT INTO networks (slug, name, name_folded, alternate_names) \
+         VALUES ('ubc', 'Union of the Baltic Cities', 'union of the baltic cities', '[]')",
+        "INSERT INTO events (kind, title, year, network_id) \
+         VALUES ('conference', 'General Conference', 2019, 1)",
+        "INSERT INTO events (kind, title, year, network_id) \
+         VALUES ('conference', 'General Conference', 2019, 1)",
+    ] {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+    let refused = migration::Migrator::up(&db, None).await.unwrap_err();
+    let message = refused.to_string();
+    assert!(message.contains("must be unique"), "{message}");
+    assert!(message.contains("\"General Conference\""), "{message}");
+    assert!(message.contains("2 events"), "{message}");
+    // Once the copies are gone, it runs.
+    db.execute_unprepared("DELETE FROM events WHERE id = 2")
+        .await
+        .unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    let again = db
+        .execute_unprepared(
+            "INSERT INTO events (kind, title, year, network_id) \
+             VALUES ('conference', 'General Conference', 2019, 1)",
+        )
+        .await;
+    assert!(again.is_err(), "the index refuses a duplicate");
+}

@@ -68,6 +68,41 @@ pub async fn update_source<C: ConnectionTrait>(
     values.active(Set(id)).update(db).await
 }
 
+/// Inserts `rows` a few hundred a statement; returns them as stored, in order.
+async fn insert_returning<A, C>(
+    db: &C,
+    rows: Vec<A>,
+) -> Result<Vec<<A::Entity as EntityTrait>::Model>, DbErr>
+where
+    A: ActiveModelTrait + Clone + Send,
+    C: ConnectionTrait,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        inserted.extend(
+            <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+                .exec_with_returning(db)
+                .await?,
+        );
+    }
+    Ok(inserted)
+}
+
+/// Inserts `rows` a few hundred a statement.
+async fn insert_all<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Clone + Send,
+    C: ConnectionTrait,
+{
+    for chunk in rows.chunks(CHUNK) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A place's row, but for its id and slug.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlaceValues {
@@ -119,15 +154,7 @@ pub async fn insert_places<C: ConnectionTrait>(
         .into_iter()
         .map(|(slug, values)| values.active(NotSet, slug))
         .collect();
-    let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(CHUNK) {
-        inserted.extend(
-            place::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(db)
-                .await?,
-        );
-    }
-    Ok(inserted)
+    insert_returning(db, rows).await
 }
 
 pub async fn update_place<C: ConnectionTrait>(
@@ -205,15 +232,7 @@ pub async fn insert_networks<C: ConnectionTrait>(
         .into_iter()
         .map(|(slug, values)| values.active(NotSet, slug))
         .collect();
-    let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(CHUNK) {
-        inserted.extend(
-            network::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(db)
-                .await?,
-        );
-    }
-    Ok(inserted)
+    insert_returning(db, rows).await
 }
 
 pub async fn update_network<C: ConnectionTrait>(
@@ -257,12 +276,7 @@ pub async fn insert_topics<C: ConnectionTrait>(
             row
         })
         .collect();
-    for chunk in rows.chunks(CHUNK) {
-        network_topic::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    Ok(())
+    insert_all(db, rows).await
 }
 
 /// How many rows one multi-row insert carries (well under either backend's bound parameters).
@@ -326,16 +340,11 @@ pub async fn insert_memberships<C: ConnectionTrait>(
         .into_iter()
         .map(|values| values.active(NotSet))
         .collect();
-    let mut inserted = Vec::new();
-    for chunk in rows.chunks(CHUNK) {
-        let insert = membership::Entity::insert_many(chunk.to_vec());
-        if returning {
-            inserted.extend(insert.exec_with_returning(db).await?);
-        } else {
-            insert.exec_without_returning(db).await?;
-        }
+    if returning {
+        insert_returning(db, rows).await
+    } else {
+        insert_all(db, rows).await.map(|()| Vec::new())
     }
-    Ok(inserted)
 }
 
 pub async fn update_membership<C: ConnectionTrait>(
@@ -438,15 +447,7 @@ pub async fn insert_events<C: ConnectionTrait>(
         .into_iter()
         .map(|values| values.active(NotSet))
         .collect();
-    let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(CHUNK) {
-        inserted.extend(
-            event::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(db)
-                .await?,
-        );
-    }
-    Ok(inserted)
+    insert_returning(db, rows).await
 }
 
 pub async fn update_event<C: ConnectionTrait>(
@@ -473,12 +474,7 @@ pub async fn insert_participants<C: ConnectionTrait>(
             },
         )
         .collect();
-    for chunk in rows.chunks(CHUNK) {
-        event_participant::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    Ok(())
+    insert_all(db, rows).await
 }
 
 /// Replaces an event's participants with `places` (each from `source_id`).
@@ -523,13 +519,5 @@ pub async fn insert_twinning_rows<C: ConnectionTrait>(
             source_id: Set(source_id),
         })
         .collect();
-    let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(CHUNK) {
-        inserted.extend(
-            twinning::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(db)
-                .await?,
-        );
-    }
-    Ok(inserted)
+    insert_returning(db, rows).await
 }

@@ -11,7 +11,8 @@ use crate::{
 };
 
 /// Runs `citynet ARGS` on `database` in `dir`.
-fn citynet(database: &TestDatabase, dir: &Path, args: &[&str]) -> Output {
+/// Runs the `citynet` binary with `args` on `database`, in `dir`.
+pub(crate) fn citynet(database: &TestDatabase, dir: &Path, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_citynet"))
         .args(args)
         .current_dir(dir)
@@ -22,7 +23,8 @@ fn citynet(database: &TestDatabase, dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn succeeded(output: &Output) -> String {
+/// The standard output of a run that succeeded (the test fails otherwise).
+pub(crate) fn succeeded(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}\n{}",
@@ -41,7 +43,7 @@ async fn seeded() -> (TestDatabase, tempfile::TempDir) {
 }
 
 /// The summary line of `table`: created, updated, unchanged.
-fn counts(summary: &str, table: &str) -> (u64, u64, u64) {
+pub(crate) fn counts(summary: &str, table: &str) -> (u64, u64, u64) {
     let line = summary
         .lines()
         .find(|line| line.split_whitespace().next() == Some(table))

@@ -2,46 +2,14 @@
 //! code, so the same input is stored alike whichever way it came, a file never clears what it
 //! cannot say, and anything the API can write survives `citynet export` → `citynet import`.
 
-use std::{path::Path, process::Output, time::Duration};
+use std::{path::Path, time::Duration};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, TestApp, TestDatabase, TEST_TOKEN};
-
-fn citynet(database: &TestDatabase, dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_citynet"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("DATABASE_URL", &database.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-fn succeeded(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// `(created, updated, unchanged)` of a table in an import's summary.
-fn counts(summary: &str, table: &str) -> (u64, u64, u64) {
-    let line = summary
-        .lines()
-        .find(|line| line.split_whitespace().next() == Some(table))
-        .unwrap_or_else(|| panic!("no {table} line in {summary}"));
-    let numbers: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .map(|n| n.parse().expect("a count"))
-        .collect();
-    (numbers[0], numbers[1], numbers[2])
-}
+use crate::{
+    data::{citynet, counts, succeeded},
+    helpers::{first_error_code, TestApp, TestDatabase, TEST_TOKEN},
+};
 
 /// The database's records as `citynet export` writes them (one JSON document).
 fn exported(database: &TestDatabase, dir: &Path) -> Value {

@@ -37,6 +37,7 @@ mod cors;
 mod embedded;
 mod errors;
 mod executor;
+mod expect;
 mod explorer;
 mod graphql;
 mod health;
@@ -125,7 +126,11 @@ pub fn server(
     let metrics_token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
     let connections = connections::ConnectionLimits::new(settings.limits.max_connections_per_ip);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let server = HttpServer::new(move || {
+    let address = listener.local_addr()?;
+    let body_timeout = settings.limits.body_timeout;
+    let max_body_bytes = settings.limits.max_body_bytes;
+    let connections = std::sync::Arc::new(connections);
+    let app = move || {
         App::new()
             .wrap(middleware::from_fn(connections::refuse_over_limit))
             .wrap(cors::cors(&origins, &cors_headers))
@@ -144,18 +149,35 @@ pub fn server(
             .app_data(metrics.clone())
             .app_data(metrics_token.clone())
             .configure(|config| routes(config, pages, metrics_on_main_port))
-    })
-    .workers(workers)
-    // actix counts per worker; the total is MAX_CONNECTIONS.
-    .max_connections(settings.limits.max_connections.div_ceil(workers))
-    .client_request_timeout(settings.limits.body_timeout)
-    .on_connect(move |connection, extensions| connections.on_connect(connection, extensions))
-    .listen(listener)?
-    // The application handles SIGINT/SIGTERM itself (see `app::Shutdown`), from the moment it
-    // is built rather than from the server's first poll.
-    .disable_signals()
-    .shutdown_timeout(10)
-    .run();
+    };
+    // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
+    let server = actix_server::Server::build()
+        .workers(workers)
+        // actix counts per worker; the total is MAX_CONNECTIONS.
+        .max_concurrent_connections(settings.limits.max_connections.div_ceil(workers))
+        .listen("citynet", listener, move || {
+            let connections = connections.clone();
+            actix_http::HttpService::build()
+                .client_request_timeout(body_timeout)
+                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .local_addr(address)
+                .on_connect_ext(move |stream: &actix_web::rt::net::TcpStream, extensions| {
+                    connections.on_connect(stream, extensions)
+                })
+                .expect(actix_service::fn_service(move |request| {
+                    futures_util::future::ready(expect::continue_or_refuse(request, max_body_bytes))
+                }))
+                .finish(actix_service::map_config(
+                    actix_service::IntoServiceFactory::into_factory(app()),
+                    |_| actix_web::dev::AppConfig::default(),
+                ))
+                .tcp()
+        })?
+        // The application handles SIGINT/SIGTERM itself (see `app::Shutdown`), from the moment it
+        // is built rather than from the server's first poll.
+        .disable_signals()
+        .shutdown_timeout(10)
+        .run();
     Ok(server)
 }
 

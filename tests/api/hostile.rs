@@ -422,3 +422,62 @@ async fn variable_names_cannot_forge_a_cache_key() {
         "the page after the cursor"
     );
 }
+
+/// `Expect: 100-continue` with a body over `MAX_BODY_BYTES` is refused with 413 before the
+/// server invites the body; a body within the limit is invited and answered as usual.
+#[tokio::test]
+async fn a_body_too_large_is_refused_before_100_continue() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::builder().spawn().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let head = |length: u64| {
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n"
+        )
+    };
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(head(10 * 1024 * 1024 * 1024).as_bytes())
+        .await
+        .unwrap();
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("an answer without the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+
+    let body = r#"{"query":"{ __typename }"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(head(body.len() as u64).as_bytes())
+        .await
+        .unwrap();
+    let mut invited = vec![0; 256];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut invited))
+        .await
+        .expect("an invitation")
+        .unwrap();
+    let invited = String::from_utf8_lossy(&invited[..read]);
+    assert!(invited.starts_with("HTTP/1.1 100 Continue"), "{invited}");
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\"Query\"") {
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer))
+            .await
+            .expect("the answer")
+            .unwrap();
+        assert!(
+            read > 0,
+            "closed early: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    assert!(String::from_utf8_lossy(&answer).contains("200 OK"));
+}

@@ -2,7 +2,7 @@
 //! its query cost (the complexity that `MAX_QUERY_COMPLEXITY` bounds) divided by 100, and at
 //! least 1, charged once validation has computed it and before anything runs. A request refused
 //! before it runs (too long, too deep, malformed, invalid) costs 1 point per started KiB of its
-//! text, and a client whose budget is spent is refused before its text is parsed. A client is a
+//! text and variables, and a client whose budget is spent is refused before its text is parsed. A client is a
 //! valid bearer token, else its address.
 //!
 //! Each instance keeps its own budgets (fixed windows, in memory); behind a load balancer a
@@ -54,7 +54,7 @@ pub fn cost_of(node_count: u64) -> u64 {
     node_count.div_ceil(100).max(1)
 }
 
-/// The points a request refused before it ran costs: 1 per started KiB of its text.
+/// The points a request refused before it ran costs: 1 per started KiB of its text and variables.
 pub fn refusal_cost(bytes: usize) -> u64 {
     (bytes as u64).div_ceil(1024).max(1)
 }

@@ -79,7 +79,11 @@ impl Documents {
 /// The digest that names a document in the response cache: two texts that differ only in
 /// ignored tokens (white space, commas, comments) have the same.
 pub fn identity(text: &str) -> [u8; 32] {
-    Sha256::digest(normalize(text).as_bytes()).into()
+    // Tagged, so that no text can be chosen to equal a persisted query's identity (`persisted:`).
+    let mut digest = Sha256::new();
+    digest.update(b"document:");
+    digest.update(normalize(text).as_bytes());
+    digest.finalize().into()
 }
 
 /// The text without GraphQL's ignored tokens: white space, line terminators, commas and comments
@@ -97,7 +101,7 @@ pub fn normalize(text: &str) -> String {
                 gap = true;
             }
             Token::Char | Token::String => {
-                if gap && is_word(out.chars().last()) && is_word(span.chars().next()) {
+                if gap && runs_together(out.chars().last(), span.chars().next()) {
                     out.push(' ');
                 }
                 gap = false;
@@ -110,6 +114,12 @@ pub fn normalize(text: &str) -> String {
 
 fn is_word(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// True when two tokens that ignored tokens kept apart would read as one without them: two
+/// names or numbers, or two strings (`"" "x" ""` is three strings, `"""x"""` one).
+fn runs_together(last: Option<char>, next: Option<char>) -> bool {
+    (is_word(last) && is_word(next)) || (last == Some('"') && next == Some('"'))
 }
 
 /// True when the answer to `operation_name` in `document` may be cached: a query that does not
@@ -214,6 +224,43 @@ mod tests {
                 }
             }
         });
+        // Lists of strings, ordinary and block, apart by white space or commas.
+        let item = prop_oneof![
+            Just("\"\"".to_owned()),
+            Just("\"x\"".to_owned()),
+            Just("\"\"\"x\"\"\"".to_owned()),
+            Just("\"\"\"\"\"\"".to_owned()),
+            Just("\" \"".to_owned()),
+        ];
+        let separator = prop_oneof![Just(" "), Just(","), Just(""), Just("\n")];
+        let list = prop::collection::vec((item, separator), 0..5).prop_map(|items| {
+            let inner: String = items
+                .into_iter()
+                .map(|(item, separator)| format!("{item}{separator}"))
+                .collect();
+            format!("{{ a(s: [{inner}]) }}")
+        });
+        let value = |text: &str| -> Option<String> {
+            let document = async_graphql::parser::parse_query(text).ok()?;
+            let (_, operation) = document.operations.iter().next()?;
+            let async_graphql::parser::types::Selection::Field(field) =
+                &operation.node.selection_set.node.items.first()?.node
+            else {
+                return None;
+            };
+            Some(field.node.arguments.first()?.1.node.to_string())
+        };
+        proptest!(ProptestConfig::with_cases(2_000), |(a in list.clone(), b in list)| {
+            if let (Some(value_a), Some(value_b)) = (value(&a), value(&b)) {
+                if value_a != value_b {
+                    prop_assert_ne!(identity(&a), identity(&b), "{:?} {:?}", a, b);
+                }
+            }
+        });
+        assert_ne!(
+            identity(r#"{ a(s: ["" "x" ""]) }"#),
+            identity(r#"{ a(s: ["""x"""]) }"#)
+        );
         // The case the review found: an escaped triple quote does not end the block string.
         assert_ne!(
             identity(r#"{ search(query: """\"""" # rostock """) }"#),

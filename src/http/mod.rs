@@ -151,13 +151,21 @@ pub fn server(
             .configure(|config| routes(config, pages, metrics_on_main_port))
     };
     // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
-    let server = actix_server::Server::build()
+    let builder = actix_server::Server::build();
+    // Stopping drains kept-alive connections as `HttpServer` does: each connection hears it.
+    let shutdown = builder.graceful_shutdown_signal();
+    let server = builder
         .workers(workers)
         // actix counts per worker; the total is MAX_CONNECTIONS.
         .max_concurrent_connections(settings.limits.max_connections.div_ceil(workers))
         .listen("citynet", listener, move || {
             let connections = connections.clone();
+            let shutdown = shutdown.clone();
             actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
                 .client_request_timeout(body_timeout)
                 .client_disconnect_timeout(std::time::Duration::from_secs(1))
                 .local_addr(address)

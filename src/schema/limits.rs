@@ -10,6 +10,7 @@ mod expansion;
 pub mod text;
 
 use crate::error::ErrorCode;
+use sha2::Digest;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{
@@ -208,9 +209,9 @@ impl Extension for LimitsExtension {
         }
         self.state().text_bytes = request.query.len();
         let prepared = self.prepare(ctx, request, next).await;
-        if let (Err(error), Some(payer)) = (&prepared, &payer) {
+        if let Err(error) = &prepared {
             if error.message != "PersistedQueryNotFound" {
-                self.refused(payer);
+                self.refused(payer.as_ref());
             }
         }
         prepared
@@ -224,9 +225,7 @@ impl Extension for LimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|error| {
-            if let Some(payer) = charge::Payer::of(ctx) {
-                self.refused(&payer);
-            }
+            self.refused(charge::Payer::of(ctx).as_ref());
             parse_error(error, self.limits.max_depth)
         })
     }
@@ -238,9 +237,7 @@ impl Extension for LimitsExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let payer = charge::Payer::of(ctx);
         let refuse = |errors: Vec<ServerError>| {
-            if let Some(payer) = &payer {
-                self.refused(payer);
-            }
+            self.refused(payer.as_ref());
             errors
         };
         let result = next
@@ -280,6 +277,8 @@ impl LimitsExtension {
         let limits = &self.limits;
         text::measure(&request.query, limits)?;
         let variables = serde_json::to_vec(&request.variables).map_or(0, |json| json.len());
+        // A refusal is charged for the variables too.
+        self.state().text_bytes += variables;
         if variables > limits.max_variables_bytes {
             return Err(coded_error(
                 ErrorCode::VariablesTooLarge,
@@ -302,7 +301,13 @@ impl LimitsExtension {
                 .and_then(|document| self.check_document(document, &variables));
             request.variables = variables;
             checked?;
-            self.state().registering = Some(hash);
+            // Noted only when this request is the one that stores it: the text is the hash's
+            // (the extension refuses it otherwise) and the store does not hold it yet, so that a
+            // refusal never forgets a document another request stored.
+            let matches = format!("{:x}", sha2::Sha256::digest(request.query.as_bytes())) == hash;
+            if matches && self.persisted.peek(&hash).is_none() {
+                self.state().registering = Some(hash);
+            }
         }
         // The extensions inside (persisted queries) turn a hash into its stored document, or
         // store a query sent with its hash; the document is measured once they are done.
@@ -331,11 +336,13 @@ impl LimitsExtension {
         Ok(request)
     }
 
-    /// A refused request: charged by its size, and its persisted query (if it stored one)
-    /// forgotten.
-    fn refused(&self, payer: &charge::Payer<'_>) {
+    /// A refused request: charged by its size (when rate limiting is on), and its persisted query
+    /// (if it stored one) forgotten.
+    fn refused(&self, payer: Option<&charge::Payer<'_>>) {
         let mut state = self.state();
-        payer.charge_refusal(state.text_bytes);
+        if let Some(payer) = payer {
+            payer.charge_refusal(state.text_bytes);
+        }
         if let Some(hash) = state.registering.take() {
             self.persisted.forget(&hash);
         }

@@ -356,8 +356,18 @@ async fn caches_hold_no_more_than_their_byte_budgets() {
 /// finds nothing.
 #[tokio::test]
 async fn a_refused_document_is_not_persisted() {
+    for points in ["50000", "0"] {
+        refused_documents_are_not_persisted(points).await;
+    }
+}
+
+/// With rate limiting on (`points`) or off (`"0"`).
+async fn refused_documents_are_not_persisted(points: &str) {
     let app = TestApp::builder()
-        .env("MAX_QUERY_COMPLEXITY", "1000")
+        .envs(&[
+            ("MAX_QUERY_COMPLEXITY", "1000"),
+            ("RATE_LIMIT_POINTS", points),
+        ])
         .spawn()
         .await;
     for text in [
@@ -480,4 +490,35 @@ async fn a_body_too_large_is_refused_before_100_continue() {
         answer.extend_from_slice(&buffer[..read]);
     }
     assert!(String::from_utf8_lossy(&answer).contains("200 OK"));
+}
+
+/// A request that names another's persisted hash with a text that is not its own (or that is
+/// then refused) does not make the server forget the stored document.
+#[tokio::test]
+async fn a_stored_persisted_query_cannot_be_evicted_by_a_mismatch() {
+    let app = TestApp::builder().spawn().await;
+    let text = "{ cities(first: 1) { totalCount } }";
+    let hash = format!("{:x}", Sha256::digest(text.as_bytes()));
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let stored = app
+        .post_json(json!({ "query": text, "extensions": persisted }))
+        .await;
+    assert!(stored.get("errors").is_none(), "{stored:#}");
+    let mismatch = app
+        .post_json(json!({ "query": "{ __typename }", "extensions": persisted }))
+        .await;
+    assert_eq!(
+        first_error_code(&mismatch),
+        "PERSISTED_QUERY_HASH_MISMATCH",
+        "{mismatch:#}"
+    );
+    // The same text again, with variables the operation does not declare: refused.
+    let refused = app
+        .post_json(json!({ "query": text, "extensions": persisted, "variables": { "x": 1 } }))
+        .await;
+    let by_hash = app.post_json(json!({ "extensions": persisted })).await;
+    assert!(
+        by_hash.get("errors").is_none(),
+        "the stored document is still there: {by_hash:#} (after {refused:#})"
+    );
 }

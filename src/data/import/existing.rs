@@ -39,7 +39,10 @@ impl Existing {
         })
         .await?;
         each_row::<event::Entity>(txn, |e| {
-            let key = crate::service::rules::event_key(e.network_id, e.year, &e.title, e.host_id);
+            // By the title as the checks make it (trimmed): an earlier import stored titles as
+            // written, and a re-import must find those events, not add a second one.
+            let key =
+                crate::service::rules::event_key(e.network_id, e.year, e.title.trim(), e.host_id);
             existing.events.insert(key, e);
         })
         .await?;

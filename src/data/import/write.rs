@@ -180,8 +180,11 @@ async fn write_event(
         &participants,
         Some(&before),
     );
-    let places: Vec<i32> = sorted(&participants).collect();
-    rows::replace_participants(txn, id, &places, source).await?;
+    // The participations are rows of their own: rewritten only when the places changed.
+    if participants != before {
+        let places: Vec<i32> = sorted(&participants).collect();
+        rows::replace_participants(txn, id, &places, source).await?;
+    }
     counts.updated += 1;
     Ok(())
 }

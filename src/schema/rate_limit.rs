@@ -11,7 +11,7 @@ pub struct RateLimit {
     /// The points a client may spend per window (`RATE_LIMIT_POINTS`).
     limit: i32,
     /// What this operation cost: its node count divided by 100, rounded up, at least 1 (an
-    /// operation that asks only for `rateLimit` costs 0).
+    /// operation that asks only for `rateLimit` costs 1, like any other).
     cost: i32,
     /// The points left in the current window.
     remaining: i32,
@@ -30,7 +30,8 @@ pub struct RateLimitQuery;
 #[Object]
 impl RateLimitQuery {
     /// The client's rate-limit budget (per bearer token, or per address for anonymous clients);
-    /// null when the server sets no rate limit. Asking for it costs nothing.
+    /// null when the server sets no rate limit. The field adds nothing to the operation's cost;
+    /// the operation costs at least 1 point.
     #[graphql(complexity = 0)]
     async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
         let charge = ctx.data_opt::<ChargeSlot>()?.get()?;

@@ -198,6 +198,27 @@ async fn check_references<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The events named by this network, year, title and host ([`EventValues::natural_key`]; a
+/// year or host left out matches only events without one, as the unique index compares them).
+pub(super) fn named(
+    network_id: i32,
+    year: Option<i32>,
+    title: &str,
+    host_id: Option<i32>,
+) -> sea_orm::Select<event::Entity> {
+    let named = event::Entity::find()
+        .filter(event::Column::NetworkId.eq(network_id))
+        .filter(event::Column::Title.eq(title));
+    let named = match year {
+        Some(year) => named.filter(event::Column::Year.eq(year)),
+        None => named.filter(event::Column::Year.is_null()),
+    };
+    match host_id {
+        Some(host) => named.filter(event::Column::HostId.eq(host)),
+        None => named.filter(event::Column::HostId.is_null()),
+    }
+}
+
 /// An event is named by its network, year, title and host ([`EventValues::natural_key`]): no
 /// other event (but `except`, the one being updated) may have the same (`CONFLICT`, naming the
 /// title). The database's unique index says the same.
@@ -207,17 +228,12 @@ async fn check_unique<C: ConnectionTrait>(
     at: &InputPath,
     except: Option<i32>,
 ) -> AppResult<()> {
-    let mut same = event::Entity::find()
-        .filter(event::Column::NetworkId.eq(values.network_id))
-        .filter(event::Column::Title.eq(values.title.as_str()));
-    same = match values.year {
-        Some(year) => same.filter(event::Column::Year.eq(year)),
-        None => same.filter(event::Column::Year.is_null()),
-    };
-    same = match values.host_id {
-        Some(host) => same.filter(event::Column::HostId.eq(host)),
-        None => same.filter(event::Column::HostId.is_null()),
-    };
+    let mut same = named(
+        values.network_id,
+        values.year,
+        &values.title,
+        values.host_id,
+    );
     if let Some(id) = except {
         same = same.filter(event::Column::Id.ne(id));
     }

@@ -189,14 +189,7 @@ async fn refuse_if_events_would_collide(
         .all(db)
         .await?;
     for event in hosted {
-        let mut twin = event::Entity::find()
-            .filter(event::Column::NetworkId.eq(event.network_id))
-            .filter(event::Column::Title.eq(event.title.as_str()))
-            .filter(event::Column::HostId.is_null());
-        twin = match event.year {
-            Some(year) => twin.filter(event::Column::Year.eq(year)),
-            None => twin.filter(event::Column::Year.is_null()),
-        };
+        let twin = super::event::named(event.network_id, event.year, &event.title, None);
         if twin.one(db).await?.is_some() {
             return Err(AppError::Conflict(format!(
                 "{name} hosts the event {:?}, which without its host would be the same as \

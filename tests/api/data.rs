@@ -242,6 +242,20 @@ async fn a_dry_run_reports_and_writes_nothing() {
     );
 }
 
+/// Waits until `query` answers differently from `before` (another process wrote; on SQLite the
+/// server notices within its 250 ms poll).
+pub(crate) async fn changed(app: &TestApp, query: &str, before: &Value) -> Value {
+    let mut after = before.clone();
+    for _ in 0..40 {
+        after = app.data(query, json!({})).await;
+        if after != *before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    after
+}
+
 #[tokio::test]
 async fn a_running_server_answers_with_what_an_import_wrote() {
     let database = TestDatabase::new().await;
@@ -273,15 +287,7 @@ async fn a_running_server_answers_with_what_an_import_wrote() {
         &["import", "places.csv", "memberships.csv"],
     ));
     assert_eq!(counts(&summary, "places"), (1, 1, 0), "{summary}");
-    // Another process wrote: on SQLite the server notices within its 250 ms poll.
-    let mut after = before.clone();
-    for _ in 0..40 {
-        after = app.data(query, json!({})).await;
-        if after != before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let after = changed(&app, query, &before).await;
     assert_eq!(
         after["city"]["name"],
         "Hanse- und Universitätsstadt Rostock"

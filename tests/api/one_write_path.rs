@@ -2,12 +2,12 @@
 //! code, so the same input is stored alike whichever way it came, a file never clears what it
 //! cannot say, and anything the API can write survives `citynet export` → `citynet import`.
 
-use std::{path::Path, time::Duration};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::{
-    data::{citynet, counts, succeeded},
+    data::{changed, citynet, counts, succeeded},
     helpers::{first_error_code, TestApp, TestDatabase, TEST_TOKEN},
 };
 
@@ -23,20 +23,6 @@ fn find(table: &Value, field: &str, value: &str) -> Value {
         .and_then(|records| records.iter().find(|record| record[field] == value))
         .cloned()
         .unwrap_or_else(|| panic!("no record with {field} {value:?} in {table}"))
-}
-
-/// Waits until `query` answers differently from `before` (another process wrote; on SQLite the
-/// server notices within its 250 ms poll).
-async fn changed(app: &TestApp, query: &str, before: &Value) -> Value {
-    let mut after = before.clone();
-    for _ in 0..40 {
-        after = app.data(query, json!({})).await;
-        if after != *before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    after
 }
 
 /// A CSV place with country code `de` and a JSON network with topic ` Climate ` are stored as

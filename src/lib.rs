@@ -49,6 +49,7 @@ pub mod lexical;
 pub mod loaders;
 pub mod observe;
 pub mod operation;
+pub mod plan;
 pub mod rate_limit;
 pub mod schema;
 pub mod seed;

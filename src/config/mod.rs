@@ -49,6 +49,9 @@ pub struct Settings {
     pub environment: Environment,
     /// `INTROSPECTION`: whether the schema can be introspected (default: on in development).
     pub introspection: bool,
+    /// `QUERY_PLANNER`: whether query operations the plan covers run planned (default: on);
+    /// off, every operation runs the resolvers.
+    pub query_planner: bool,
     /// `PLAYGROUND`: whether `GET /graphql` serves GraphiQL to browsers (default: on in
     /// development).
     pub playground: bool,
@@ -152,6 +155,8 @@ impl Settings {
             traces: observability::trace_export(&lookup)?,
             environment,
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
+                .map(|Flag(on)| on)?,
+            query_planner: parse_or(&lookup, "QUERY_PLANNER", Flag(true), BOOLEAN)
                 .map(|Flag(on)| on)?,
             playground: parse_or(&lookup, "PLAYGROUND", development, BOOLEAN).map(|Flag(on)| on)?,
             explorer: parse_or(&lookup, "EXPLORER", Flag(true), BOOLEAN).map(|Flag(on)| on)?,

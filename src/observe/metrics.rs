@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use super::operation::Path;
 use prometheus::{
     core::{Collector, Desc},
     proto::{LabelPair, Metric, MetricFamily, MetricType},
@@ -38,6 +39,7 @@ struct Inner {
     http_duration: HistogramVec,
     operations: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
+    executions: IntCounterVec,
     errors: IntCounterVec,
     sql: SqlMetrics,
     subscriptions_active: IntGauge,
@@ -91,6 +93,17 @@ impl Metrics {
             ),
             &["type", "name"],
         )?;
+        let executions = IntCounterVec::new(
+            Opts::new(
+                "citynet_graphql_executions_total",
+                "GraphQL operations executed, by the path that ran them: \"planned\" (the \
+                 planned read path) or \"resolvers\".",
+            ),
+            &["path"],
+        )?;
+        for path in [Path::Planned, Path::Resolvers] {
+            executions.with_label_values(&[path.label()]);
+        }
         let errors = IntCounterVec::new(
             Opts::new(
                 "citynet_graphql_errors_total",
@@ -122,6 +135,7 @@ impl Metrics {
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(operations.clone()))?;
+        registry.register(Box::new(executions.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(sql.statements.clone()))?;
         registry.register(Box::new(sql.duration.clone()))?;
@@ -137,6 +151,7 @@ impl Metrics {
             http_duration,
             operations,
             operation_names: Mutex::default(),
+            executions,
             errors,
             sql,
             subscriptions_active,
@@ -188,6 +203,11 @@ impl Metrics {
     pub fn operation(&self, kind: &str, name: Option<&str>) {
         let name = self.bounded_name(name.unwrap_or(""));
         self.0.operations.with_label_values(&[kind, name]).inc();
+    }
+
+    /// One operation executed by `path`.
+    pub fn execution(&self, path: Path) {
+        self.0.executions.with_label_values(&[path.label()]).inc();
     }
 
     /// One error sent to a client, by its `extensions.code` (`""` when it has none).

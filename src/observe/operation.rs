@@ -38,6 +38,8 @@ pub struct Operation {
     /// Type and name, once the document has parsed and the operation is chosen.
     parsed: OnceLock<(OperationType, Option<String>)>,
     statements: AtomicU64,
+    /// Which path executed it, once execution began.
+    path: OnceLock<Path>,
     /// Its span (exported only with traces on).
     span: tracing::Span,
 }
@@ -70,6 +72,7 @@ impl Operation {
             document,
             parsed: OnceLock::new(),
             statements: AtomicU64::new(0),
+            path: OnceLock::new(),
             span: super::trace::operation(),
         })
     }
@@ -94,6 +97,9 @@ impl Operation {
             return;
         };
         metrics.operation(kind, name);
+        if let Some(path) = self.path.get() {
+            metrics.execution(*path);
+        }
         let elapsed = self.started.elapsed();
         if elapsed >= slow {
             tracing::warn!(
@@ -139,6 +145,29 @@ pub fn parsed(document: &ExecutableDocument, operation_name: Option<&str>) {
             let _ = operation.parsed.set((selected.node.ty, name));
         }
     });
+}
+
+/// Which path executed an operation (`citynet_graphql_executions_total{path}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// The planned read path (`crate::plan`).
+    Planned,
+    /// async-graphql's resolvers.
+    Resolvers,
+}
+
+impl Path {
+    pub fn label(self) -> &'static str {
+        match self {
+            Path::Planned => "planned",
+            Path::Resolvers => "resolvers",
+        }
+    }
+}
+
+/// Records, on the current operation, which path executes it.
+pub fn executed_by(path: Path) {
+    let _ = CURRENT.try_with(|operation| operation.path.set(path));
 }
 
 /// Counts one SQL statement for the current operation, if any.

@@ -141,6 +141,10 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
         // Only then: every extension wraps every field's resolution, so it is not free.
         builder = builder.extension(crate::observe::trace::SpanExtension);
     }
+    if settings.query_planner {
+        // Innermost: every other extension wraps the planned path as it wraps the resolvers.
+        builder = builder.extension(crate::plan::Planner);
+    }
     if !settings.introspection {
         // "Did you mean …?" in validation errors would tell the schema that introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

@@ -197,16 +197,16 @@ fn decode_cursor(
     })
 }
 
-/// Builds the connection from rows fetched for `window` (up to `size + 1`, in the window's
-/// direction).
-pub fn connection<M, T: OutputType>(
-    list: &'static str,
-    sort: Option<Sort>,
-    window: &Window,
-    mut rows: Rows<M>,
-    total: TotalCount,
-    to_node: impl Fn(M) -> T,
-) -> Conn<T> {
+/// A fetched window cut to its page: the rows in list order, and whether rows exist before and
+/// after it. The one reading of a fetched window, for the resolvers and the planned path alike.
+pub struct Page<M> {
+    pub rows: Rows<M>,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+/// Cuts rows fetched for `window` (up to `size + 1`, in the window's direction) to the page.
+pub fn cut<M>(window: &Window, mut rows: Rows<M>) -> Page<M> {
     let has_more = rows.len() as u64 > window.size;
     rows.truncate(window.size as usize);
     if window.backward {
@@ -218,17 +218,60 @@ pub fn connection<M, T: OutputType>(
     } else {
         (window.after.is_some(), has_more)
     };
-    let order = order_name(sort);
-    let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
-    conn.edges.extend(rows.into_iter().map(|row| {
-        let cursor = OpaqueCursor(CursorKey {
-            list: Cow::Borrowed(list),
-            order: order.clone(),
-            value: row.position.value,
-            key: row.position.key,
-        });
-        Edge::new(cursor, to_node(row.model))
-    }));
+    Page {
+        rows,
+        has_previous,
+        has_next,
+    }
+}
+
+/// The cursors of one list in one ordering.
+pub struct Cursors {
+    list: &'static str,
+    order: String,
+}
+
+impl Cursors {
+    pub fn new(list: &'static str, sort: Option<Sort>) -> Self {
+        Self {
+            list,
+            order: order_name(sort),
+        }
+    }
+
+    fn key(&self, position: Position) -> Cursor {
+        OpaqueCursor(CursorKey {
+            list: Cow::Borrowed(self.list),
+            order: self.order.clone(),
+            value: position.value,
+            key: position.key,
+        })
+    }
+
+    /// The cursor of the row at `position`, as a client sees it.
+    pub fn encode(&self, position: &Position) -> String {
+        self.key(position.clone()).encode_cursor()
+    }
+}
+
+/// Builds the connection from rows fetched for `window` (up to `size + 1`, in the window's
+/// direction).
+pub fn connection<M, T: OutputType>(
+    list: &'static str,
+    sort: Option<Sort>,
+    window: &Window,
+    rows: Rows<M>,
+    total: TotalCount,
+    to_node: impl Fn(M) -> T,
+) -> Conn<T> {
+    let page = cut(window, rows);
+    let cursors = Cursors::new(list, sort);
+    let mut conn = Connection::with_additional_fields(page.has_previous, page.has_next, total);
+    conn.edges.extend(
+        page.rows
+            .into_iter()
+            .map(|row| Edge::new(cursors.key(row.position), to_node(row.model))),
+    );
     Conn(conn)
 }
 

@@ -1,0 +1,411 @@
+//! What the plan covers of each object type: the fields of `City`, `Network`, `Membership` and
+//! `Event` that read a column or follow a relation, planned from the document
+//! ([`FieldKind::plan`]) and computed for a batch of rows at once ([`FieldKind::column`]).
+//! Fields left out here (`source`, `evidence`, `partners`, the member counts by country and
+//! kind) send the whole operation to the resolvers.
+
+use async_graphql::{futures_util::future::BoxFuture, InputType, Value};
+use entity::{event, membership, network, place};
+use sea_orm::EntityTrait;
+
+use super::{
+    build::{ConnPlan, Cx, Nested, Selection},
+    run::{self, Run},
+};
+use crate::{
+    loaders::{
+        by_id::{NetworkId, PlaceId},
+        filter::{EventTerm, MembershipTerm, NetworkTerm, PlaceTerm},
+        graph::EventCountOf,
+        page::{CountKey, EventList, ListSpec, MembershipList, NetworkList, PlaceList},
+        topics::TopicsOf,
+    },
+    schema::{
+        enums,
+        filters::{
+            CityFilter, CityOrder, EventFilter, EventOrder, MembershipFilter, MembershipOrder,
+            NetworkFilter, NetworkOrder,
+        },
+        ids::{self, NodeType},
+    },
+};
+
+/// The rows of `F`'s type.
+pub type Model<F> = <<F as FieldKind>::Entity as EntityTrait>::Model;
+
+/// A planned field of one object type.
+pub trait FieldKind: Sized + Send + Sync + 'static {
+    type Entity: EntityTrait<Model: Clone + Send + Sync>;
+    /// The GraphQL type, its connection and its edge (for `__typename` and fragments).
+    const TYPE: &'static str;
+    const CONNECTION: &'static str;
+    const EDGE: &'static str;
+
+    /// The field `name` (the fields of one response key in `group`), or `None` where the plan
+    /// does not cover it.
+    fn plan(
+        cx: &Cx<'_>,
+        name: &str,
+        group: &[&async_graphql::parser::types::Field],
+    ) -> Option<Self>;
+
+    /// The field's value for each of `rows`, in their order; `None` sends the operation to the
+    /// resolvers.
+    fn column<'a>(
+        &'a self,
+        run: &'a Run<'a>,
+        rows: &'a [&'a Model<Self>],
+    ) -> BoxFuture<'a, Option<Vec<Value>>>;
+}
+
+fn text(value: &str) -> Value {
+    Value::String(value.to_owned())
+}
+
+fn optional_text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, text)
+}
+
+fn texts(values: &[String]) -> Value {
+    Value::List(values.iter().map(|value| text(value)).collect())
+}
+
+fn id(node_type: NodeType, id: i32) -> Value {
+    Value::String(ids::encode(node_type, id).0)
+}
+
+/// Computes a column row by row.
+fn each<'a, M>(rows: &[&'a M], value: impl Fn(&'a M) -> Value) -> Option<Vec<Value>> {
+    Some(rows.iter().map(|row| value(row)).collect())
+}
+
+/// A list of places.
+pub enum CityField {
+    Id,
+    Slug,
+    Name,
+    AlternateNames,
+    Kind,
+    CountryCode,
+    Latitude,
+    Longitude,
+    NetworkCount,
+    EventCount,
+    Memberships(ConnPlan<MembershipField, Nested<MembershipList, MembershipTerm>>),
+    Networks(ConnPlan<NetworkField, Nested<NetworkList, NetworkTerm>>),
+    HostedEvents(ConnPlan<EventField, Nested<EventList, EventTerm>>),
+    AttendedEvents(ConnPlan<EventField, Nested<EventList, EventTerm>>),
+    TwinCities(ConnPlan<CityField, Nested<PlaceList, PlaceTerm>>),
+}
+
+impl FieldKind for CityField {
+    type Entity = place::Entity;
+    const TYPE: &'static str = "City";
+    const CONNECTION: &'static str = "CityConnection";
+    const EDGE: &'static str = "CityEdge";
+
+    fn plan(
+        cx: &Cx<'_>,
+        name: &str,
+        group: &[&async_graphql::parser::types::Field],
+    ) -> Option<Self> {
+        Some(match name {
+            "id" => Self::Id,
+            "slug" => Self::Slug,
+            "name" => Self::Name,
+            "alternateNames" => Self::AlternateNames,
+            "kind" => Self::Kind,
+            "countryCode" => Self::CountryCode,
+            "latitude" => Self::Latitude,
+            "longitude" => Self::Longitude,
+            "networkCount" => Self::NetworkCount,
+            "eventCount" => Self::EventCount,
+            "memberships" => {
+                Self::Memberships(cx.nested::<_, MembershipFilter, MembershipOrder, _>(
+                    group,
+                    MembershipList::OfPlace,
+                )?)
+            }
+            "networks" => Self::Networks(cx.nested::<_, NetworkFilter, NetworkOrder, _>(
+                group,
+                NetworkList::NetworksOfPlace,
+            )?),
+            "hostedEvents" => Self::HostedEvents(
+                cx.nested::<_, EventFilter, EventOrder, _>(group, EventList::HostedByPlace)?,
+            ),
+            "attendedEvents" => Self::AttendedEvents(
+                cx.nested::<_, EventFilter, EventOrder, _>(group, EventList::AttendedByPlace)?,
+            ),
+            "twinCities" => Self::TwinCities(
+                cx.nested::<_, CityFilter, CityOrder, _>(group, PlaceList::TwinsOfPlace)?,
+            ),
+            _ => return None,
+        })
+    }
+
+    fn column<'a>(
+        &'a self,
+        run: &'a Run<'a>,
+        rows: &'a [&'a place::Model],
+    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+        Box::pin(async move {
+            let parents = || rows.iter().map(|row| row.id);
+            match self {
+                Self::Id => each(rows, |row| id(NodeType::City, row.id)),
+                Self::Slug => each(rows, |row| text(&row.slug)),
+                Self::Name => each(rows, |row| text(&row.name)),
+                Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
+                Self::Kind => each(rows, |row| enums::PlaceKind::from(row.kind).to_value()),
+                Self::CountryCode => each(rows, |row| optional_text(row.country_code.as_deref())),
+                Self::Latitude => each(rows, |row| row.latitude.to_value()),
+                Self::Longitude => each(rows, |row| row.longitude.to_value()),
+                Self::NetworkCount => {
+                    let keys = parents().map(|parent| CountKey {
+                        relation: NetworkList::NetworksOfPlace,
+                        parent,
+                        spec: ListSpec::<NetworkTerm>::default(),
+                    });
+                    run::counts(run, keys.collect()).await
+                }
+                Self::EventCount => run::counts(run, parents().map(EventCountOf).collect()).await,
+                Self::Memberships(conn) => run::nested(run, conn, parents()).await,
+                Self::Networks(conn) => run::nested(run, conn, parents()).await,
+                Self::HostedEvents(conn) => run::nested(run, conn, parents()).await,
+                Self::AttendedEvents(conn) => run::nested(run, conn, parents()).await,
+                Self::TwinCities(conn) => run::nested(run, conn, parents()).await,
+            }
+        })
+    }
+}
+
+pub enum NetworkField {
+    Id,
+    Slug,
+    Name,
+    Acronym,
+    Description,
+    Topics,
+    FoundedYear,
+    FoundedIn(Selection<CityField>),
+    ReportedMemberCount,
+    ReportedMemberCountQualifier,
+    AlternateNames,
+    Memberships(ConnPlan<MembershipField, Nested<MembershipList, MembershipTerm>>),
+    Members(ConnPlan<CityField, Nested<PlaceList, PlaceTerm>>),
+    Events(ConnPlan<EventField, Nested<EventList, EventTerm>>),
+}
+
+impl FieldKind for NetworkField {
+    type Entity = network::Entity;
+    const TYPE: &'static str = "Network";
+    const CONNECTION: &'static str = "NetworkConnection";
+    const EDGE: &'static str = "NetworkEdge";
+
+    fn plan(
+        cx: &Cx<'_>,
+        name: &str,
+        group: &[&async_graphql::parser::types::Field],
+    ) -> Option<Self> {
+        Some(match name {
+            "id" => Self::Id,
+            "slug" => Self::Slug,
+            "name" => Self::Name,
+            "acronym" => Self::Acronym,
+            "description" => Self::Description,
+            "topics" => Self::Topics,
+            "foundedYear" => Self::FoundedYear,
+            "foundedIn" => Self::FoundedIn(cx.selection(group)?),
+            "reportedMemberCount" => Self::ReportedMemberCount,
+            "reportedMemberCountQualifier" => Self::ReportedMemberCountQualifier,
+            "alternateNames" => Self::AlternateNames,
+            "memberships" => {
+                Self::Memberships(cx.nested::<_, MembershipFilter, MembershipOrder, _>(
+                    group,
+                    MembershipList::OfNetwork,
+                )?)
+            }
+            "members" => Self::Members(
+                cx.nested::<_, CityFilter, CityOrder, _>(group, PlaceList::MembersOfNetwork)?,
+            ),
+            "events" => Self::Events(
+                cx.nested::<_, EventFilter, EventOrder, _>(group, EventList::OfNetwork)?,
+            ),
+            _ => return None,
+        })
+    }
+
+    fn column<'a>(
+        &'a self,
+        run: &'a Run<'a>,
+        rows: &'a [&'a network::Model],
+    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+        Box::pin(async move {
+            let parents = || rows.iter().map(|row| row.id);
+            match self {
+                Self::Id => each(rows, |row| id(NodeType::Network, row.id)),
+                Self::Slug => each(rows, |row| text(&row.slug)),
+                Self::Name => each(rows, |row| text(&row.name)),
+                Self::Acronym => each(rows, |row| optional_text(row.acronym.as_deref())),
+                Self::Description => each(rows, |row| optional_text(row.description.as_deref())),
+                Self::Topics => topics(run, rows).await,
+                Self::FoundedYear => each(rows, |row| row.founded_year.to_value()),
+                Self::FoundedIn(selection) => {
+                    let ids = rows.iter().map(|row| row.founded_in_id);
+                    run::to_one(run, selection, ids.map(|id| id.map(PlaceId)), false).await
+                }
+                Self::ReportedMemberCount => each(rows, |row| row.reported_member_count.to_value()),
+                Self::ReportedMemberCountQualifier => each(rows, |row| {
+                    row.reported_member_count_qualifier
+                        .map(enums::CountQualifier::from)
+                        .to_value()
+                }),
+                Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
+                Self::Memberships(conn) => run::nested(run, conn, parents()).await,
+                Self::Members(conn) => run::nested(run, conn, parents()).await,
+                Self::Events(conn) => run::nested(run, conn, parents()).await,
+            }
+        })
+    }
+}
+
+/// Each network's topics, in one batch.
+async fn topics(run: &Run<'_>, rows: &[&network::Model]) -> Option<Vec<Value>> {
+    let keys: Vec<TopicsOf> = rows.iter().map(|row| TopicsOf(row.id)).collect();
+    let found = run.load(keys.iter().copied()).await?;
+    Some(
+        keys.iter()
+            .map(|key| {
+                found
+                    .get(key)
+                    .map_or_else(|| Value::List(Vec::new()), |t| texts(t))
+            })
+            .collect(),
+    )
+}
+
+pub enum MembershipField {
+    Id,
+    City(Selection<CityField>),
+    Network(Selection<NetworkField>),
+    Role,
+    Since,
+    RepresentedBy,
+}
+
+impl FieldKind for MembershipField {
+    type Entity = membership::Entity;
+    const TYPE: &'static str = "Membership";
+    const CONNECTION: &'static str = "MembershipConnection";
+    const EDGE: &'static str = "MembershipEdge";
+
+    fn plan(
+        cx: &Cx<'_>,
+        name: &str,
+        group: &[&async_graphql::parser::types::Field],
+    ) -> Option<Self> {
+        Some(match name {
+            "id" => Self::Id,
+            "city" => Self::City(cx.selection(group)?),
+            "network" => Self::Network(cx.selection(group)?),
+            "role" => Self::Role,
+            "since" => Self::Since,
+            "representedBy" => Self::RepresentedBy,
+            _ => return None,
+        })
+    }
+
+    fn column<'a>(
+        &'a self,
+        run: &'a Run<'a>,
+        rows: &'a [&'a membership::Model],
+    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+        Box::pin(async move {
+            match self {
+                Self::Id => each(rows, |row| id(NodeType::Membership, row.id)),
+                Self::City(selection) => {
+                    let ids = rows.iter().map(|row| Some(PlaceId(row.place_id)));
+                    run::to_one(run, selection, ids, true).await
+                }
+                Self::Network(selection) => {
+                    let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
+                    run::to_one(run, selection, ids, true).await
+                }
+                Self::Role => each(rows, |row| enums::MembershipRole::from(row.role).to_value()),
+                Self::Since => each(rows, |row| row.since.to_value()),
+                Self::RepresentedBy => {
+                    each(rows, |row| optional_text(row.represented_by.as_deref()))
+                }
+            }
+        })
+    }
+}
+
+pub enum EventField {
+    Id,
+    Kind,
+    Title,
+    Year,
+    Topic,
+    Network(Selection<NetworkField>),
+    Host(Selection<CityField>),
+    Participants(Box<ConnPlan<CityField, Nested<PlaceList, PlaceTerm>>>),
+    ReportedParticipantCount,
+}
+
+impl FieldKind for EventField {
+    type Entity = event::Entity;
+    const TYPE: &'static str = "Event";
+    const CONNECTION: &'static str = "EventConnection";
+    const EDGE: &'static str = "EventEdge";
+
+    fn plan(
+        cx: &Cx<'_>,
+        name: &str,
+        group: &[&async_graphql::parser::types::Field],
+    ) -> Option<Self> {
+        Some(match name {
+            "id" => Self::Id,
+            "kind" => Self::Kind,
+            "title" => Self::Title,
+            "year" => Self::Year,
+            "topic" => Self::Topic,
+            "network" => Self::Network(cx.selection(group)?),
+            "host" => Self::Host(cx.selection(group)?),
+            "participants" => Self::Participants(Box::new(
+                cx.nested::<_, CityFilter, CityOrder, _>(group, PlaceList::ParticipantsOfEvent)?,
+            )),
+            "reportedParticipantCount" => Self::ReportedParticipantCount,
+            _ => return None,
+        })
+    }
+
+    fn column<'a>(
+        &'a self,
+        run: &'a Run<'a>,
+        rows: &'a [&'a event::Model],
+    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+        Box::pin(async move {
+            match self {
+                Self::Id => each(rows, |row| id(NodeType::Event, row.id)),
+                Self::Kind => each(rows, |row| enums::EventKind::from(row.kind).to_value()),
+                Self::Title => each(rows, |row| text(&row.title)),
+                Self::Year => each(rows, |row| row.year.to_value()),
+                Self::Topic => each(rows, |row| optional_text(row.topic.as_deref())),
+                Self::Network(selection) => {
+                    let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
+                    run::to_one(run, selection, ids, true).await
+                }
+                Self::Host(selection) => {
+                    let ids = rows.iter().map(|row| row.host_id.map(PlaceId));
+                    run::to_one(run, selection, ids, false).await
+                }
+                Self::Participants(conn) => {
+                    run::nested(run, conn, rows.iter().map(|row| row.id)).await
+                }
+                Self::ReportedParticipantCount => {
+                    each(rows, |row| row.reported_participant_count.to_value())
+                }
+            }
+        })
+    }
+}

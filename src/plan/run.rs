@@ -1,0 +1,365 @@
+//! Runs a [`Plan`]: each root field in turn; below it, one batch per field and level for all
+//! the rows of that level (the loaders' statements, the same the resolvers batch into). Values
+//! are built column by column and assembled into objects in selection order.
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    dataloader::{DataLoader, Loader},
+    extensions::ExtensionContext,
+    indexmap::IndexMap,
+    Name, Value,
+};
+use entity::{event, network, place};
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use super::{
+    build::{ConnPlan, ConnSlot, EdgeSlot, Nested, PageInfoSlot, Plan, RootField, Selection, Slot},
+    fields::{FieldKind, Model},
+};
+use crate::{
+    loaders::{
+        by_slug,
+        filter::Term,
+        page::{self, CountKey, ListSpec, PageKey, Relation, Rows},
+        AppLoader, LoadError,
+    },
+    schema::pagination::{self, Cursors, Page},
+};
+
+/// What a plan runs with: the shared loader (its batches are observed and counted for the
+/// operation) and the pool.
+pub struct Run<'a> {
+    loader: &'a DataLoader<AppLoader>,
+    db: &'a DatabaseConnection,
+}
+
+impl Run<'_> {
+    /// One batch of `keys`; `None` (the resolvers answer) when it fails.
+    pub async fn load<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Option<HashMap<K, <AppLoader as Loader<K>>::Value>>
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        AppLoader: Loader<K, Error = LoadError>,
+    {
+        self.loader.load_many(keys).await.ok()
+    }
+}
+
+/// The response's `data` for `plan`, or `None` when a statement failed.
+pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Value> {
+    let run = Run {
+        loader: ctx.data::<DataLoader<AppLoader>>().ok()?,
+        db: ctx.data::<DatabaseConnection>().ok()?,
+    };
+    let mut data = IndexMap::with_capacity(plan.fields.len());
+    for (key, field) in &plan.fields {
+        let value = match field {
+            RootField::Typename => Value::String("Query".into()),
+            RootField::Cities(conn) => root::<_, place::Entity>(&run, conn).await?,
+            RootField::Networks(conn) => root::<_, network::Entity>(&run, conn).await?,
+            RootField::Events(conn) => root::<_, event::Entity>(&run, conn).await?,
+            RootField::City(slug, selection) => {
+                let found = by_slug::place(run.db, slug).await.ok()?;
+                one(&run, selection, found.as_ref()).await?
+            }
+            RootField::Network(slug, selection) => {
+                let found = by_slug::network(run.db, slug).await.ok()?;
+                one(&run, selection, found.as_ref()).await?
+            }
+        };
+        data.insert(key.clone(), value);
+    }
+    Some(Value::Object(data))
+}
+
+/// A nullable object at the root.
+async fn one<F: FieldKind>(
+    run: &Run<'_>,
+    selection: &Selection<F>,
+    row: Option<&Model<F>>,
+) -> Option<Value> {
+    match row {
+        None => Some(Value::Null),
+        Some(row) => objects(run, selection, &[row]).await?.pop(),
+    }
+}
+
+/// The objects `selection` makes of `rows`, in their order.
+pub async fn objects<F: FieldKind>(
+    run: &Run<'_>,
+    selection: &Selection<F>,
+    rows: &[&Model<F>],
+) -> Option<Vec<Value>> {
+    let mut columns = Vec::with_capacity(selection.len());
+    for (_, slot) in selection {
+        columns.push(match slot {
+            Slot::Typename => vec![Value::String(F::TYPE.into()); rows.len()],
+            Slot::Field(field) => field.column(run, rows).await?,
+        });
+    }
+    Some(assemble(
+        selection.iter().map(|(key, _)| key),
+        columns,
+        rows.len(),
+    ))
+}
+
+/// Objects from columns: the `n` values of each key, one per object.
+fn assemble<'k>(
+    keys: impl ExactSizeIterator<Item = &'k Name>,
+    columns: Vec<Vec<Value>>,
+    n: usize,
+) -> Vec<Value> {
+    let width = keys.len();
+    let mut objects: Vec<IndexMap<Name, Value>> =
+        (0..n).map(|_| IndexMap::with_capacity(width)).collect();
+    for (key, column) in keys.zip(columns) {
+        for (object, value) in objects.iter_mut().zip(column) {
+            object.insert(key.clone(), value);
+        }
+    }
+    objects.into_iter().map(Value::Object).collect()
+}
+
+/// A to-one relation: the row each key names (`None`: no row, `null`). A `required` relation
+/// (a non-null field) whose row is missing sends the operation to the resolvers, which report
+/// it.
+pub async fn to_one<F, K>(
+    run: &Run<'_>,
+    selection: &Selection<F>,
+    keys: impl Iterator<Item = Option<K>>,
+    required: bool,
+) -> Option<Vec<Value>>
+where
+    F: FieldKind,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    AppLoader: Loader<K, Value = Model<F>, Error = LoadError>,
+{
+    let keys: Vec<Option<K>> = keys.collect();
+    let found = run.load(keys.iter().flatten().cloned()).await?;
+    let rows: Vec<Option<&Model<F>>> = keys
+        .iter()
+        .map(|key| key.as_ref().and_then(|key| found.get(key)))
+        .collect();
+    if required && rows.iter().any(Option::is_none) {
+        tracing::error!("a referenced row is missing");
+        return None;
+    }
+    let present: Vec<&Model<F>> = rows.iter().flatten().copied().collect();
+    let mut values = objects(run, selection, &present).await?.into_iter();
+    rows.iter()
+        .map(|row| match row {
+            Some(_) => values.next(),
+            None => Some(Value::Null),
+        })
+        .collect()
+}
+
+/// Counts by key (`totalCount`-like fields), as `Int`s.
+pub async fn counts<K>(run: &Run<'_>, keys: Vec<K>) -> Option<Vec<Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    AppLoader: Loader<K, Value = u64, Error = LoadError>,
+{
+    let found = run.load(keys.iter().cloned()).await?;
+    Some(
+        keys.iter()
+            .map(|key| count(found.get(key).copied().unwrap_or(0)))
+            .collect(),
+    )
+}
+
+fn count(n: u64) -> Value {
+    Value::from(i32::try_from(n).unwrap_or(i32::MAX))
+}
+
+/// A list field of each of `parents`: their pages in one batch, their counts in another.
+pub async fn nested<F, R, T>(
+    run: &Run<'_>,
+    conn: &ConnPlan<F, Nested<R, T>>,
+    parents: impl Iterator<Item = i32>,
+) -> Option<Vec<Value>>
+where
+    F: FieldKind,
+    R: Relation<Target = F::Entity>,
+    T: Term,
+{
+    let parents: Vec<i32> = parents.collect();
+    let Nested { relation, spec } = &conn.list;
+    let pages: Vec<Page<Model<F>>> = if conn.needs_rows() {
+        let keys: Vec<_> = parents
+            .iter()
+            .map(|&parent| PageKey {
+                relation: *relation,
+                parent,
+                spec: spec.clone(),
+                window: conn.window.clone(),
+            })
+            .collect();
+        let mut found = run.load(keys.iter().cloned()).await?;
+        // A parent can appear more than once (a place in two networks): its page is cloned for
+        // all but its last appearance.
+        let mut remaining: HashMap<i32, usize> = HashMap::with_capacity(parents.len());
+        for parent in &parents {
+            *remaining.entry(*parent).or_default() += 1;
+        }
+        keys.iter()
+            .map(|key| {
+                let left = remaining.entry(key.parent).or_default();
+                *left = left.saturating_sub(1);
+                let rows = if *left == 0 {
+                    found.remove(key)
+                } else {
+                    found.get(key).cloned()
+                };
+                pagination::cut(&conn.window, rows.unwrap_or_default())
+            })
+            .collect()
+    } else {
+        parents.iter().map(|_| empty_page()).collect()
+    };
+    let totals = if conn.needs_total() {
+        let keys = parents.iter().map(|&parent| CountKey {
+            relation: *relation,
+            parent,
+            spec: spec.clone(),
+        });
+        counts(run, keys.collect()).await?
+    } else {
+        Vec::new()
+    };
+    connections(run, conn, &pages, totals).await
+}
+
+/// A root list: one page of the whole table.
+async fn root<F, E>(run: &Run<'_>, conn: &ConnPlan<F, ListSpec<impl Term>>) -> Option<Value>
+where
+    F: FieldKind<Entity = E>,
+    E: EntityTrait<Model: Sync>,
+{
+    let spec = &conn.list;
+    let rows: Rows<Model<F>> = if conn.needs_rows() {
+        page::root_page::<E, _>(run.db, spec, &conn.window)
+            .await
+            .ok()?
+    } else {
+        Vec::new()
+    };
+    let totals = if conn.needs_total() {
+        vec![count(page::root_count::<E, _>(run.db, spec).await.ok()?)]
+    } else {
+        Vec::new()
+    };
+    let pages = [pagination::cut(&conn.window, rows)];
+    connections(run, conn, &pages, totals).await?.pop()
+}
+
+fn empty_page<M>() -> Page<M> {
+    Page {
+        rows: Vec::new(),
+        has_previous: false,
+        has_next: false,
+    }
+}
+
+/// The connection objects of `pages` (one per parent); `totals` holds a count per parent when
+/// `totalCount` is selected.
+async fn connections<F: FieldKind, L>(
+    run: &Run<'_>,
+    conn: &ConnPlan<F, L>,
+    pages: &[Page<Model<F>>],
+    totals: Vec<Value>,
+) -> Option<Vec<Value>> {
+    let mut totals = Some(totals);
+    let mut columns = Vec::with_capacity(conn.fields.len());
+    for (_, slot) in &conn.fields {
+        columns.push(match slot {
+            ConnSlot::Typename => vec![Value::String(F::CONNECTION.into()); pages.len()],
+            ConnSlot::TotalCount => totals
+                .take()
+                .unwrap_or_else(|| vec![Value::Null; pages.len()]),
+            ConnSlot::PageInfo(fields) => pages
+                .iter()
+                .map(|page| page_info(fields, page, &conn.cursors))
+                .collect(),
+            ConnSlot::Nodes(selection) => {
+                let rows: Vec<&Model<F>> = pages
+                    .iter()
+                    .flat_map(|page| page.rows.iter().map(|row| &row.model))
+                    .collect();
+                lists(pages, objects(run, selection, &rows).await?)
+            }
+            ConnSlot::Edges(fields) => {
+                lists(pages, edges(run, fields, pages, &conn.cursors).await?)
+            }
+        });
+    }
+    Some(assemble(
+        conn.fields.iter().map(|(key, _)| key),
+        columns,
+        pages.len(),
+    ))
+}
+
+/// The edges of all `pages`, in order.
+async fn edges<F: FieldKind>(
+    run: &Run<'_>,
+    fields: &[(Name, EdgeSlot<F>)],
+    pages: &[Page<Model<F>>],
+    cursors: &Cursors,
+) -> Option<Vec<Value>> {
+    let rows: Vec<_> = pages.iter().flat_map(|page| page.rows.iter()).collect();
+    let mut columns = Vec::with_capacity(fields.len());
+    for (_, slot) in fields {
+        columns.push(match slot {
+            EdgeSlot::Typename => vec![Value::String(F::EDGE.into()); rows.len()],
+            EdgeSlot::Cursor => rows
+                .iter()
+                .map(|row| Value::String(cursors.encode(&row.position)))
+                .collect(),
+            EdgeSlot::Node(selection) => {
+                let models: Vec<&Model<F>> = rows.iter().map(|row| &row.model).collect();
+                objects(run, selection, &models).await?
+            }
+        });
+    }
+    Some(assemble(
+        fields.iter().map(|(key, _)| key),
+        columns,
+        rows.len(),
+    ))
+}
+
+/// Splits the values of all pages' rows into one list per page.
+fn lists<M>(pages: &[Page<M>], values: Vec<Value>) -> Vec<Value> {
+    let mut values = values.into_iter();
+    pages
+        .iter()
+        .map(|page| Value::List(values.by_ref().take(page.rows.len()).collect()))
+        .collect()
+}
+
+fn page_info<M>(fields: &[(Name, PageInfoSlot)], page: &Page<M>, cursors: &Cursors) -> Value {
+    let cursor = |row: Option<&page::Row<M>>| {
+        row.map_or(Value::Null, |row| {
+            Value::String(cursors.encode(&row.position))
+        })
+    };
+    let object = fields
+        .iter()
+        .map(|(key, slot)| {
+            let value = match slot {
+                PageInfoSlot::Typename => Value::String("PageInfo".into()),
+                PageInfoSlot::HasNextPage => Value::Boolean(page.has_next),
+                PageInfoSlot::HasPreviousPage => Value::Boolean(page.has_previous),
+                PageInfoSlot::StartCursor => cursor(page.rows.first()),
+                PageInfoSlot::EndCursor => cursor(page.rows.last()),
+            };
+            (key.clone(), value)
+        })
+        .collect();
+    Value::Object(object)
+}

@@ -326,6 +326,11 @@ impl<'d> Cx<'d> {
         for set in sets {
             self.collect_into(type_name, set, &mut groups, 0)?;
         }
+        // A selection whose fields are all skipped is left to the resolvers: async-graphql
+        // answers `null` for it where the spec has `{}`, and the plan answers as they do.
+        if groups.is_empty() {
+            return None;
+        }
         for (_, group) in &groups {
             let first = group.first()?;
             if group.iter().any(|field| {

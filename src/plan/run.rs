@@ -273,14 +273,11 @@ async fn connections<F: FieldKind, L>(
     pages: &[Page<Model<F>>],
     totals: Vec<Value>,
 ) -> Option<Vec<Value>> {
-    let mut totals = Some(totals);
     let mut columns = Vec::with_capacity(conn.fields.len());
     for (_, slot) in &conn.fields {
         columns.push(match slot {
             ConnSlot::Typename => vec![Value::String(F::CONNECTION.into()); pages.len()],
-            ConnSlot::TotalCount => totals
-                .take()
-                .unwrap_or_else(|| vec![Value::Null; pages.len()]),
+            ConnSlot::TotalCount => totals.clone(),
             ConnSlot::PageInfo(fields) => pages
                 .iter()
                 .map(|page| page_info(fields, page, &conn.cursors))

@@ -29,6 +29,7 @@ mod nodes;
 mod one_write_path;
 mod pagination;
 mod persisted_queries;
+mod planned;
 mod playground;
 mod rate_limits;
 mod request_ids;

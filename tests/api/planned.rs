@@ -1,0 +1,1146 @@
+//! The planned read path against its oracle, the resolvers (issue 28): random query documents
+//! over the schema — fields, aliases, named and inline fragments (on the type and on `Node`),
+//! `@include`/`@skip`, variables, page sizes (also refused ones), filters, orders, cursors taken
+//! from earlier answers (also another list's, and garbage), `last`/`before`, empty pages — run
+//! on two servers over one database, one with `QUERY_PLANNER` on and one with it off, and the
+//! response bytes must be identical. A difference fails with the smallest document (greedily
+//! shrunk) that still shows it.
+//!
+//! `cargo test` runs [`CASES`] documents on the seed and on a generated world;
+//! `PLANNED_CASES=10000 PLANNED_SEED=7 cargo test --test api planned -- --nocapture` runs more
+//! (the count and the seed are printed). On PostgreSQL under `scripts/with-postgres`.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::helpers::{TestApp, TestDatabase};
+
+/// Documents per world in a plain `cargo test`.
+const CASES: usize = 150;
+
+/// Settings of both servers: every request executed (no response cache), no budget in the way.
+const SETTINGS: &[(&str, &str)] = &[
+    ("RATE_LIMIT_POINTS", "0"),
+    ("RESPONSE_CACHE_BYTES", "0"),
+    ("MAX_QUERY_COMPLEXITY", "5000000"),
+];
+
+#[tokio::test]
+async fn planned_answers_equal_the_resolvers_on_the_seed() {
+    let database = TestDatabase::new().await;
+    let pair = Pair::over(&database).await;
+    pair.compare_random("seed", 1).await;
+}
+
+#[tokio::test]
+async fn planned_answers_equal_the_resolvers_on_a_generated_world() {
+    let database = TestDatabase::new().await;
+    generate_world(&database).await;
+    let pair = Pair::over(&database).await;
+    pair.compare_random("generated", 2).await;
+}
+
+/// The documents clients send most are planned, counted as planned, and a nested read of
+/// three levels costs one statement per level; what the plan does not cover runs the
+/// resolvers, counted as such.
+#[tokio::test]
+async fn planned_operations_are_counted_and_batched_per_level() {
+    let app = TestApp::builder().envs(SETTINGS).spawn().await;
+    let w2 = "{ networks(first: 10) { nodes { name members(first: 10) { nodes { name \
+              networks(first: 5) { nodes { name } } } } } } }";
+    let before = app.statements.get();
+    let body = app.gql(w2, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        app.statements.get() - before,
+        3,
+        "one statement per list level"
+    );
+    app.gql(
+        "{ search(query: \"ber\", first: 3) { __typename } }",
+        json!({}),
+    )
+    .await;
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("citynet_graphql_executions_total{path=\"planned\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("citynet_graphql_executions_total{path=\"resolvers\"} 1"),
+        "{metrics}"
+    );
+}
+
+/// A world of the generator: places without coordinates (regions), large lists, ties.
+async fn generate_world(database: &TestDatabase) {
+    let settings = database.settings();
+    let db = citynet::db::connect_for_maintenance(&settings)
+        .await
+        .expect("the test database opens");
+    citynet::db::migrate(&db).await.expect("migrations run");
+    let plan = citynet::generate::Plan {
+        places: 400,
+        networks: 12,
+        memberships: 3_000,
+        events: 80,
+        seed: 5,
+    };
+    citynet::generate::generate(&db, &plan)
+        .await
+        .expect("the world is generated");
+    db.close().await.expect("the pool closes");
+}
+
+/// Two servers over one database: the planned path on, and off.
+struct Pair {
+    planned: TestApp,
+    resolvers: TestApp,
+}
+
+impl Pair {
+    async fn over(database: &TestDatabase) -> Self {
+        let mut on = SETTINGS.to_vec();
+        on.push(("QUERY_PLANNER", "on"));
+        let mut off = SETTINGS.to_vec();
+        off.push(("QUERY_PLANNER", "off"));
+        // The first one migrates and seeds an empty database; the second finds it ready.
+        let planned = TestApp::builder()
+            .settings(database.settings_with(&on))
+            .spawn()
+            .await;
+        let resolvers = TestApp::builder()
+            .settings(database.settings_with(&off))
+            .spawn()
+            .await;
+        Self { planned, resolvers }
+    }
+
+    async fn compare_random(&self, world: &str, default_seed: u64) {
+        let cases = std::env::var("PLANNED_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(CASES);
+        let seed = std::env::var("PLANNED_SEED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default_seed);
+        println!("planned vs resolvers on the {world} world: {cases} documents, seed {seed}");
+        let mut generator = Generator::new(seed, self.harvest_cursors().await);
+        let mut planned = 0;
+        let mut refusals: HashMap<String, usize> = HashMap::new();
+        for case in 0..cases {
+            let document = generator.document();
+            let (a, b) = self.answers(&document).await;
+            if !same(&a, &b) {
+                let smallest = self.shrink(document).await;
+                let (a, b) = self.answers(&smallest).await;
+                panic!(
+                    "case {case} (seed {seed}): the planned answer differs.\n\
+                     document: {}\nvariables: {}\nplanned:   {}\nresolvers: {}",
+                    smallest.text(),
+                    smallest.variables(),
+                    shortened(&a),
+                    shortened(&b)
+                );
+            }
+            match first_code(&a) {
+                None => planned += 1,
+                Some(code) => {
+                    if std::env::var("PLANNED_DEBUG").is_ok() {
+                        println!("{code}: {}\n  {}", document.text(), shortened(&a));
+                    }
+                    *refusals.entry(code).or_default() += 1
+                }
+            }
+        }
+        println!(
+            "{planned} of {cases} answered without errors, the others: {refusals:?}; 0 differences"
+        );
+        assert!(
+            planned * 2 > cases,
+            "most documents must be answered, not refused: {planned} of {cases}"
+        );
+    }
+
+    /// Both servers' answers (status and body) to `document`.
+    async fn answers(&self, document: &Document) -> (String, String) {
+        let body = json!({ "query": document.text(), "variables": document.variables() });
+        let planned = raw(&self.planned, &body).await;
+        let resolvers = raw(&self.resolvers, &body).await;
+        (planned, resolvers)
+    }
+
+    /// The smallest document found by removing selections and arguments one at a time while
+    /// the answers still differ.
+    async fn shrink(&self, mut document: Document) -> Document {
+        loop {
+            let mut smaller = None;
+            for candidate in document.smaller() {
+                let (a, b) = self.answers(&candidate).await;
+                if a != b {
+                    smaller = Some(candidate);
+                    break;
+                }
+            }
+            match smaller {
+                Some(candidate) => document = candidate,
+                None => return document,
+            }
+        }
+    }
+
+    /// Cursors of every list in every order, read from the resolvers' answers.
+    async fn harvest_cursors(&self) -> HashMap<String, Vec<String>> {
+        let mut cursors = HashMap::new();
+        for ty in [Ty::City, Ty::Network, Ty::Event] {
+            for order in orders(ty) {
+                let key = cursor_key(root_list(ty), &order);
+                let query = format!(
+                    "{{ {}(first: 40{}) {{ edges {{ cursor }} }} }}",
+                    root_list(ty),
+                    order_argument(ty, &order)
+                );
+                let body = self.resolvers.data(&query, json!({})).await;
+                cursors.insert(key, collect_cursors(&body));
+            }
+        }
+        for parent in [Ty::City, Ty::Network, Ty::Event] {
+            for (field, target) in lists(parent) {
+                for order in orders(*target) {
+                    let key = cursor_key(field, &order);
+                    let query = format!(
+                        "{{ {}(first: 30) {{ nodes {{ {field}(first: 10{}) {{ edges {{ cursor }} }} }} }} }}",
+                        root_list(parent),
+                        order_argument(*target, &order)
+                    );
+                    let body = self.resolvers.data(&query, json!({})).await;
+                    cursors
+                        .entry(key)
+                        .or_default()
+                        .extend(collect_cursors(&body));
+                }
+            }
+        }
+        cursors
+    }
+}
+
+/// Whether two answers are the same: byte for byte, except that the errors of an answer with
+/// several may come in any order (the resolvers report them as their fields finish).
+fn same(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let parse = |answer: &str| -> Option<(String, Value)> {
+        let (status, body) = answer.split_once(' ')?;
+        let mut body: Value = serde_json::from_str(body).ok()?;
+        let mut errors: Vec<String> = body
+            .get("errors")?
+            .as_array()?
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        errors.sort();
+        body["errors"] = json!(errors);
+        Some((status.to_owned(), body))
+    };
+    matches!((parse(a), parse(b)), (Some(a), Some(b)) if a == b)
+}
+
+fn first_code(answer: &str) -> Option<String> {
+    let body: Value = serde_json::from_str(answer.split_once(' ')?.1).ok()?;
+    let code = body.get("errors")?.get(0)?.pointer("/extensions/code")?;
+    Some(code.as_str().unwrap_or("?").to_owned())
+}
+
+fn shortened(answer: &str) -> String {
+    answer.chars().take(3_000).collect()
+}
+
+async fn raw(app: &TestApp, body: &Value) -> String {
+    let response = app
+        .client
+        .post(app.graphql_url())
+        // The same request id on both servers: errors carry it.
+        .header("x-request-id", "differential-test")
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    format!("{status} {}", response.text().await.expect("a body"))
+}
+
+fn collect_cursors(value: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    fn walk(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    match (key.as_str(), value) {
+                        ("cursor", Value::String(cursor)) => found.push(cursor.clone()),
+                        _ => walk(value, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    walk(value, &mut found);
+    found
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the generator knows of the schema
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ty {
+    City,
+    Network,
+    Membership,
+    Event,
+}
+
+fn type_name(ty: Ty) -> &'static str {
+    match ty {
+        Ty::City => "City",
+        Ty::Network => "Network",
+        Ty::Membership => "Membership",
+        Ty::Event => "Event",
+    }
+}
+
+fn root_list(ty: Ty) -> &'static str {
+    match ty {
+        Ty::City => "cities",
+        Ty::Network => "networks",
+        Ty::Membership => "memberships",
+        Ty::Event => "events",
+    }
+}
+
+fn scalars(ty: Ty) -> &'static [&'static str] {
+    match ty {
+        Ty::City => &[
+            "id",
+            "slug",
+            "name",
+            "alternateNames",
+            "kind",
+            "countryCode",
+            "latitude",
+            "longitude",
+            "networkCount",
+            "eventCount",
+        ],
+        Ty::Network => &[
+            "id",
+            "slug",
+            "name",
+            "acronym",
+            "description",
+            "topics",
+            "foundedYear",
+            "reportedMemberCount",
+            "reportedMemberCountQualifier",
+            "alternateNames",
+        ],
+        Ty::Membership => &["id", "role", "since", "representedBy"],
+        Ty::Event => &[
+            "id",
+            "kind",
+            "title",
+            "year",
+            "topic",
+            "reportedParticipantCount",
+        ],
+    }
+}
+
+fn to_one(ty: Ty) -> &'static [(&'static str, Ty)] {
+    match ty {
+        Ty::City => &[],
+        Ty::Network => &[("foundedIn", Ty::City)],
+        Ty::Membership => &[("city", Ty::City), ("network", Ty::Network)],
+        Ty::Event => &[("network", Ty::Network), ("host", Ty::City)],
+    }
+}
+
+fn lists(ty: Ty) -> &'static [(&'static str, Ty)] {
+    match ty {
+        Ty::City => &[
+            ("memberships", Ty::Membership),
+            ("networks", Ty::Network),
+            ("hostedEvents", Ty::Event),
+            ("attendedEvents", Ty::Event),
+            ("twinCities", Ty::City),
+        ],
+        Ty::Network => &[
+            ("memberships", Ty::Membership),
+            ("members", Ty::City),
+            ("events", Ty::Event),
+        ],
+        Ty::Membership => &[],
+        Ty::Event => &[("participants", Ty::City)],
+    }
+}
+
+/// A field the plan does not cover: the whole operation runs the resolvers.
+fn uncovered(ty: Ty) -> &'static str {
+    match ty {
+        Ty::City => "partners(first: 2) { totalCount }",
+        Ty::Network => "memberCountByKind { kind count }",
+        Ty::Membership => "evidence { kind }",
+        Ty::Event => "source { title }",
+    }
+}
+
+/// The orderings of a list of `ty` (`None`: the default), each as (field, direction).
+fn orders(ty: Ty) -> Vec<Option<(&'static str, &'static str)>> {
+    let fields: &[&str] = match ty {
+        Ty::City => &[
+            "NAME",
+            "SLUG",
+            "COUNTRY_CODE",
+            "KIND",
+            "LATITUDE",
+            "LONGITUDE",
+        ],
+        Ty::Network => &[
+            "NAME",
+            "SLUG",
+            "ACRONYM",
+            "FOUNDED_YEAR",
+            "REPORTED_MEMBER_COUNT",
+        ],
+        Ty::Membership => &["SINCE", "ROLE", "REPRESENTED_BY"],
+        Ty::Event => &[
+            "TITLE",
+            "YEAR",
+            "KIND",
+            "TOPIC",
+            "REPORTED_PARTICIPANT_COUNT",
+        ],
+    };
+    std::iter::once(None)
+        .chain(
+            fields
+                .iter()
+                .flat_map(|field| [Some((*field, "ASC")), Some((*field, "DESC"))]),
+        )
+        .collect()
+}
+
+fn cursor_key(list: &str, order: &Option<(&str, &str)>) -> String {
+    format!("{list}|{order:?}")
+}
+
+fn order_argument(_ty: Ty, order: &Option<(&str, &str)>) -> String {
+    match order {
+        None => String::new(),
+        Some((field, direction)) => {
+            format!(", orderBy: {{field: {field}, direction: {direction}}}")
+        }
+    }
+}
+
+/// Filters of lists of `ty`, as JSON (enum values in capitals).
+fn filters(ty: Ty) -> Vec<Value> {
+    match ty {
+        Ty::City => vec![
+            json!({"nameContains": "ber"}),
+            json!({"nameContains": "dusseldorf"}),
+            json!({"countryCodes": ["DE", "se", "PL"]}),
+            json!({"kind": "REGION"}),
+            json!({"kind": "CITY", "minNetworks": 2}),
+            json!({"memberOf": "ubc"}),
+            json!({"maxNetworks": 1}),
+            json!({"or": [{"countryCodes": ["DE"]}, {"nameContains": "a"}]}),
+            json!({"not": {"countryCodes": ["DE"]}}),
+            json!({"and": [{"minNetworks": 1}, {"not": {"kind": "REGION"}}]}),
+        ],
+        Ty::Network => vec![
+            json!({"nameContains": "cities"}),
+            json!({"topics": ["climate", "peace"]}),
+            json!({"foundedFrom": 1990}),
+            json!({"foundedTo": 2000}),
+            json!({"hasMember": "berlin"}),
+            json!({"or": [{"foundedFrom": 2005}, {"nameContains": "union"}]}),
+            json!({"not": {"nameContains": "c"}}),
+        ],
+        Ty::Membership => vec![
+            json!({"roles": ["MEMBER"]}),
+            json!({"roles": ["FOUNDING_MEMBER", "CO_FOUNDER", "INITIATOR"]}),
+            json!({"sinceFrom": 1995}),
+            json!({"sinceTo": 2010}),
+            json!({"or": [{"sinceFrom": 2000}, {"roles": ["INITIATOR"]}]}),
+        ],
+        Ty::Event => vec![
+            json!({"kinds": ["CONFERENCE"]}),
+            json!({"kinds": ["FOUNDING", "SIGNING", "LAUNCH"]}),
+            json!({"yearFrom": 2000}),
+            json!({"yearTo": 2015}),
+            json!({"network": "ubc"}),
+            json!({"host": "rostock"}),
+            json!({"participant": "berlin"}),
+            json!({"not": {"kinds": ["CONFERENCE"]}}),
+        ],
+    }
+}
+
+fn filter_type(ty: Ty) -> &'static str {
+    match ty {
+        Ty::City => "CityFilter",
+        Ty::Network => "NetworkFilter",
+        Ty::Membership => "MembershipFilter",
+        Ty::Event => "EventFilter",
+    }
+}
+
+/// A JSON value as a GraphQL literal: enum values (capitals) unquoted.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::String(text)
+            if !text.is_empty() && text.chars().all(|c| c.is_ascii_uppercase() || c == '_') =>
+        {
+            text.clone()
+        }
+        Value::Object(fields) => format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(key, value)| format!("{key}: {}", literal(value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(literal).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+// ---------------------------------------------------------------------------------------------
+
+/// An argument: a literal, or a variable of a type with its value.
+#[derive(Clone, Debug)]
+struct Argument {
+    name: &'static str,
+    value: Value,
+    /// Sent as a variable of this type instead of inline.
+    variable: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+enum Sel {
+    Field {
+        alias: Option<String>,
+        name: &'static str,
+        arguments: Vec<Argument>,
+        directive: Option<(bool, Argument)>,
+        selection: Vec<Sel>,
+    },
+    /// Raw text (a field the plan does not cover).
+    Raw(&'static str),
+    /// `... on T { }` (or `... { }` without a condition).
+    Inline {
+        condition: Option<&'static str>,
+        selection: Vec<Sel>,
+    },
+    /// `...F` with `fragment F on condition { selection }`.
+    Spread {
+        condition: &'static str,
+        selection: Vec<Sel>,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Document {
+    selection: Vec<Sel>,
+}
+
+/// Renders documents, naming fragments and variables in order.
+#[derive(Default)]
+struct Renderer {
+    fragments: Vec<String>,
+    variables: Vec<(String, &'static str, Value)>,
+}
+
+impl Renderer {
+    fn argument(&mut self, argument: &Argument) -> String {
+        match argument.variable {
+            Some(ty) => {
+                let name = format!("v{}", self.variables.len());
+                self.variables
+                    .push((name.clone(), ty, argument.value.clone()));
+                format!("{}: ${name}", argument.name)
+            }
+            None => format!("{}: {}", argument.name, literal(&argument.value)),
+        }
+    }
+
+    fn selection(&mut self, selection: &[Sel]) -> String {
+        let items: Vec<String> = selection.iter().map(|sel| self.sel(sel)).collect();
+        format!("{{ {} }}", items.join(" "))
+    }
+
+    fn sel(&mut self, sel: &Sel) -> String {
+        match sel {
+            Sel::Field {
+                alias,
+                name,
+                arguments,
+                directive,
+                selection,
+            } => {
+                let mut text = String::new();
+                if let Some(alias) = alias {
+                    text.push_str(alias);
+                    text.push_str(": ");
+                }
+                text.push_str(name);
+                if !arguments.is_empty() {
+                    let rendered: Vec<String> =
+                        arguments.iter().map(|a| self.argument(a)).collect();
+                    text.push_str(&format!("({})", rendered.join(", ")));
+                }
+                if let Some((include, condition)) = directive {
+                    let rendered = self.argument(condition);
+                    let name = if *include { "include" } else { "skip" };
+                    text.push_str(&format!(" @{name}({rendered})"));
+                }
+                if !selection.is_empty() {
+                    text.push(' ');
+                    text.push_str(&self.selection(selection));
+                }
+                text
+            }
+            Sel::Raw(text) => (*text).to_owned(),
+            Sel::Inline {
+                condition,
+                selection,
+            } => match condition {
+                Some(condition) => format!("... on {condition} {}", self.selection(selection)),
+                None => format!("... {}", self.selection(selection)),
+            },
+            Sel::Spread {
+                condition,
+                selection,
+            } => {
+                let name = format!("F{}", self.fragments.len());
+                self.fragments.push(String::new());
+                let index = self.fragments.len() - 1;
+                let body = self.selection(selection);
+                self.fragments[index] = format!("fragment {name} on {condition} {body}");
+                format!("...{name}")
+            }
+        }
+    }
+}
+
+impl Document {
+    fn render(&self) -> Renderer {
+        let mut renderer = Renderer::default();
+        let body = renderer.selection(&self.selection);
+        renderer.fragments.insert(0, body);
+        renderer
+    }
+
+    fn text(&self) -> String {
+        let renderer = self.render();
+        let mut parts = renderer.fragments.into_iter();
+        let body = parts.next().unwrap_or_default();
+        let definitions: Vec<String> = renderer
+            .variables
+            .iter()
+            .map(|(name, ty, _)| format!("${name}: {ty}"))
+            .collect();
+        let head = if definitions.is_empty() {
+            "query".to_owned()
+        } else {
+            format!("query Q({})", definitions.join(", "))
+        };
+        std::iter::once(format!("{head} {body}"))
+            .chain(parts)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn variables(&self) -> Value {
+        let renderer = self.render();
+        Value::Object(
+            renderer
+                .variables
+                .into_iter()
+                .map(|(name, _, value)| (name, value))
+                .collect::<Map<_, _>>(),
+        )
+    }
+
+    /// Every document with one selection or one argument fewer.
+    fn smaller(&self) -> Vec<Document> {
+        let mut candidates = Vec::new();
+        shrink_list(&self.selection, &mut |selection| {
+            candidates.push(Document { selection })
+        });
+        candidates
+    }
+}
+
+/// Calls `found` with each variant of `list` that has one thing fewer somewhere inside.
+fn shrink_list(list: &[Sel], found: &mut dyn FnMut(Vec<Sel>)) {
+    for index in 0..list.len() {
+        if list.len() > 1 {
+            let mut smaller = list.to_vec();
+            smaller.remove(index);
+            found(smaller);
+        }
+        let rebuild = |sel: Sel| {
+            let mut copy = list.to_vec();
+            copy[index] = sel;
+            copy
+        };
+        match &list[index] {
+            Sel::Field {
+                alias,
+                name,
+                arguments,
+                directive,
+                selection,
+            } => {
+                for argument in 0..arguments.len() {
+                    let mut fewer = arguments.clone();
+                    fewer.remove(argument);
+                    found(rebuild(Sel::Field {
+                        alias: alias.clone(),
+                        name,
+                        arguments: fewer,
+                        directive: directive.clone(),
+                        selection: selection.clone(),
+                    }));
+                }
+                if directive.is_some() || alias.is_some() {
+                    found(rebuild(Sel::Field {
+                        alias: None,
+                        name,
+                        arguments: arguments.clone(),
+                        directive: None,
+                        selection: selection.clone(),
+                    }));
+                }
+                shrink_list(selection, &mut |selection| {
+                    found(rebuild(Sel::Field {
+                        alias: alias.clone(),
+                        name,
+                        arguments: arguments.clone(),
+                        directive: directive.clone(),
+                        selection,
+                    }))
+                });
+            }
+            Sel::Inline {
+                condition,
+                selection,
+            } => shrink_list(selection, &mut |selection| {
+                found(rebuild(Sel::Inline {
+                    condition: *condition,
+                    selection,
+                }))
+            }),
+            Sel::Spread {
+                condition,
+                selection,
+            } => shrink_list(selection, &mut |selection| {
+                found(rebuild(Sel::Spread {
+                    condition,
+                    selection,
+                }))
+            }),
+            Sel::Raw(_) => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------------
+
+/// SplitMix64: deterministic per seed, no dependency.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+struct Generator {
+    random: Random,
+    cursors: HashMap<String, Vec<String>>,
+    aliases: usize,
+}
+
+/// Slugs that exist in the seed or the generated world, and one that exists in neither.
+const SLUGS: &[&str] = &["rostock", "berlin", "ubc", "place-1", "place-7", "nowhere"];
+const NETWORK_SLUGS: &[&str] = &["ubc", "eurocities", "c40", "network-1", "network-3", "none"];
+
+impl Generator {
+    fn new(seed: u64, cursors: HashMap<String, Vec<String>>) -> Self {
+        Self {
+            random: Random(seed),
+            cursors,
+            aliases: 0,
+        }
+    }
+
+    fn document(&mut self) -> Document {
+        let roots = 1 + self.random.below(3);
+        let selection = (0..roots).map(|_| self.root_field()).collect();
+        Document { selection }
+    }
+
+    fn alias(&mut self) -> Option<String> {
+        if self.random.chance(15) {
+            self.aliases += 1;
+            Some(format!("a{}", self.aliases))
+        } else {
+            None
+        }
+    }
+
+    fn directive(&mut self) -> Option<(bool, Argument)> {
+        if !self.random.chance(8) {
+            return None;
+        }
+        let value = Value::Bool(self.random.chance(60));
+        let variable = self.random.chance(50).then_some("Boolean!");
+        Some((
+            self.random.chance(50),
+            Argument {
+                name: "if",
+                value,
+                variable,
+            },
+        ))
+    }
+
+    fn root_field(&mut self) -> Sel {
+        let choice = self.random.below(100);
+        let field = |name, arguments, selection| Sel::Field {
+            alias: None,
+            name,
+            arguments,
+            directive: None,
+            selection,
+        };
+        match choice {
+            0..=2 => Sel::Raw("__typename"),
+            3..=4 => Sel::Raw("search(query: \"ber\", first: 3) { __typename }"),
+            5..=24 => {
+                let slug = *self.random.pick(SLUGS);
+                let arguments = vec![self.argument("slug", json!(slug), "String!")];
+                let selection = self.object(Ty::City, 0);
+                self.decorate(field("city", arguments, selection))
+            }
+            25..=39 => {
+                let slug = *self.random.pick(NETWORK_SLUGS);
+                let arguments = vec![self.argument("slug", json!(slug), "String!")];
+                let selection = self.object(Ty::Network, 0);
+                self.decorate(field("network", arguments, selection))
+            }
+            _ => {
+                let ty = *self.random.pick(&[Ty::City, Ty::Network, Ty::Event]);
+                let (arguments, key) = self.list_arguments(ty, root_list(ty), 0);
+                let selection = self.connection(ty, 0, &key);
+                self.decorate(field(root_list(ty), arguments, selection))
+            }
+        }
+    }
+
+    /// An alias and a directive, sometimes. A field with arguments always gets an alias of its
+    /// own: two fields of one name with different arguments would not validate.
+    fn decorate(&mut self, sel: Sel) -> Sel {
+        match sel {
+            Sel::Field {
+                name,
+                arguments,
+                selection,
+                ..
+            } => {
+                let alias = match self.alias() {
+                    None if !arguments.is_empty() => self.unique_alias(),
+                    alias => alias,
+                };
+                Sel::Field {
+                    alias,
+                    name,
+                    arguments,
+                    directive: self.directive(),
+                    selection,
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn unique_alias(&mut self) -> Option<String> {
+        self.aliases += 1;
+        Some(format!("a{}", self.aliases))
+    }
+
+    fn argument(&mut self, name: &'static str, value: Value, ty: &'static str) -> Argument {
+        let variable = self.random.chance(30).then_some(ty);
+        Argument {
+            name,
+            value,
+            variable,
+        }
+    }
+
+    /// Page, filter and order arguments of a list of `ty` named `list`, and the key of its
+    /// cursors.
+    fn list_arguments(&mut self, ty: Ty, list: &str, depth: usize) -> (Vec<Argument>, String) {
+        let mut arguments = Vec::new();
+        let order = self.random.pick(&orders(ty)).to_owned();
+        let order = if self.random.chance(35) { order } else { None };
+        let key = cursor_key(list, &order);
+        let backward = self.random.chance(25);
+        let sizes: &[i64] = if depth == 0 {
+            &[0, 1, 2, 3, 5, 10, 40, 101]
+        } else {
+            &[0, 1, 2, 3, 5]
+        };
+        let size = *self.random.pick(sizes);
+        if depth > 0 || self.random.chance(85) {
+            let name = if backward { "last" } else { "first" };
+            arguments.push(self.argument(name, json!(size), "Int"));
+        }
+        if self.random.chance(30) {
+            let cursor = self.cursor(&key);
+            let name = if backward { "before" } else { "after" };
+            arguments.push(self.argument(name, json!(cursor), "String"));
+        }
+        if self.random.chance(3) {
+            // Both directions at once: refused.
+            arguments.push(self.argument("last", json!(1), "Int"));
+        }
+        if self.random.chance(30) {
+            let filter = self.random.pick(&filters(ty)).clone();
+            arguments.push(self.argument("filter", filter, filter_type(ty)));
+        }
+        if let Some((field, direction)) = order {
+            let mut value = json!({ "field": field });
+            if direction == "DESC" || self.random.chance(50) {
+                value["direction"] = json!(direction);
+            }
+            let order_type = match ty {
+                Ty::City => "CityOrder",
+                Ty::Network => "NetworkOrder",
+                Ty::Membership => "MembershipOrder",
+                Ty::Event => "EventOrder",
+            };
+            arguments.push(self.argument("orderBy", value, order_type));
+        }
+        (arguments, key)
+    }
+
+    /// A cursor of the list `key`, mostly; sometimes another list's, or not a cursor at all.
+    fn cursor(&mut self, key: &str) -> String {
+        let choice = self.random.below(100);
+        let pool = match choice {
+            0..=91 => self.cursors.get(key),
+            92..=96 => {
+                let keys: Vec<&String> = self.cursors.keys().collect();
+                let mut keys = keys;
+                keys.sort();
+                let other = (*self.random.pick(&keys)).clone();
+                self.cursors.get(&other)
+            }
+            _ => return "bm90IGEgY3Vyc29y".into(),
+        };
+        match pool {
+            Some(pool) if !pool.is_empty() => {
+                let index = self.random.below(pool.len());
+                pool[index].clone()
+            }
+            _ => "e30".into(),
+        }
+    }
+
+    /// The selection of a connection of `ty`.
+    fn connection(&mut self, ty: Ty, depth: usize, _key: &str) -> Vec<Sel> {
+        let mut selection = Vec::new();
+        let plain = |name: &'static str, selection: Vec<Sel>| Sel::Field {
+            alias: None,
+            name,
+            arguments: Vec::new(),
+            directive: None,
+            selection,
+        };
+        let parts = 1 + self.random.below(3);
+        for _ in 0..parts {
+            let choice = self.random.below(100);
+            let sel = match choice {
+                0..=44 => plain("nodes", self.object(ty, depth + 1)),
+                45..=64 => {
+                    let mut edge = Vec::new();
+                    if self.random.chance(70) {
+                        edge.push(plain("cursor", Vec::new()));
+                    }
+                    if edge.is_empty() || self.random.chance(70) {
+                        edge.push(plain("node", self.object(ty, depth + 1)));
+                    }
+                    if self.random.chance(10) {
+                        edge.push(Sel::Raw("__typename"));
+                    }
+                    plain("edges", edge)
+                }
+                65..=82 => {
+                    let names: [&'static str; 5] = [
+                        "hasNextPage",
+                        "hasPreviousPage",
+                        "startCursor",
+                        "endCursor",
+                        "__typename",
+                    ];
+                    let count = 1 + self.random.below(4);
+                    let fields = (0..count)
+                        .map(|_| {
+                            let name = names[self.random.below(names.len())];
+                            plain(name, Vec::new())
+                        })
+                        .collect();
+                    plain("pageInfo", fields)
+                }
+                83..=95 => plain("totalCount", Vec::new()),
+                _ => Sel::Raw("__typename"),
+            };
+            selection.push(self.decorate(sel));
+        }
+        selection
+    }
+
+    /// The selection of an object of `ty` at `depth`.
+    fn object(&mut self, ty: Ty, depth: usize) -> Vec<Sel> {
+        let count = 1 + self.random.below(4);
+        let mut selection = Vec::new();
+        for _ in 0..count {
+            selection.push(self.object_field(ty, depth));
+        }
+        if self.random.chance(12) {
+            let condition = *self.random.pick(&[Some(type_name(ty)), Some("Node"), None]);
+            let inner = match condition {
+                Some("Node") => vec![Sel::Raw("id"), Sel::Raw("__typename")],
+                _ => self.object(ty, depth + 1),
+            };
+            selection.push(Sel::Inline {
+                condition,
+                selection: inner,
+            });
+        }
+        if self.random.chance(10) {
+            // The same field twice: merged into one response key (a field with variables
+            // would name different variables: it gets an alias of its own).
+            let mut again = self.random.pick(&selection).clone();
+            if let Sel::Field {
+                alias, arguments, ..
+            } = &mut again
+            {
+                if arguments.iter().any(|argument| argument.variable.is_some()) {
+                    *alias = self.unique_alias();
+                }
+            }
+            selection.push(again);
+        }
+        if self.random.chance(10) {
+            let condition = if self.random.chance(70) {
+                type_name(ty)
+            } else {
+                "Node"
+            };
+            let inner = if condition == "Node" {
+                vec![Sel::Raw("id"), Sel::Raw("__typename")]
+            } else {
+                self.object(ty, depth + 1)
+            };
+            selection.push(Sel::Spread {
+                condition,
+                selection: inner,
+            });
+        }
+        selection
+    }
+
+    fn object_field(&mut self, ty: Ty, depth: usize) -> Sel {
+        let deep_enough = depth >= 3;
+        let choice = self.random.below(100);
+        if choice < 2 {
+            return Sel::Raw(uncovered(ty));
+        }
+        if choice < 6 {
+            return Sel::Raw("__typename");
+        }
+        if !deep_enough && choice < 30 && !lists(ty).is_empty() {
+            let (field, target) = *self.random.pick(lists(ty));
+            let (arguments, key) = self.list_arguments(target, field, depth + 1);
+            let selection = self.connection(target, depth + 1, &key);
+            return self.decorate(Sel::Field {
+                alias: None,
+                name: field,
+                arguments,
+                directive: None,
+                selection,
+            });
+        }
+        if !deep_enough && choice < 45 && !to_one(ty).is_empty() {
+            let (field, target) = *self.random.pick(to_one(ty));
+            let selection = self.object(target, depth + 1);
+            return self.decorate(Sel::Field {
+                alias: None,
+                name: field,
+                arguments: Vec::new(),
+                directive: None,
+                selection,
+            });
+        }
+        let name = *self.random.pick(scalars(ty));
+        self.decorate(Sel::Field {
+            alias: None,
+            name,
+            arguments: Vec::new(),
+            directive: None,
+            selection: Vec::new(),
+        })
+    }
+}

@@ -7,6 +7,7 @@ mod m20261121_000001_create_tables;
 mod m20261201_000001_change_feed;
 mod m20261201_000002_precise_statements;
 mod m20261206_000001_unique_events;
+mod m20261206_000002_search_title_prefix;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_change_feed::Migration),
             Box::new(m20261201_000002_precise_statements::Migration),
             Box::new(m20261206_000001_unique_events::Migration),
+            Box::new(m20261206_000002_search_title_prefix::Migration),
         ]
     }
 }

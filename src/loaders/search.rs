@@ -3,7 +3,8 @@
 //! The write side (`service::search_index`) keeps one document per record in `search_entries`
 //! (names as the title, descriptions, topics and kinds as the body, all folded to lowercase
 //! ASCII); the database indexes it — FTS5 on SQLite, a GIN `tsvector` index on PostgreSQL (see
-//! the migration) — and ranks matches, names above the rest. Every word of a query must match,
+//! the migration) — and ranks matches, names above the rest; names that begin with the query
+//! come first, read from an index on the titles in order. Every word of a query must match,
 //! as a prefix.
 
 use entity::fold;
@@ -54,18 +55,74 @@ pub fn query_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The best `limit` matches of all `words` (as prefixes), best first.
+/// The best `limit` matches of all `words` (as prefixes), best first: the entries whose title
+/// begins with the words (alphabetically, then in the order they were recorded), then the other
+/// matches, ranked. The first tier is a range of an index, so a short prefix that begins
+/// thousands of names ("ber") costs one page of it, not the ranking of every match.
 pub async fn search<C: ConnectionTrait>(
     db: &C,
     words: &[String],
     limit: u64,
 ) -> crate::error::AppResult<Vec<Hit>> {
-    if words.is_empty() {
+    if words.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut hits = read_hits(db, title_prefix(db.get_database_backend(), words, limit)).await?;
+    let missing = limit - hits.len() as i64;
+    if missing > 0 {
+        // The ranked matches may repeat the first tier's: ask for enough to fill the page.
+        let ranked = ranked(
+            db.get_database_backend(),
+            words,
+            missing + hits.len() as i64,
+        );
+        let first_tier: Vec<Hit> = hits.clone();
+        let more = read_hits(db, ranked).await?;
+        hits.extend(
+            more.into_iter()
+                .filter(|hit| !first_tier.contains(hit))
+                .take(usize::try_from(missing).unwrap_or(usize::MAX)),
+        );
+    }
+    Ok(hits)
+}
+
+/// The entries whose title begins with the words (joined by a space), in title order.
+fn title_prefix(backend: DbBackend, words: &[String], limit: i64) -> Statement {
+    let prefix = words.join(" ");
+    let end = prefix_end(&prefix);
+    match backend {
+        DbBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            "SELECT kind, ref_id FROM search_entries \
+             WHERE title COLLATE \"C\" >= $1 AND title COLLATE \"C\" < $2 \
+             ORDER BY title COLLATE \"C\", id LIMIT $3",
+            [prefix.into(), end.into(), limit.into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            "SELECT kind, ref_id FROM search_entries \
+             WHERE title >= ? AND title < ? ORDER BY title, id LIMIT ?",
+            [prefix.into(), end.into(), limit.into()],
+        ),
+    }
+}
+
+/// The least text after every text that begins with `prefix` (bytewise): `prefix` with its last
+/// character raised by one. Query words hold only `[a-z0-9]`, so the result is ASCII.
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    if let Some(last) = end.pop() {
+        end.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
+    }
+    end
+}
+
+/// Every full-text match, ranked (names above the rest).
+fn ranked(backend: DbBackend, words: &[String], limit: i64) -> Statement {
     // The words hold only [a-z0-9], so they are safe inside either engine's query syntax.
-    let statement = match db.get_database_backend() {
+    match backend {
         DbBackend::Sqlite => {
             let expression = words
                 .iter()
@@ -98,7 +155,13 @@ pub async fn search<C: ConnectionTrait>(
                 [expression.into(), limit.into()],
             )
         }
-    };
+    }
+}
+
+async fn read_hits<C: ConnectionTrait>(
+    db: &C,
+    statement: Statement,
+) -> crate::error::AppResult<Vec<Hit>> {
     let rows = db.query_all_raw(statement).await?;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
@@ -126,5 +189,22 @@ mod tests {
         );
         assert_eq!(query_words("%%%"), Vec::<String>::new());
         assert_eq!(query_words("a b c d e f g h i j").len(), MAX_QUERY_WORDS);
+    }
+
+    #[test]
+    fn a_prefix_range_ends_after_every_text_that_begins_with_it() {
+        assert_eq!(prefix_end("ber"), "bes");
+        assert_eq!(prefix_end("crisis z"), "crisis {");
+        assert_eq!(prefix_end("c40"), "c41");
+        assert_eq!(prefix_end("a9"), "a:");
+        for text in ["ber", "berlin", "ber lin", "berzzzz"] {
+            assert!(text >= "ber" && text < prefix_end("ber").as_str(), "{text}");
+        }
+        for text in ["be", "bes", "bf", "a"] {
+            assert!(
+                !(text >= "ber" && text < prefix_end("ber").as_str()),
+                "{text}"
+            );
+        }
     }
 }

@@ -308,7 +308,19 @@ impl<'d> Cx<'d> {
     }
 
     /// The merged selection sets of `group`, collected for an object of `type_name`.
+    ///
+    /// async-graphql resolves each field of a response key on its own and merges the values:
+    /// one whose own selection is all skipped answers `null`, and the merge keeps that `null`
+    /// (where the spec merges the selections first). Such groups are left to the resolvers.
     fn subfields(&self, type_name: &str, group: &[&'d Field]) -> Option<Vec<(Name, Group<'d>)>> {
+        if group.len() > 1
+            && group.iter().any(|field| {
+                self.collect(type_name, std::iter::once(&field.selection_set.node))
+                    .is_none()
+            })
+        {
+            return None;
+        }
         self.collect(
             type_name,
             group.iter().map(|field| &field.selection_set.node),

@@ -27,7 +27,8 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Places, networks and events whose names (or other names), acronyms, descriptions, topics
     /// or titles contain every word of `query` (as a word prefix, ignoring case and
-    /// diacritics), best match first. Unlike the lists, this is not a connection: it returns one
+    /// diacritics), best match first: the names that begin with `query` (alphabetically), then
+    /// the other matches, names above descriptions. Unlike the lists, this is not a connection: it returns one
     /// page and has no cursors.
     #[graphql(complexity = "pagination::list_cost(first, None, child_complexity)")]
     async fn search(

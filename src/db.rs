@@ -46,6 +46,9 @@ async fn connect_with(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // A connection used within the last minute is handed out as it is: pinging it on every
+        // checkout was a round trip to the database (to SQLite's worker thread) per statement.
+        .test_before_acquire_if_idle_for(Duration::from_secs(60))
         // One line per statement at `RUST_LOG=sqlx::query=debug`.
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug)

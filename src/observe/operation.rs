@@ -170,6 +170,14 @@ pub fn executed_by(path: Path) {
     let _ = CURRENT.try_with(|operation| operation.path.set(path));
 }
 
+/// The path that executes the current operation, once execution began.
+pub fn executed_path() -> Option<Path> {
+    CURRENT
+        .try_with(|operation| operation.path.get().copied())
+        .ok()
+        .flatten()
+}
+
 /// Counts one SQL statement for the current operation, if any.
 pub fn statement_ran() {
     let _ = CURRENT.try_with(|operation| operation.statements.fetch_add(1, Ordering::Relaxed));

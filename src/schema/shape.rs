@@ -152,9 +152,12 @@ impl Extension for ShapeExtension {
             crate::observe::operation::parsed(document, operation_name);
         }
         let response = next.run(ctx, operation_name).await;
+        // A planned answer is built in the spec's shape and has no errors: nothing to reorder.
+        let planned = crate::observe::operation::executed_path()
+            == Some(crate::observe::operation::Path::Planned);
         match document {
-            Some(document) => shape(&self.types, &document, operation_name, response),
-            None => response,
+            Some(document) if !planned => shape(&self.types, &document, operation_name, response),
+            _ => response,
         }
     }
 

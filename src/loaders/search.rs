@@ -36,7 +36,7 @@ impl Kind {
 }
 
 /// One match, best first.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Hit {
     pub kind: Kind,
     pub id: i32,
@@ -57,8 +57,12 @@ pub fn query_words(text: &str) -> Vec<String> {
 
 /// The best `limit` matches of all `words` (as prefixes), best first: the entries whose title
 /// begins with the words (alphabetically, then in the order they were recorded), then the other
-/// matches, ranked. The first tier is a range of an index, so a short prefix that begins
-/// thousands of names ("ber") costs one page of it, not the ranking of every match.
+/// matches, ranked. One statement: the first tier is a range of an index, so a short prefix
+/// that begins thousands of names ("ber") costs one page of it; the full-text match and its
+/// ranking run only when the first tier leaves the page short. That condition is decided once,
+/// before the scan: PostgreSQL's one-time filter; on SQLite a `LIMIT` of 0, since a constant
+/// `WHERE` term is checked only after FTS5 has expanded the prefix (0.5 ms for "ber" on the
+/// 50 000-place world, against 0.05 ms for the first tier).
 pub async fn search<C: ConnectionTrait>(
     db: &C,
     words: &[String],
@@ -68,44 +72,83 @@ pub async fn search<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut hits = read_hits(db, title_prefix(db.get_database_backend(), words, limit)).await?;
-    let missing = limit - hits.len() as i64;
-    if missing > 0 {
-        // The ranked matches may repeat the first tier's: ask for enough to fill the page.
-        let ranked = ranked(
-            db.get_database_backend(),
-            words,
-            missing + hits.len() as i64,
-        );
-        let first_tier: Vec<Hit> = hits.clone();
-        let more = read_hits(db, ranked).await?;
-        hits.extend(
-            more.into_iter()
-                .filter(|hit| !first_tier.contains(hit))
-                .take(usize::try_from(missing).unwrap_or(usize::MAX)),
-        );
-    }
-    Ok(hits)
+    let hits = read_hits(db, statement(db.get_database_backend(), words, limit)).await?;
+    // A ranked match may repeat one of the first tier: each entry once, in the first place.
+    let mut seen = std::collections::HashSet::with_capacity(hits.len());
+    Ok(hits
+        .into_iter()
+        .filter(|hit| seen.insert(*hit))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect())
 }
 
-/// The entries whose title begins with the words (joined by a space), in title order.
-fn title_prefix(backend: DbBackend, words: &[String], limit: i64) -> Statement {
+/// The two tiers in one statement, in order: `tier`, then the title (first tier) or the rank
+/// (second tier), then the entry's id. The second tier asks for twice the page, enough to fill
+/// it after the repeats are dropped.
+fn statement(backend: DbBackend, words: &[String], limit: i64) -> Statement {
     let prefix = words.join(" ");
     let end = prefix_end(&prefix);
+    // The words hold only [a-z0-9], so they are safe inside either engine's query syntax.
     match backend {
-        DbBackend::Postgres => Statement::from_sql_and_values(
-            backend,
-            "SELECT kind, ref_id FROM search_entries \
-             WHERE title COLLATE \"C\" >= $1 AND title COLLATE \"C\" < $2 \
-             ORDER BY title COLLATE \"C\", id LIMIT $3",
-            [prefix.into(), end.into(), limit.into()],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            "SELECT kind, ref_id FROM search_entries \
-             WHERE title >= ? AND title < ? ORDER BY title, id LIMIT ?",
-            [prefix.into(), end.into(), limit.into()],
-        ),
+        DbBackend::Postgres => {
+            let expression = words
+                .iter()
+                .map(|word| format!("{word}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            Statement::from_sql_and_values(
+                backend,
+                "WITH first AS (SELECT kind, ref_id, title, id FROM search_entries \
+                   WHERE title COLLATE \"C\" >= $1 AND title COLLATE \"C\" < $2 \
+                   ORDER BY title COLLATE \"C\", id LIMIT $3) \
+                 SELECT kind, ref_id, 0 AS tier, title COLLATE \"C\" AS title_key, \
+                   0::real AS rank_key, id FROM first \
+                 UNION ALL \
+                 SELECT * FROM (SELECT e.kind, e.ref_id, 1, ''::text COLLATE \"C\", \
+                   -ts_rank(setweight(to_tsvector('simple', e.title), 'A') || \
+                            setweight(to_tsvector('simple', e.body), 'B'), q), e.id \
+                   FROM search_entries e, to_tsquery('simple', $4) q \
+                   WHERE (SELECT count(*) FROM first) < $3 \
+                     AND (setweight(to_tsvector('simple', e.title), 'A') || \
+                          setweight(to_tsvector('simple', e.body), 'B')) @@ q \
+                   ORDER BY 5, e.id LIMIT $5) ranked \
+                 ORDER BY tier, title_key, rank_key, id",
+                [
+                    prefix.into(),
+                    end.into(),
+                    limit.into(),
+                    expression.into(),
+                    limit.saturating_mul(2).into(),
+                ],
+            )
+        }
+        _ => {
+            let expression = words
+                .iter()
+                .map(|word| format!("\"{word}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "WITH first AS (SELECT kind, ref_id, title, id FROM search_entries \
+                   WHERE title >= ?1 AND title < ?2 ORDER BY title, id LIMIT ?3) \
+                 SELECT kind, ref_id, 0 AS tier, title AS title_key, 0.0 AS rank_key, id \
+                   FROM first \
+                 UNION ALL \
+                 SELECT * FROM (SELECT e.kind, e.ref_id, 1, '', bm25(search_fts, 10.0, 1.0), \
+                   e.id FROM search_fts JOIN search_entries e ON e.id = search_fts.rowid \
+                   WHERE search_fts MATCH ?4 ORDER BY 5, e.id \
+                   LIMIT CASE WHEN (SELECT count(*) FROM first) < ?3 THEN ?5 ELSE 0 END) \
+                 ORDER BY tier, title_key, rank_key, id",
+                [
+                    prefix.into(),
+                    end.into(),
+                    limit.into(),
+                    expression.into(),
+                    limit.saturating_mul(2).into(),
+                ],
+            )
+        }
     }
 }
 
@@ -117,45 +160,6 @@ fn prefix_end(prefix: &str) -> String {
         end.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
     }
     end
-}
-
-/// Every full-text match, ranked (names above the rest).
-fn ranked(backend: DbBackend, words: &[String], limit: i64) -> Statement {
-    // The words hold only [a-z0-9], so they are safe inside either engine's query syntax.
-    match backend {
-        DbBackend::Sqlite => {
-            let expression = words
-                .iter()
-                .map(|word| format!("\"{word}\"*"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "SELECT e.kind, e.ref_id FROM search_fts \
-                 JOIN search_entries e ON e.id = search_fts.rowid \
-                 WHERE search_fts MATCH ? \
-                 ORDER BY bm25(search_fts, 10.0, 1.0), e.id LIMIT ?",
-                [expression.into(), limit.into()],
-            )
-        }
-        backend => {
-            let expression = words
-                .iter()
-                .map(|word| format!("{word}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            Statement::from_sql_and_values(
-                backend,
-                "SELECT e.kind, e.ref_id FROM search_entries e, to_tsquery('simple', $1) q \
-                 WHERE (setweight(to_tsvector('simple', e.title), 'A') || \
-                        setweight(to_tsvector('simple', e.body), 'B')) @@ q \
-                 ORDER BY ts_rank(setweight(to_tsvector('simple', e.title), 'A') || \
-                                  setweight(to_tsvector('simple', e.body), 'B'), q) DESC, e.id \
-                 LIMIT $2",
-                [expression.into(), limit.into()],
-            )
-        }
-    }
 }
 
 async fn read_hits<C: ConnectionTrait>(

@@ -55,6 +55,18 @@ async fn search_finds_places_networks_and_events_ignoring_case_and_diacritics() 
     let climate = search("climate").await;
     assert_eq!(climate[0], "Network:climate-alliance", "{climate:?}");
     assert!(climate.contains(&"Network:c40".to_owned()));
+    // Names that begin with the query come first, and a match is listed once though both the
+    // name range and the full-text ranking find it.
+    let mut unique = climate.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), climate.len(), "{climate:?}");
+    let by_prefix = search("b").await;
+    let position = |label: &str| by_prefix.iter().position(|found| found == label);
+    assert!(
+        position("City:berlin") < position("Network:ubc") && position("Network:ubc").is_some(),
+        "Berlin begins with b, the Union of the Baltic Cities only has such a word: {by_prefix:?}"
+    );
     assert_eq!(
         search("crisis management network").await[0],
         "Network:international-city-network-for-crisis-management"

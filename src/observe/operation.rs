@@ -10,7 +10,7 @@
 use std::{
     future::Future,
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicU8, Ordering},
         Arc, OnceLock,
     },
     time::{Duration, Instant},
@@ -38,8 +38,9 @@ pub struct Operation {
     /// Type and name, once the document has parsed and the operation is chosen.
     parsed: OnceLock<(OperationType, Option<String>)>,
     statements: AtomicU64,
-    /// Which path executed it, once execution began.
-    path: OnceLock<Path>,
+    /// Which path executes it, once execution began (the planned path, until it hands the
+    /// operation to the resolvers): a [`Path`] as a number, 0 before.
+    path: AtomicU8,
     /// Its span (exported only with traces on).
     span: tracing::Span,
 }
@@ -72,7 +73,7 @@ impl Operation {
             document,
             parsed: OnceLock::new(),
             statements: AtomicU64::new(0),
-            path: OnceLock::new(),
+            path: AtomicU8::new(0),
             span: super::trace::operation(),
         })
     }
@@ -97,8 +98,8 @@ impl Operation {
             return;
         };
         metrics.operation(kind, name);
-        if let Some(path) = self.path.get() {
-            metrics.execution(*path);
+        if let Some(path) = Path::from_number(self.path.load(Ordering::Relaxed)) {
+            metrics.execution(path);
         }
         let elapsed = self.started.elapsed();
         if elapsed >= slow {
@@ -157,6 +158,21 @@ pub enum Path {
 }
 
 impl Path {
+    fn number(self) -> u8 {
+        match self {
+            Path::Planned => 1,
+            Path::Resolvers => 2,
+        }
+    }
+
+    fn from_number(number: u8) -> Option<Self> {
+        match number {
+            1 => Some(Path::Planned),
+            2 => Some(Path::Resolvers),
+            _ => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Path::Planned => "planned",
@@ -165,15 +181,16 @@ impl Path {
     }
 }
 
-/// Records, on the current operation, which path executes it.
+/// Records, on the current operation, which path executes it (the last call counts: a plan
+/// that hands over to the resolvers says so).
 pub fn executed_by(path: Path) {
-    let _ = CURRENT.try_with(|operation| operation.path.set(path));
+    let _ = CURRENT.try_with(|operation| operation.path.store(path.number(), Ordering::Relaxed));
 }
 
 /// The path that executes the current operation, once execution began.
 pub fn executed_path() -> Option<Path> {
     CURRENT
-        .try_with(|operation| operation.path.get().copied())
+        .try_with(|operation| Path::from_number(operation.path.load(Ordering::Relaxed)))
         .ok()
         .flatten()
 }

@@ -23,6 +23,7 @@ mod run;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::observe::operation::{executed_by, Path};
 use async_graphql::{
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
     parser::types::ExecutableDocument,
@@ -74,15 +75,14 @@ impl Extension for PlannerExtension {
         if let Some((document, variables)) = parsed {
             let registry = &ctx.schema_env.registry;
             if let Some(plan) = build::plan(registry, &document, operation_name, &variables) {
+                // Counted as planned from here: a planned run the time limit stops is one.
+                executed_by(Path::Planned);
                 if let Some(data) = run::run(ctx, &plan).await {
-                    crate::observe::operation::executed_by(
-                        crate::observe::operation::Path::Planned,
-                    );
                     return Response::new(data);
                 }
             }
         }
-        crate::observe::operation::executed_by(crate::observe::operation::Path::Resolvers);
+        executed_by(Path::Resolvers);
         next.run(ctx, operation_name).await
     }
 }

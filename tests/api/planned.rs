@@ -81,6 +81,102 @@ async fn planned_operations_are_counted_and_batched_per_level() {
     );
 }
 
+async fn metrics(app: &TestApp) -> String {
+    app.client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("a text body")
+}
+
+fn planned_executions(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("citynet_graphql_executions_total{path=\"planned\"} "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("the planned executions are counted:\n{metrics}"))
+}
+
+/// The response cache keeps a planned answer like any other: the second request is answered
+/// from it (a hit, no second execution), with the same bytes.
+#[tokio::test]
+async fn planned_answers_are_kept_by_the_response_cache() {
+    let app = TestApp::builder()
+        .env("RATE_LIMIT_POINTS", "0")
+        .spawn()
+        .await;
+    let w2 = json!({ "query": "{ networks(first: 3) { nodes { name members(first: 2) { \
+                     totalCount nodes { name } } } } }" });
+    let first = raw(&app, &w2).await;
+    let second = raw(&app, &w2).await;
+    assert_eq!(first, second);
+    let metrics = metrics(&app).await;
+    assert_eq!(planned_executions(&metrics), 1, "{metrics}");
+    assert!(
+        metrics.contains("citynet_response_cache_hits_total 1"),
+        "{metrics}"
+    );
+}
+
+/// The time limit stops a planned operation as it stops the resolvers: a read of millions of
+/// rows over a generated world is answered `REQUEST_TIMEOUT` (503) at `REQUEST_TIMEOUT_MS`, and
+/// the server goes on answering.
+#[tokio::test]
+async fn the_time_limit_stops_a_planned_operation() {
+    let database = TestDatabase::new().await;
+    let settings = database.settings();
+    let db = citynet::db::connect_for_maintenance(&settings)
+        .await
+        .expect("the test database opens");
+    citynet::db::migrate(&db).await.expect("migrations run");
+    let plan = citynet::generate::Plan {
+        places: 2_000,
+        networks: 20,
+        memberships: 20_000,
+        events: 10,
+        seed: 1,
+    };
+    citynet::generate::generate(&db, &plan)
+        .await
+        .expect("the world is generated");
+    db.close().await.expect("the pool closes");
+    let app = TestApp::builder()
+        .settings(database.settings_with(&[
+            ("REQUEST_TIMEOUT_MS", "300"),
+            ("MAX_QUERY_COMPLEXITY", "10000000000"),
+            ("RATE_LIMIT_POINTS", "0"),
+            ("RESPONSE_CACHE_BYTES", "0"),
+        ]))
+        .spawn()
+        .await;
+    let heavy = "{ cities(first: 100) { nodes { networks(first: 100) { nodes { \
+                 members(first: 100) { nodes { name networks(first: 100) { totalCount \
+                 nodes { name } } } } } } } } }";
+    let started = std::time::Instant::now();
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .json(&json!({ "query": heavy }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT",
+        "{body}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(planned_executions(&metrics(&app).await), 1);
+    let after = app
+        .data("{ city(slug: \"place-1\") { name } }", json!({}))
+        .await;
+    assert!(after["city"]["name"].is_string(), "{after}");
+}
+
 /// A world of the generator: places without coordinates (regions), large lists, ties.
 async fn generate_world(database: &TestDatabase) {
     let settings = database.settings();

@@ -64,11 +64,12 @@ impl Plan {
     }
 }
 
-/// splitmix64: a tiny, well-known generator; the same seed gives the same world everywhere.
-struct Random(u64);
+/// splitmix64: a tiny, well-known generator; the same seed gives the same world everywhere (the
+/// differential test of the planned path draws its documents from it too).
+pub struct Random(pub u64);
 
 impl Random {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -76,13 +77,19 @@ impl Random {
         z ^ (z >> 31)
     }
     /// Uniform in 0.0..1.0.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn below(&mut self, n: usize) -> usize {
+    /// Uniform in 0..n (0 when n is 0).
+    pub fn below(&mut self, n: usize) -> usize {
         (self.unit() * n as f64) as usize % n.max(1)
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    /// True with the given probability in percent.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+    /// One of `items`, uniformly; `items` must not be empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
@@ -408,9 +415,9 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_numbers() {
         let (mut a, mut b) = (Random(7), Random(7));
-        let first: Vec<u64> = (0..5).map(|_| a.next()).collect();
-        assert_eq!(first, (0..5).map(|_| b.next()).collect::<Vec<_>>());
-        assert_ne!(Random(8).next(), first[0]);
+        let first: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        assert_eq!(first, (0..5).map(|_| b.next_u64()).collect::<Vec<_>>());
+        assert_ne!(Random(8).next_u64(), first[0]);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! given once here, in a leaf module that needs only the parser's types.
 
 use async_graphql::{
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition},
-    Positioned,
+    parser::types::{Directive, DocumentOperations, ExecutableDocument, OperationDefinition},
+    Positioned, Value, Variables,
 };
 
 /// The operation of `document` that runs for `operation_name`, or `None` when the name matches
@@ -41,4 +41,49 @@ pub fn name<'d>(
         }
         _ => None,
     }
+}
+
+/// The value of the variable `name` for `operation`: as given, else its default; `None` when
+/// neither exists.
+pub fn variable(
+    operation: &OperationDefinition,
+    variables: &Variables,
+    name: &str,
+) -> Option<Value> {
+    if let Some(value) = variables.get(name) {
+        return Some(value.clone());
+    }
+    operation
+        .variable_definitions
+        .iter()
+        .find(|definition| definition.node.name.node == name)?
+        .node
+        .default_value()
+        .cloned()
+}
+
+/// Whether `@skip` and `@include` keep a selection (spec §6.3.2, CollectFields), with
+/// `variable` giving variables' values; `None` for any other directive, or a condition that is
+/// not a Boolean.
+pub fn included(
+    directives: &[Positioned<Directive>],
+    variable: impl Fn(&str) -> Option<Value>,
+) -> Option<bool> {
+    let mut included = true;
+    for directive in directives {
+        let condition = match &directive.node.get_argument("if")?.node {
+            async_graphql_value::Value::Boolean(condition) => *condition,
+            async_graphql_value::Value::Variable(name) => match variable(name)? {
+                Value::Boolean(condition) => condition,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        match directive.node.name.node.as_str() {
+            "include" => included &= condition,
+            "skip" => included &= !condition,
+            _ => return None,
+        }
+    }
+    Some(included)
 }

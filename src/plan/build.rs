@@ -8,8 +8,8 @@
 
 use async_graphql::{
     parser::types::{
-        self as ast, Directive, ExecutableDocument, Field, OperationType, SelectionSet,
-        VariableDefinition,
+        self as ast, Directive, ExecutableDocument, Field, OperationDefinition, OperationType,
+        SelectionSet,
     },
     registry::Registry,
     InputType, Name, Positioned, Value, Variables,
@@ -129,7 +129,7 @@ pub fn plan(
         registry,
         document,
         variables,
-        definitions: &operation.node.variable_definitions,
+        operation: &operation.node,
     };
     let groups = cx.collect(
         &registry.query_type,
@@ -147,7 +147,7 @@ pub struct Cx<'d> {
     registry: &'d Registry,
     document: &'d ExecutableDocument,
     variables: &'d Variables,
-    definitions: &'d [Positioned<VariableDefinition>],
+    operation: &'d OperationDefinition,
 }
 
 /// Fields of one response key, in document order (merged by the spec).
@@ -431,19 +431,7 @@ impl<'d> Cx<'d> {
 
     /// `@include`/`@skip` decided; `None` for any other directive.
     fn included(&self, directives: &[Positioned<Directive>]) -> Option<bool> {
-        let mut included = true;
-        for directive in directives {
-            let condition = match self.value(&directive.node.get_argument("if")?.node)? {
-                Value::Boolean(condition) => condition,
-                _ => return None,
-            };
-            match directive.node.name.node.as_str() {
-                "include" => included &= condition,
-                "skip" => included &= !condition,
-                _ => return None,
-            }
-        }
-        Some(included)
+        crate::operation::included(directives, |name| self.variable(name))
     }
 
     /// Argument `name` of `field` read as the resolvers read it (absent: `T::parse(None)`).
@@ -464,15 +452,7 @@ impl<'d> Cx<'d> {
     }
 
     fn variable(&self, name: &str) -> Option<Value> {
-        if let Some(value) = self.variables.get(name) {
-            return Some(value.clone());
-        }
-        self.definitions
-            .iter()
-            .find(|definition| definition.node.name.node == name)?
-            .node
-            .default_value()
-            .cloned()
+        crate::operation::variable(self.operation, self.variables, name)
     }
 }
 

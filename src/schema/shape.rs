@@ -24,8 +24,8 @@ use async_graphql::{
     },
     futures_util::{stream::BoxStream, StreamExt},
     parser::types::{
-        BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, TypeKind,
-        TypeSystemDefinition,
+        BaseType, Directive, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
+        TypeKind, TypeSystemDefinition,
     },
     Name, PathSegment, Positioned, Response, ServerResult, Value, Variables,
 };
@@ -111,12 +111,15 @@ impl ExtensionFactory for ShapeResponses {
 
 struct ShapeExtension {
     types: Arc<TypeInfo>,
-    /// The request's document, kept from parsing for the shaping after execution.
-    document: Arc<Mutex<Option<Arc<ExecutableDocument>>>>,
+    /// The request's document and variables, kept from parsing for the shaping after execution
+    /// (the variables decide `@skip` and `@include`).
+    document: Arc<Mutex<Option<Parsed>>>,
 }
 
+type Parsed = Arc<(ExecutableDocument, Variables)>;
+
 impl ShapeExtension {
-    fn document(&self) -> Option<Arc<ExecutableDocument>> {
+    fn document(&self) -> Option<Parsed> {
         self.document
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -135,7 +138,7 @@ impl Extension for ShapeExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         *self.document.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Arc::new(document.clone()));
+            Some(Arc::new((document.clone(), variables.clone())));
         Ok(document)
     }
 
@@ -146,17 +149,19 @@ impl Extension for ShapeExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let document = self.document();
-        if let Some(document) = &document {
+        if let Some(parsed) = &document {
             // The operation about to run is known now: its type and name, for the metrics and
             // the slow-operation log.
-            crate::observe::operation::parsed(document, operation_name);
+            crate::observe::operation::parsed(&parsed.0, operation_name);
         }
         let response = next.run(ctx, operation_name).await;
         // A planned answer is built in the spec's shape and has no errors: nothing to reorder.
         let planned = crate::observe::operation::executed_path()
             == Some(crate::observe::operation::Path::Planned);
         match document {
-            Some(document) if !planned => shape(&self.types, &document, operation_name, response),
+            Some(parsed) if !planned => {
+                shape(&self.types, &parsed.0, &parsed.1, operation_name, response)
+            }
             _ => response,
         }
     }
@@ -176,7 +181,7 @@ impl Extension for ShapeExtension {
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
                 match document {
-                    Some(document) => shape(&types, &document, None, response),
+                    Some(parsed) => shape(&types, &parsed.0, &parsed.1, None, response),
                     None => response,
                 }
             })
@@ -188,6 +193,7 @@ impl Extension for ShapeExtension {
 pub fn shape(
     types: &TypeInfo,
     document: &ExecutableDocument,
+    variables: &Variables,
     operation_name: Option<&str>,
     mut response: Response,
 ) -> Response {
@@ -197,7 +203,16 @@ pub fn shape(
     let Some(root) = types.root(operation.node.ty) else {
         return response;
     };
-    let walker = Walker { types, document };
+    let walker = Walker {
+        types,
+        document,
+        included: &|directives| {
+            crate::operation::included(directives, |name| {
+                crate::operation::variable(&operation.node, variables, name)
+            })
+            .unwrap_or(true)
+        },
+    };
     let root_sets = [&operation.node.selection_set.node];
     // Execution began (an error has a field path) yet every root field failed: async-graphql
     // answers `null` where the spec has an object of nulled fields (or null, when one of them
@@ -238,6 +253,8 @@ struct Collected<'d> {
 struct Walker<'a> {
     types: &'a TypeInfo,
     document: &'a ExecutableDocument,
+    /// Whether `@skip`/`@include` keep a selection: one they leave out does not place its key.
+    included: &'a dyn Fn(&[Positioned<Directive>]) -> bool,
 }
 
 impl<'a> Walker<'a> {
@@ -261,6 +278,14 @@ impl<'a> Walker<'a> {
         seen_fragments: &mut Vec<&'a str>,
     ) {
         for selection in &set.items {
+            let directives = match &selection.node {
+                Selection::Field(field) => &field.node.directives,
+                Selection::InlineFragment(fragment) => &fragment.node.directives,
+                Selection::FragmentSpread(spread) => &spread.node.directives,
+            };
+            if !(self.included)(directives) {
+                continue;
+            }
             match &selection.node {
                 Selection::Field(field) => {
                     let key = field.node.response_key().node.as_str();

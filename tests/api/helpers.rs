@@ -29,6 +29,20 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A fresh database holding a world of `citynet generate` (migrated, no seed data).
+    pub async fn generated(plan: citynet::generate::Plan) -> Self {
+        let database = Self::new().await;
+        let db = citynet::db::connect_for_maintenance(&database.settings())
+            .await
+            .expect("the test database opens");
+        citynet::db::migrate(&db).await.expect("migrations run");
+        citynet::generate::generate(&db, &plan)
+            .await
+            .expect("the world is generated");
+        db.close().await.expect("the pool closes");
+        database
+    }
+
     pub async fn new() -> Self {
         match std::env::var("CITYNET_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.trim().is_empty() => Self::postgres(admin_url.trim()).await,
@@ -203,6 +217,18 @@ impl TestApp {
             "graphql-transport-ws"
         );
         socket
+    }
+
+    /// The text of `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("a text body")
     }
 
     /// The way to start a test server (see [`TestAppBuilder`]).

@@ -35,8 +35,14 @@ async fn planned_answers_equal_the_resolvers_on_the_seed() {
 
 #[tokio::test]
 async fn planned_answers_equal_the_resolvers_on_a_generated_world() {
-    let database = TestDatabase::new().await;
-    generate_world(&database).await;
+    let database = TestDatabase::generated(citynet::generate::Plan {
+        places: 400,
+        networks: 12,
+        memberships: 3_000,
+        events: 80,
+        seed: 5,
+    })
+    .await;
     let pair = Pair::over(&database).await;
     pair.compare_random("generated", 2).await;
 }
@@ -62,15 +68,7 @@ async fn planned_operations_are_counted_and_batched_per_level() {
         json!({}),
     )
     .await;
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("citynet_graphql_executions_total{path=\"planned\"} 1"),
         "{metrics}"
@@ -79,17 +77,6 @@ async fn planned_operations_are_counted_and_batched_per_level() {
         metrics.contains("citynet_graphql_executions_total{path=\"resolvers\"} 1"),
         "{metrics}"
     );
-}
-
-async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("/metrics answers")
-        .text()
-        .await
-        .expect("a text body")
 }
 
 fn planned_executions(metrics: &str) -> u64 {
@@ -113,7 +100,7 @@ async fn planned_answers_are_kept_by_the_response_cache() {
     let first = raw(&app, &w2).await;
     let second = raw(&app, &w2).await;
     assert_eq!(first, second);
-    let metrics = metrics(&app).await;
+    let metrics = app.metrics_text().await;
     assert_eq!(planned_executions(&metrics), 1, "{metrics}");
     assert!(
         metrics.contains("citynet_response_cache_hits_total 1"),
@@ -126,23 +113,14 @@ async fn planned_answers_are_kept_by_the_response_cache() {
 /// the server goes on answering.
 #[tokio::test]
 async fn the_time_limit_stops_a_planned_operation() {
-    let database = TestDatabase::new().await;
-    let settings = database.settings();
-    let db = citynet::db::connect_for_maintenance(&settings)
-        .await
-        .expect("the test database opens");
-    citynet::db::migrate(&db).await.expect("migrations run");
-    let plan = citynet::generate::Plan {
+    let database = TestDatabase::generated(citynet::generate::Plan {
         places: 2_000,
         networks: 20,
         memberships: 20_000,
         events: 10,
         seed: 1,
-    };
-    citynet::generate::generate(&db, &plan)
-        .await
-        .expect("the world is generated");
-    db.close().await.expect("the pool closes");
+    })
+    .await;
     let app = TestApp::builder()
         .settings(database.settings_with(&[
             ("REQUEST_TIMEOUT_MS", "300"),
@@ -170,31 +148,11 @@ async fn the_time_limit_stops_a_planned_operation() {
         "{body}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    assert_eq!(planned_executions(&metrics(&app).await), 1);
+    assert_eq!(planned_executions(&app.metrics_text().await), 1);
     let after = app
         .data("{ city(slug: \"place-1\") { name } }", json!({}))
         .await;
     assert!(after["city"]["name"].is_string(), "{after}");
-}
-
-/// A world of the generator: places without coordinates (regions), large lists, ties.
-async fn generate_world(database: &TestDatabase) {
-    let settings = database.settings();
-    let db = citynet::db::connect_for_maintenance(&settings)
-        .await
-        .expect("the test database opens");
-    citynet::db::migrate(&db).await.expect("migrations run");
-    let plan = citynet::generate::Plan {
-        places: 400,
-        networks: 12,
-        memberships: 3_000,
-        events: 80,
-        seed: 5,
-    };
-    citynet::generate::generate(&db, &plan)
-        .await
-        .expect("the world is generated");
-    db.close().await.expect("the pool closes");
 }
 
 /// Two servers over one database: the planned path on, and off.
@@ -876,30 +834,7 @@ fn shrink_list(list: &[Sel], found: &mut dyn FnMut(Vec<Sel>)) {
 // The generator
 // ---------------------------------------------------------------------------------------------
 
-/// SplitMix64: deterministic per seed, no dependency.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use citynet::generate::Random;
 
 struct Generator {
     random: Random,

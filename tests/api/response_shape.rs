@@ -118,3 +118,26 @@ async fn keys_come_in_selection_order_and_identical_requests_get_identical_bytes
         assert_eq!(body_text(&app, query).await, first);
     }
 }
+
+/// A field that `@skip`/`@include` leave out does not place its key: the key comes where the
+/// first field that is kept selects it (§6.3.2, CollectFields), on the resolvers' path (here:
+/// `partners`, which the planned path leaves to them) as on the planned one.
+#[tokio::test]
+async fn a_skipped_field_does_not_place_its_key() {
+    let app = TestApp::builder().spawn().await;
+    for (query, first) in [
+        (
+            r#"query($no: Boolean = false) { city(slug: "rostock") { name @include(if: $no)
+               partners(first: 1) { totalCount } name } }"#,
+            "\"partners\"",
+        ),
+        (
+            r#"{ city(slug: "rostock") { name @skip(if: true) slug name } }"#,
+            "\"slug\"",
+        ),
+    ] {
+        let text = body_text(&app, query).await;
+        let position = |key: &str| text.find(key).unwrap_or_else(|| panic!("{key} in {text}"));
+        assert!(position(first) < position("\"name\""), "{query}: {text}");
+    }
+}

@@ -816,23 +816,14 @@ async fn subscriptions_per_address_are_capped() {
 /// A server over a generated world large enough for `partners` to be slow: 2 000 places in 20
 /// networks (Zipf-sized, so a few hold most places) with 20 000 memberships.
 async fn spawn_generated_app(variables: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::new().await;
-    let settings = database.settings();
-    let db = citynet::db::connect_for_maintenance(&settings)
-        .await
-        .expect("the test database opens");
-    citynet::db::migrate(&db).await.expect("migrations run");
-    let plan = citynet::generate::Plan {
+    let database = TestDatabase::generated(citynet::generate::Plan {
         places: 2_000,
         networks: 20,
         memberships: 20_000,
         events: 10,
         seed: 1,
-    };
-    citynet::generate::generate(&db, &plan)
-        .await
-        .expect("the world is generated");
-    db.close().await.expect("the pool closes");
+    })
+    .await;
     let mut app = TestApp::builder()
         .settings(database.settings_with(variables))
         .spawn()

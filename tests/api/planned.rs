@@ -203,8 +203,8 @@ impl Pair {
                      document: {}\nvariables: {}\nplanned:   {}\nresolvers: {}",
                     smallest.text(),
                     smallest.variables(),
-                    shortened(&a),
-                    shortened(&b)
+                    around_difference(&a, &b),
+                    around_difference(&b, &a)
                 );
             }
             match first_code(&a) {
@@ -315,6 +315,21 @@ fn first_code(answer: &str) -> Option<String> {
     let body: Value = serde_json::from_str(answer.split_once(' ')?.1).ok()?;
     let code = body.get("errors")?.get(0)?.pointer("/extensions/code")?;
     Some(code.as_str().unwrap_or("?").to_owned())
+}
+
+/// `answer` from a little before its first difference from `other`.
+fn around_difference(answer: &str, other: &str) -> String {
+    let first = answer
+        .char_indices()
+        .zip(other.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(answer.len().min(other.len()), |((index, _), _)| index);
+    let start = answer
+        .char_indices()
+        .map(|(index, _)| index)
+        .rfind(|&index| index + 400 <= first)
+        .unwrap_or(0);
+    format!("…{}", shortened(&answer[start..]))
 }
 
 fn shortened(answer: &str) -> String {

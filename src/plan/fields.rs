@@ -79,7 +79,7 @@ fn each<'a, M>(rows: &[&'a M], value: impl Fn(&'a M) -> Value) -> Option<Vec<Val
     Some(rows.iter().map(|row| value(row)).collect())
 }
 
-/// A list of places.
+/// What the plan covers of `City` (`partners` and `source` are left to the resolvers).
 pub enum CityField {
     Id,
     Slug,
@@ -178,6 +178,8 @@ impl FieldKind for CityField {
     }
 }
 
+/// What the plan covers of `Network` (the member counts by country and kind, and `source`, are
+/// left to the resolvers).
 pub enum NetworkField {
     Id,
     Slug,
@@ -283,6 +285,7 @@ async fn topics(run: &Run<'_>, rows: &[&network::Model]) -> Option<Vec<Value>> {
     )
 }
 
+/// What the plan covers of `Membership` (`evidence` and `source` are left to the resolvers).
 pub enum MembershipField {
     Id,
     City(Selection<CityField>),
@@ -340,6 +343,7 @@ impl FieldKind for MembershipField {
     }
 }
 
+/// What the plan covers of `Event` (`evidence` and `source` are left to the resolvers).
 pub enum EventField {
     Id,
     Kind,

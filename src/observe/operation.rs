@@ -187,14 +187,6 @@ pub fn executed_by(path: Path) {
     let _ = CURRENT.try_with(|operation| operation.path.store(path.number(), Ordering::Relaxed));
 }
 
-/// The path that executes the current operation, once execution began.
-pub fn executed_path() -> Option<Path> {
-    CURRENT
-        .try_with(|operation| Path::from_number(operation.path.load(Ordering::Relaxed)))
-        .ok()
-        .flatten()
-}
-
 /// Counts one SQL statement for the current operation, if any.
 pub fn statement_ran() {
     let _ = CURRENT.try_with(|operation| operation.statements.fetch_add(1, Ordering::Relaxed));

@@ -21,68 +21,35 @@ pub mod build;
 mod fields;
 mod run;
 
-use std::sync::{Arc, Mutex, PoisonError};
-
-use crate::observe::operation::{executed_by, Path};
 use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
-    parser::types::ExecutableDocument,
-    Response, ServerResult, Variables,
+    extensions::ExtensionContext, parser::types::ExecutableDocument, Response, Variables,
 };
 
-/// Installs the planned path as an async-graphql extension, innermost in the chain: the limits,
-/// the rate-limit charge, the response shape and the traces wrap it as they wrap the resolvers.
+use crate::observe::operation::{executed_by, Path};
+
+/// The planned path, handed to the extension that keeps each request's document
+/// (`schema::shape`), innermost in the chain: the limits, the rate-limit charge, the response
+/// cache, the time limit and the traces wrap it as they wrap the resolvers.
 pub struct Planner;
 
-impl ExtensionFactory for Planner {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PlannerExtension::default())
-    }
-}
-
-#[derive(Default)]
-struct PlannerExtension {
-    /// The request's document and variables, kept from parsing.
-    parsed: Mutex<Option<(Arc<ExecutableDocument>, Variables)>>,
-}
-
 #[async_graphql::async_trait::async_trait]
-impl Extension for PlannerExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *self.parsed.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((Arc::new(document.clone()), variables.clone()));
-        Ok(document)
-    }
-
+impl crate::schema::shape::PlannedExecution for Planner {
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
+        document: &ExecutableDocument,
+        variables: &Variables,
         operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let parsed = self
-            .parsed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some((document, variables)) = parsed {
-            let registry = &ctx.schema_env.registry;
-            if let Some(plan) = build::plan(registry, &document, operation_name, &variables) {
-                // Counted as planned from here: a planned run the time limit stops is one.
-                executed_by(Path::Planned);
-                if let Some(data) = run::run(ctx, &plan).await {
-                    return Response::new(data);
-                }
+    ) -> Option<Response> {
+        let registry = &ctx.schema_env.registry;
+        if let Some(plan) = build::plan(registry, document, operation_name, variables) {
+            // Counted as planned from here: a planned run the time limit stops is one.
+            executed_by(Path::Planned);
+            if let Some(data) = run::run(ctx, &plan).await {
+                return Some(Response::new(data));
             }
         }
         executed_by(Path::Resolvers);
-        next.run(ctx, operation_name).await
+        None
     }
 }

@@ -21,7 +21,7 @@ mod node;
 pub mod pagination;
 mod rate_limit;
 mod search;
-mod shape;
+pub mod shape;
 mod source;
 mod stated_numbers;
 mod statement;
@@ -123,9 +123,6 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
             persisted: caches.persisted.clone(),
         })
         .extension(ApolloPersistedQueries::new(caches.persisted.clone()))
-        .extension(shape::ShapeResponses(Arc::new(shape::TypeInfo::from_sdl(
-            &sdl(),
-        ))))
         .data(loaders::data_loader(
             db.clone(),
             crate::observe::operation::observed_batch,
@@ -141,10 +138,14 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
         // Only then: every extension wraps every field's resolution, so it is not free.
         builder = builder.extension(crate::observe::trace::SpanExtension);
     }
-    if settings.query_planner {
-        // Innermost: every other extension wraps the planned path as it wraps the resolvers.
-        builder = builder.extension(crate::plan::Planner);
-    }
+    // Innermost: every other extension wraps the planned path as it wraps the resolvers.
+    let planned: Option<Arc<dyn shape::PlannedExecution>> = settings
+        .query_planner
+        .then(|| Arc::new(crate::plan::Planner) as Arc<dyn shape::PlannedExecution>);
+    builder = builder.extension(shape::ShapeResponses {
+        types: Arc::new(shape::TypeInfo::from_sdl(&sdl())),
+        planned,
+    });
     if !settings.introspection {
         // "Did you mean …?" in validation errors would tell the schema that introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

@@ -12,6 +12,10 @@
 //! run, walks the response against the selection set and the schema's types ([`TypeInfo`], read
 //! from the SDL once at start-up). Each error's path is followed to the position it nulled; the
 //! reordering is one pass over the response.
+//!
+//! It is also the one extension that keeps the request's document and variables, so the planned
+//! read path ([`PlannedExecution`], `crate::plan`) is handed to it: a planned answer is built in
+//! the spec's shape already and is returned as it is.
 
 use std::{
     collections::HashMap,
@@ -97,13 +101,30 @@ impl TypeInfo {
     }
 }
 
-/// Installs the response shaping as an async-graphql extension.
-pub struct ShapeResponses(pub Arc<TypeInfo>);
+/// Runs a query operation instead of the resolvers where it can: `None` leaves it to them.
+#[async_graphql::async_trait::async_trait]
+pub trait PlannedExecution: Send + Sync {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        document: &ExecutableDocument,
+        variables: &Variables,
+        operation_name: Option<&str>,
+    ) -> Option<Response>;
+}
+
+/// Installs the response shaping as an async-graphql extension, with the planned path when one
+/// is given.
+pub struct ShapeResponses {
+    pub types: Arc<TypeInfo>,
+    pub planned: Option<Arc<dyn PlannedExecution>>,
+}
 
 impl ExtensionFactory for ShapeResponses {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ShapeExtension {
-            types: self.0.clone(),
+            types: self.types.clone(),
+            planned: self.planned.clone(),
             document: Arc::new(Mutex::new(None)),
         })
     }
@@ -111,6 +132,7 @@ impl ExtensionFactory for ShapeResponses {
 
 struct ShapeExtension {
     types: Arc<TypeInfo>,
+    planned: Option<Arc<dyn PlannedExecution>>,
     /// The request's document and variables, kept from parsing for the shaping after execution
     /// (the variables decide `@skip` and `@include`).
     document: Arc<Mutex<Option<Parsed>>>,
@@ -154,15 +176,19 @@ impl Extension for ShapeExtension {
             // the slow-operation log.
             crate::observe::operation::parsed(&parsed.0, operation_name);
         }
-        let response = next.run(ctx, operation_name).await;
-        // A planned answer is built in the spec's shape and has no errors: nothing to reorder.
-        let planned = crate::observe::operation::executed_path()
-            == Some(crate::observe::operation::Path::Planned);
-        match document {
-            Some(parsed) if !planned => {
-                shape(&self.types, &parsed.0, &parsed.1, operation_name, response)
+        if let (Some(planned), Some(parsed)) = (&self.planned, &document) {
+            // A planned answer is built in the spec's shape and has no errors.
+            if let Some(response) = planned
+                .execute(ctx, &parsed.0, &parsed.1, operation_name)
+                .await
+            {
+                return response;
             }
-            _ => response,
+        }
+        let response = next.run(ctx, operation_name).await;
+        match document {
+            Some(parsed) => shape(&self.types, &parsed.0, &parsed.1, operation_name, response),
+            None => response,
         }
     }
 

@@ -219,16 +219,23 @@ impl TestApp {
         socket
     }
 
-    /// The text of `/metrics`.
-    pub async fn metrics_text(&self) -> String {
-        self.client
-            .get(format!("{}/metrics", self.address))
-            .send()
-            .await
-            .expect("/metrics answers")
-            .text()
-            .await
-            .expect("a text body")
+    /// A server with `variables` over a generated world large enough for slow reads: 2 000
+    /// places in 20 networks (Zipf-sized, so a few hold most places) with 20 000 memberships.
+    pub async fn over_generated_world(variables: &[(&str, &str)]) -> TestApp {
+        let database = TestDatabase::generated(citynet::generate::Plan {
+            places: 2_000,
+            networks: 20,
+            memberships: 20_000,
+            events: 10,
+            seed: 1,
+        })
+        .await;
+        let mut app = TestApp::builder()
+            .settings(database.settings_with(variables))
+            .spawn()
+            .await;
+        app.database = Some(database);
+        app
     }
 
     /// The way to start a test server (see [`TestAppBuilder`]).

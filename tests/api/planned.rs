@@ -14,7 +14,10 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::helpers::{TestApp, TestDatabase};
+use crate::{
+    helpers::{TestApp, TestDatabase},
+    metrics,
+};
 
 /// Documents per world in a plain `cargo test`.
 const CASES: usize = 150;
@@ -68,7 +71,7 @@ async fn planned_operations_are_counted_and_batched_per_level() {
         json!({}),
     )
     .await;
-    let metrics = app.metrics_text().await;
+    let metrics = metrics::metrics(&app).await;
     assert!(
         metrics.contains("citynet_graphql_executions_total{path=\"planned\"} 1"),
         "{metrics}"
@@ -79,12 +82,9 @@ async fn planned_operations_are_counted_and_batched_per_level() {
     );
 }
 
-fn planned_executions(metrics: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("citynet_graphql_executions_total{path=\"planned\"} "))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("the planned executions are counted:\n{metrics}"))
+fn planned_executions(text: &str) -> f64 {
+    metrics::sample(text, "citynet_graphql_executions_total{path=\"planned\"}")
+        .unwrap_or_else(|| panic!("the planned executions are counted:\n{text}"))
 }
 
 /// The response cache keeps a planned answer like any other: the second request is answered
@@ -100,8 +100,8 @@ async fn planned_answers_are_kept_by_the_response_cache() {
     let first = raw(&app, &w2).await;
     let second = raw(&app, &w2).await;
     assert_eq!(first, second);
-    let metrics = app.metrics_text().await;
-    assert_eq!(planned_executions(&metrics), 1, "{metrics}");
+    let metrics = metrics::metrics(&app).await;
+    assert_eq!(planned_executions(&metrics), 1.0, "{metrics}");
     assert!(
         metrics.contains("citynet_response_cache_hits_total 1"),
         "{metrics}"
@@ -113,23 +113,13 @@ async fn planned_answers_are_kept_by_the_response_cache() {
 /// the server goes on answering.
 #[tokio::test]
 async fn the_time_limit_stops_a_planned_operation() {
-    let database = TestDatabase::generated(citynet::generate::Plan {
-        places: 2_000,
-        networks: 20,
-        memberships: 20_000,
-        events: 10,
-        seed: 1,
-    })
+    let app = TestApp::over_generated_world(&[
+        ("REQUEST_TIMEOUT_MS", "300"),
+        ("MAX_QUERY_COMPLEXITY", "10000000000"),
+        ("RATE_LIMIT_POINTS", "0"),
+        ("RESPONSE_CACHE_BYTES", "0"),
+    ])
     .await;
-    let app = TestApp::builder()
-        .settings(database.settings_with(&[
-            ("REQUEST_TIMEOUT_MS", "300"),
-            ("MAX_QUERY_COMPLEXITY", "10000000000"),
-            ("RATE_LIMIT_POINTS", "0"),
-            ("RESPONSE_CACHE_BYTES", "0"),
-        ]))
-        .spawn()
-        .await;
     let heavy = "{ cities(first: 100) { nodes { networks(first: 100) { nodes { \
                  members(first: 100) { nodes { name networks(first: 100) { totalCount \
                  nodes { name } } } } } } } } }";
@@ -148,7 +138,7 @@ async fn the_time_limit_stops_a_planned_operation() {
         "{body}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    assert_eq!(planned_executions(&app.metrics_text().await), 1);
+    assert_eq!(planned_executions(&metrics::metrics(&app).await), 1.0);
     let after = app
         .data("{ city(slug: \"place-1\") { name } }", json!({}))
         .await;

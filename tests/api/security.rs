@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::{
     Message,
 };
 
-use crate::helpers::{first_error_code, Socket, TestApp, TestDatabase, TEST_TOKEN};
+use crate::helpers::{first_error_code, Socket, TestApp, TEST_TOKEN};
 
 /// Generous: long enough for a loaded CI machine, short enough to catch a hang.
 const PROMPTLY: Duration = Duration::from_secs(20);
@@ -813,25 +813,6 @@ async fn subscriptions_per_address_are_capped() {
 // 9. The time limit over every transport
 // ---------------------------------------------------------------------------------------------
 
-/// A server over a generated world large enough for `partners` to be slow: 2 000 places in 20
-/// networks (Zipf-sized, so a few hold most places) with 20 000 memberships.
-async fn spawn_generated_app(variables: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::generated(citynet::generate::Plan {
-        places: 2_000,
-        networks: 20,
-        memberships: 20_000,
-        events: 10,
-        seed: 1,
-    })
-    .await;
-    let mut app = TestApp::builder()
-        .settings(database.settings_with(variables))
-        .spawn()
-        .await;
-    app.database = Some(database);
-    app
-}
-
 /// Partners of a hundred places, each joining every membership of its networks: seconds of
 /// SQL on the generated world.
 const SLOW_QUERY: &str = "{ cities(first: 100) { nodes { partners(first: 100) { totalCount \
@@ -851,7 +832,7 @@ const TIME_LIMITED: &[(&str, &str)] = &[
 /// mutation and any WebSocket query ran without a limit.
 #[tokio::test]
 async fn slow_queries_are_stopped_at_the_time_limit_over_every_transport() {
-    let app = spawn_generated_app(TIME_LIMITED).await;
+    let app = TestApp::over_generated_world(TIME_LIMITED).await;
 
     // Alone over HTTP.
     let response = promptly(
@@ -917,7 +898,7 @@ async fn slow_queries_are_stopped_at_the_time_limit_over_every_transport() {
 /// refused with `TOO_MANY_OPERATIONS` and the others stopped by the time limit.
 #[tokio::test]
 async fn a_socket_runs_at_most_four_queries_at_once() {
-    let app = spawn_generated_app(TIME_LIMITED).await;
+    let app = TestApp::over_generated_world(TIME_LIMITED).await;
     let mut socket = open_socket(&app).await;
     init_socket(&mut socket, json!({})).await;
     for n in 0..6 {
@@ -952,7 +933,7 @@ async fn a_socket_runs_at_most_four_queries_at_once() {
 /// they would pass without testing anything, and this test would show it.
 #[tokio::test]
 async fn the_slow_query_takes_longer_than_the_time_limit() {
-    let app = spawn_generated_app(&[
+    let app = TestApp::over_generated_world(&[
         ("REQUEST_TIMEOUT_MS", "60000"),
         ("MAX_QUERY_COMPLEXITY", "100000000"),
         ("RATE_LIMIT_POINTS", "0"),
@@ -1013,7 +994,7 @@ async fn the_process_returns_to_idle_after_a_hostile_burst() {
     if !std::path::Path::new("/proc/self/stat").exists() {
         return; // Linux only: CI is.
     }
-    let generated = spawn_generated_app(&[]).await;
+    let generated = TestApp::over_generated_world(&[]).await;
     let database = generated.database.as_ref().expect("a database");
     let workdir = tempfile::tempdir().expect("a working directory");
     let server = crate::crash::start_with(&database.url, workdir.path(), TIME_LIMITED).await;

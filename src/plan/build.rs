@@ -14,7 +14,6 @@ use async_graphql::{
     registry::Registry,
     InputType, Name, Positioned, Value, Variables,
 };
-use entity::{event, network, place};
 
 use super::fields::{CityField, EventField, FieldKind, NetworkField};
 use crate::{
@@ -158,24 +157,22 @@ impl<'d> Cx<'d> {
         let field = group.first()?;
         Some(match field.name.node.as_str() {
             "__typename" => RootField::Typename,
-            "cities" => RootField::Cities(
-                self.root_list::<CityField, CityFilter, CityOrder, place::Entity>(group)?,
-            ),
+            "cities" => {
+                RootField::Cities(self.root_list::<CityField, CityFilter, CityOrder>(group)?)
+            }
             "networks" => RootField::Networks(
-                self.root_list::<NetworkField, NetworkFilter, NetworkOrder, network::Entity>(
-                    group,
-                )?,
+                self.root_list::<NetworkField, NetworkFilter, NetworkOrder>(group)?,
             ),
-            "events" => RootField::Events(
-                self.root_list::<EventField, EventFilter, EventOrder, event::Entity>(group)?,
-            ),
+            "events" => {
+                RootField::Events(self.root_list::<EventField, EventFilter, EventOrder>(group)?)
+            }
             "city" => RootField::City(self.argument(field, "slug")?, self.selection(group)?),
             "network" => RootField::Network(self.argument(field, "slug")?, self.selection(group)?),
             _ => return None,
         })
     }
 
-    fn root_list<F, Flt, Ord, E>(
+    fn root_list<F, Flt, Ord>(
         &self,
         group: &[&'d Field],
     ) -> Option<ConnPlan<F, ListSpec<Flt::Term>>>
@@ -183,9 +180,8 @@ impl<'d> Cx<'d> {
         F: FieldKind,
         Flt: filters::Filter + InputType,
         Ord: filters::Ordering + InputType,
-        E: sea_orm::EntityTrait,
     {
-        let list = sea_orm::EntityName::table_name(&E::default());
+        let list = sea_orm::EntityName::table_name(&F::Entity::default());
         let (spec, window, cursors) = self.list_arguments::<Flt, Ord>(group, list)?;
         Some(ConnPlan {
             list: spec,

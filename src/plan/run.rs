@@ -10,8 +10,7 @@ use async_graphql::{
     indexmap::IndexMap,
     Name, Value,
 };
-use entity::{event, network, place};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
 use super::{
     build::{ConnPlan, ConnSlot, EdgeSlot, Nested, PageInfoSlot, Plan, RootField, Selection, Slot},
@@ -57,10 +56,10 @@ pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Value> {
     let mut data = IndexMap::with_capacity(plan.fields.len());
     for (key, field) in &plan.fields {
         let value = match field {
-            RootField::Typename => Value::String("Query".into()),
-            RootField::Cities(conn) => root::<_, place::Entity>(&run, conn).await?,
-            RootField::Networks(conn) => root::<_, network::Entity>(&run, conn).await?,
-            RootField::Events(conn) => root::<_, event::Entity>(&run, conn).await?,
+            RootField::Typename => Value::String(ctx.schema_env.registry.query_type.clone()),
+            RootField::Cities(conn) => root(&run, conn).await?,
+            RootField::Networks(conn) => root(&run, conn).await?,
+            RootField::Events(conn) => root(&run, conn).await?,
             RootField::City(slug, selection) => {
                 let found = by_slug::place(run.db, slug).await.ok()?;
                 one(&run, selection, found.as_ref()).await?
@@ -235,21 +234,22 @@ where
 }
 
 /// A root list: one page of the whole table.
-async fn root<F, E>(run: &Run<'_>, conn: &ConnPlan<F, ListSpec<impl Term>>) -> Option<Value>
-where
-    F: FieldKind<Entity = E>,
-    E: EntityTrait<Model: Sync>,
-{
+async fn root<F: FieldKind>(
+    run: &Run<'_>,
+    conn: &ConnPlan<F, ListSpec<impl Term>>,
+) -> Option<Value> {
     let spec = &conn.list;
     let rows: Rows<Model<F>> = if conn.needs_rows() {
-        page::root_page::<E, _>(run.db, spec, &conn.window)
+        page::root_page::<F::Entity, _>(run.db, spec, &conn.window)
             .await
             .ok()?
     } else {
         Vec::new()
     };
     let totals = if conn.needs_total() {
-        vec![count(page::root_count::<E, _>(run.db, spec).await.ok()?)]
+        vec![count(
+            page::root_count::<F::Entity, _>(run.db, spec).await.ok()?,
+        )]
     } else {
         Vec::new()
     };

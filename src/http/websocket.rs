@@ -67,23 +67,14 @@ pub struct SocketSettings {
     pub init_timeout: Duration,
 }
 
-/// The subprotocol the client offers that we speak (`graphql-transport-ws` first).
+/// The first subprotocol in the client's list that we speak: RFC 6455 makes the client's order
+/// its preference (Python's `gql` offers `graphql-ws` first and reads the answer as its choice).
 pub fn negotiate(req: &HttpRequest) -> Option<WebSocketProtocols> {
-    let offered = req
-        .headers()
-        .get(header::SEC_WEBSOCKET_PROTOCOL)?
-        .to_str()
-        .ok()?;
-    let offered: Vec<WebSocketProtocols> = offered
-        .split(',')
-        .filter_map(|name| WebSocketProtocols::from_str(name.trim()).ok())
-        .collect();
-    [
-        WebSocketProtocols::GraphQLWS,
-        WebSocketProtocols::SubscriptionsTransportWS,
-    ]
-    .into_iter()
-    .find(|protocol| offered.contains(protocol))
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .find_map(|name| WebSocketProtocols::from_str(name.trim()).ok())
 }
 
 /// Completes the handshake and starts the session in the background. `data` is what every

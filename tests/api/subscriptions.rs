@@ -659,3 +659,27 @@ async fn socket_errors_carry_the_upgrade_requests_id() {
         "{metrics}"
     );
 }
+
+/// RFC 6455: the client lists its subprotocols in order of preference, and the server picks the
+/// first it speaks (Python's `gql` offers `graphql-ws` first and reads the answer as its choice).
+#[tokio::test]
+async fn the_clients_order_of_subprotocols_is_honoured() {
+    let app = TestApp::builder().spawn().await;
+    for (offered, chosen) in [
+        ("graphql-ws, graphql-transport-ws", "graphql-ws"),
+        ("graphql-transport-ws, graphql-ws", "graphql-transport-ws"),
+        ("chat, graphql-ws", "graphql-ws"),
+    ] {
+        let url = app.graphql_url().replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", offered.parse().unwrap());
+        let (_socket, response) = connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            chosen,
+            "offered {offered}"
+        );
+    }
+}

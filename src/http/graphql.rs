@@ -51,7 +51,8 @@ pub(super) async fn get(
         return playground::page();
     }
     let documents = &state.services.caches.documents;
-    match operation::from_query_string(req.query_string(), &state.limits, documents) {
+    let query_string = req.query_string();
+    match operation::from_query_string(query_string, &state.limits, documents, state.playground) {
         Ok(request) => {
             let response = execute(&state, &req, request.into()).await;
             caching::conditional(&req, response, &state.cache_control).await

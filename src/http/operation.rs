@@ -105,17 +105,27 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 
 /// The query a GET URL holds, or the answer refusing it: no query, an unreadable URL, or a
 /// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
+/// `playground`: whether the refusal of a URL without a query may point to the playground.
 pub(super) fn from_query_string(
     query_string: &str,
     limits: &Limits,
     documents: &Documents,
+    playground: bool,
 ) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
-        Ok(request) if lacks_query(&request) => return Err(Box::new(errors::request_error(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "GET /graphql needs a `query` parameter (or open it in a browser for the playground).",
-        ))),
+        Ok(request) if lacks_query(&request) => {
+            let message = if playground {
+                "GET /graphql needs a `query` parameter (or open it in a browser for the \
+                 playground)."
+            } else {
+                "GET /graphql needs a `query` parameter."
+            };
+            return Err(Box::new(errors::request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                message,
+            )));
+        }
         Ok(request) => with_operation_name(request, query_string),
         Err(err) => {
             return Err(Box::new(errors::request_error(

@@ -19,7 +19,7 @@ use async_graphql::{
         NextRequest, NextValidation,
     },
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
-    Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+    Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 
 use crate::{
@@ -324,6 +324,7 @@ impl LimitsExtension {
         let checked = self
             .check_document(document, &variables)
             .and_then(|()| refuse_mutation_over_get(document, operation_name.as_deref(), via_get))
+            .and_then(|()| require_variables(document, operation_name.as_deref(), &variables))
             .and_then(|()| entities::count(document, operation_name.as_deref(), &variables));
         let arguments = coercion::VariableArguments::of(document);
         let new_document = text.map(|text| (text, document.clone()));
@@ -442,6 +443,38 @@ fn refuse_mutation_over_get(
         return Err(coded_error(
             ErrorCode::MethodNotAllowed,
             "Only queries may be sent with GET; send mutations with POST.",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a request that leaves out a variable of a non-null type without a default, or sends
+/// it as null: a request error (CoerceVariableValues, spec §6.1.2), before anything runs.
+/// async-graphql itself would run the field with the argument missing, or fail its complexity
+/// count as if the document were invalid.
+fn require_variables(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> ServerResult<()> {
+    let Some(operation) = crate::operation::selected(document, operation_name) else {
+        return Ok(());
+    };
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let ty = &definition.var_type.node;
+        if ty.nullable {
+            continue;
+        }
+        let name = definition.name.node.as_str();
+        let problem = match variables.get(name) {
+            Some(Value::Null) => "is null",
+            None if definition.default_value.is_none() => "was not given",
+            _ => continue,
+        };
+        return Err(coded_error(
+            ErrorCode::BadUserInput,
+            format!("Variable \"${name}\" of required type \"{ty}\" {problem}."),
         ));
     }
     Ok(())

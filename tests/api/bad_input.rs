@@ -55,7 +55,7 @@ async fn an_invalid_query_gets_errors_and_no_data() {
         "{ cities { ",
         "{ nosuchfield }",
         "{ cities { nodes { nosuchfield } } }",
-        "{ city { name } }",
+        "{ city(by: {}) { name } }",
         "{ city(slug: 5) { name } }",
         "query A { cities { totalCount } } query B { networks { totalCount } }",
     ] {
@@ -156,4 +156,82 @@ async fn a_query_in_the_url_works_and_a_missing_one_is_a_400() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
     assert_eq!(first_error_code(&body), "BAD_REQUEST");
+}
+
+/// A required variable left out, or sent as null, is a request error (the spec's
+/// CoerceVariableValues): `BAD_USER_INPUT`, no `data`, 400 under
+/// `application/graphql-response+json`; nothing runs. A default, or a nullable type, is fine.
+#[tokio::test]
+async fn a_missing_required_variable_is_a_request_error() {
+    let app = TestApp::builder().spawn().await;
+    let post = |query: &'static str, variables: Value| {
+        app.client
+            .post(app.graphql_url())
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+    };
+    for (query, variables) in [
+        ("query($s: String!) { city(slug: $s) { name } }", json!({})),
+        (
+            "query($s: String!) { city(slug: $s) { name } }",
+            json!({ "s": null }),
+        ),
+        (
+            "query($n: Int!) { cities(first: $n) { totalCount } }",
+            json!({}),
+        ),
+        (
+            "query($n: Int! = 3) { cities(first: $n) { totalCount } }",
+            json!({ "n": null }),
+        ),
+    ] {
+        let response = post(query, variables.clone()).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{query} {variables}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("$s") || message.contains("$n"),
+            "{message}"
+        );
+    }
+    for (query, variables) in [
+        (
+            "query($n: Int! = 3) { cities(first: $n) { totalCount } }",
+            json!({}),
+        ),
+        (
+            "query($s: String) { cities(filter: { nameContains: $s }) { totalCount } }",
+            json!({}),
+        ),
+    ] {
+        let response = post(query, variables).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    still_answers(&app).await;
+}
+
+/// Without the playground (production), a GET without a query does not point to it.
+#[tokio::test]
+async fn a_get_without_a_query_names_the_playground_only_where_it_is() {
+    for (env, mentions_playground) in [("development", true), ("production", false)] {
+        let app = TestApp::builder().env("CITYNET_ENV", env).spawn().await;
+        let response = app.client.get(app.graphql_url()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body: Value = response.json().await.unwrap();
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            message.contains("playground"),
+            mentions_playground,
+            "{env}: {message}"
+        );
+    }
 }

@@ -67,8 +67,8 @@ NETWORKS = gql(
 
 MEMBERSHIPS = gql(
     """
-    query Memberships($first: Int!, $after: String) {
-      memberships(first: $first, after: $after) {
+    query Memberships($first: Int!, $after: String, $filter: MembershipFilter) {
+      memberships(first: $first, after: $after, filter: $filter) {
         totalCount
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -108,16 +108,22 @@ def client(url: str = DEFAULT_URL) -> Client:
 
 
 def pages(
-    session: Client, query: GraphQLRequest, field: str, page_size: int = PAGE_SIZE
+    session: Client,
+    query: GraphQLRequest,
+    field: str,
+    page_size: int = PAGE_SIZE,
+    variables: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each page of the root connection `field` that `query` selects, first to last.
 
     Asks for `page_size` items after the previous page's `endCursor` until the server says
-    there is no next page.
+    there is no next page; `variables` are the query's other variables (a filter), the same
+    for every page.
     """
     after = None
     while True:
-        request = GraphQLRequest(query, variable_values={"first": page_size, "after": after})
+        page_variables = {**(variables or {}), "first": page_size, "after": after}
+        request = GraphQLRequest(query, variable_values=page_variables)
         connection = session.execute(request)[field]
         yield connection
         if not connection["pageInfo"]["hasNextPage"]:
@@ -126,12 +132,16 @@ def pages(
 
 
 def fetch_all(
-    session: Client, query: GraphQLRequest, field: str, page_size: int = PAGE_SIZE
+    session: Client,
+    query: GraphQLRequest,
+    field: str,
+    page_size: int = PAGE_SIZE,
+    variables: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Every node of the root connection `field`, and the `totalCount` the server reported."""
     nodes: list[dict[str, Any]] = []
     total = 0
-    for page in pages(session, query, field, page_size):
+    for page in pages(session, query, field, page_size, variables):
         nodes.extend(page["nodes"])
         total = page["totalCount"]
     return nodes, total
@@ -215,9 +225,17 @@ def networks_frame(session: Client, page_size: int = PAGE_SIZE) -> pd.DataFrame:
     )
 
 
-def memberships_frame(session: Client, page_size: int = PAGE_SIZE) -> pd.DataFrame:
-    """One row per membership of a place in a network, both by slug."""
-    nodes, total = fetch_all(session, MEMBERSHIPS, "memberships", page_size)
+def memberships_frame(
+    session: Client, page_size: int = PAGE_SIZE, filter: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """One row per membership of a place in a network, both by slug.
+
+    `filter` is a `MembershipFilter`, e.g. `{"countryCodes": ["DE"], "roles": ["MEMBER"]}`
+    (also `networkIds`, `placeIds`, `sinceFrom`, `sinceTo`): the server selects the rows.
+    """
+    nodes, total = fetch_all(
+        session, MEMBERSHIPS, "memberships", page_size, {"filter": filter}
+    )
     rows = [
         {
             "id": n["id"],
@@ -310,12 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    with pd.option_context("display.width", 120, "display.max_columns", 8):
-        for name, frame in frames(args.url, args.page_size).items():
-            rows, columns = frame.shape
-            print(f"== {name}: {rows} rows x {columns} columns")
-            print(frame.head().to_string(max_colwidth=32))
-            print()
+    for name, frame in frames(args.url, args.page_size).items():
+        rows, columns = frame.shape
+        print(f"== {name}: {rows} rows x {columns} columns")
+        print(frame.head().to_string(max_colwidth=32))
+        print()
     return 0
 
 

@@ -150,6 +150,25 @@ def test_network_counts_of_places_match_the_memberships(session, frame_cache):
     assert counted.tolist() == places["network_count"].tolist()
 
 
+def test_a_filtered_frame_is_the_matching_rows_of_the_whole(session, frame_cache):
+    memberships = frame(session, frame_cache, "memberships")
+    places = frame(session, frame_cache, "places")
+    country = places["country_code"].dropna().mode().iloc[0]
+    in_country = set(places.loc[places["country_code"] == country, "slug"])
+    expected = memberships[memberships["place"].isin(in_country)].reset_index(drop=True)
+
+    filtered = citynet_frames.memberships_frame(
+        session, SMALL_PAGE, filter={"countryCodes": [country]}
+    )
+    assert len(expected) > 0
+    assert filtered.attrs["total_count"] == len(expected)
+    pd.testing.assert_frame_equal(filtered, expected, check_categorical=False)
+
+    role = memberships["role"].mode().iloc[0]
+    by_role = citynet_frames.memberships_frame(session, SMALL_PAGE, filter={"roles": [role]})
+    assert set(by_role["id"]) == set(memberships.loc[memberships["role"] == role, "id"])
+
+
 def test_events_refer_to_listed_networks_and_places(session, frame_cache):
     events = frame(session, frame_cache, "events")
     networks = frame(session, frame_cache, "networks")

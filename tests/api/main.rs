@@ -35,6 +35,7 @@ mod rate_limits;
 mod request_ids;
 mod response_cache;
 mod response_shape;
+mod schema_file;
 mod security;
 mod seed_facts;
 mod server;

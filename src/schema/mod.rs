@@ -14,6 +14,7 @@ pub mod filters;
 mod graph;
 pub mod ids;
 pub mod limits;
+mod lookup;
 mod membership;
 pub mod mutation;
 mod network;

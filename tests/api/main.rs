@@ -24,6 +24,7 @@ mod graph;
 mod helpers;
 mod hostile;
 mod in_process;
+mod lookups;
 mod metrics;
 mod nodes;
 mod one_write_path;

@@ -168,6 +168,12 @@ pub enum MembershipTerm {
     SinceFrom(i32),
     /// Began in or before this year.
     SinceTo(i32),
+    /// In the network with this slug.
+    Network(String),
+    /// Of the place with this slug.
+    Place(String),
+    /// The member's country code is one of these (given in capitals).
+    CountryCodeIn(Vec<String>),
 }
 
 impl Term for MembershipTerm {
@@ -179,6 +185,13 @@ impl Term for MembershipTerm {
                 .into(),
             Self::SinceFrom(year) => col(C::Since).gte(*year).into(),
             Self::SinceTo(year) => col(C::Since).lte(*year).into(),
+            Self::Network(slug) => col(C::NetworkId)
+                .in_subquery(slug_to_id(network::Entity.table_name(), slug))
+                .into(),
+            Self::Place(slug) => col(C::PlaceId)
+                .in_subquery(slug_to_id(place::Entity.table_name(), slug))
+                .into(),
+            Self::CountryCodeIn(codes) => col(C::PlaceId).in_subquery(places_in(codes)).into(),
         }
     }
 }
@@ -267,6 +280,16 @@ fn slug_to_id(table: &'static str, slug: &str) -> SelectStatement {
         .column((table, Alias::new("id")))
         .from(table)
         .and_where(Expr::col((table, Alias::new("slug"))).eq(slug))
+        .to_owned()
+}
+
+/// The ids of the places in one of these countries.
+fn places_in(codes: &[String]) -> SelectStatement {
+    let places = place::Entity.table_name();
+    Query::select()
+        .column((places, place::Column::Id))
+        .from(places)
+        .and_where(Expr::col((places, place::Column::CountryCode)).is_in(codes.iter().cloned()))
         .to_owned()
 }
 

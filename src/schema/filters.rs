@@ -499,6 +499,12 @@ pub struct MembershipFilter {
     pub since_from: Option<i32>,
     /// Began in or before this year (memberships without a start year are left out).
     pub since_to: Option<i32>,
+    /// In the network with this slug.
+    pub network: Option<String>,
+    /// Of the place with this slug.
+    pub place: Option<String>,
+    /// The member's ISO 3166-1 alpha-2 country code is one of these (in any case, e.g. `DE`).
+    pub country_codes: Option<Vec<String>>,
     /// Every one of these filters matches as well.
     pub and: Option<Vec<MembershipFilter>>,
     /// At least one of these filters matches as well.
@@ -520,15 +526,28 @@ fn membership_terms(f: &MembershipFilter) -> Vec<MembershipTerm> {
     if let Some(year) = f.since_to {
         terms.push(MembershipTerm::SinceTo(year));
     }
+    if let Some(slug) = &f.network {
+        terms.push(MembershipTerm::Network(slug.clone()));
+    }
+    if let Some(slug) = &f.place {
+        terms.push(MembershipTerm::Place(slug.clone()));
+    }
+    if let Some(codes) = &f.country_codes {
+        let codes = codes.iter().map(|c| c.trim().to_ascii_uppercase());
+        terms.push(MembershipTerm::CountryCodeIn(codes.collect()));
+    }
     terms
 }
 
 fn membership_lists(f: &MembershipFilter) -> Vec<usize> {
-    vec![f.roles.as_ref().map_or(0, Vec::len)]
+    vec![
+        f.roles.as_ref().map_or(0, Vec::len),
+        f.country_codes.as_ref().map_or(0, Vec::len),
+    ]
 }
 
-fn membership_texts(_: &MembershipFilter) -> Vec<Option<&String>> {
-    Vec::new()
+fn membership_texts(f: &MembershipFilter) -> Vec<Option<&String>> {
+    vec![f.network.as_ref(), f.place.as_ref()]
 }
 
 composable_filter!(

@@ -4,8 +4,10 @@ use async_graphql::{Context, Object, Result, ID};
 use entity::membership;
 
 use super::{
+    filters::{list_spec, MembershipFilter, MembershipOrder},
     ids::{self, NodeType},
     load_required,
+    pagination::{self, Conn, PageArgs},
     source::{source_of, Source},
     City, Network,
 };
@@ -53,5 +55,53 @@ impl Membership {
     /// memberships added through the API).
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         source_of(ctx, self.0.source_id).await
+    }
+}
+
+#[derive(Default)]
+pub struct MembershipQuery;
+
+#[Object]
+impl MembershipQuery {
+    /// Every membership of every place in every network, by default in the order they were
+    /// recorded: the table of who belongs to what, without paging network by network.
+    #[graphql(complexity = "pagination::list_cost(first, last, child_complexity)")]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `last` (`BAD_USER_INPUT` otherwise). When neither `first` nor \
+            `last` is given, the first 100 elements are returned."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come after this cursor: an edge's `cursor` or \
+            `pageInfo.endCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "Returns the last _n_ elements from the list, _n_ from 0 to 100; cannot \
+            be combined with `first` (`BAD_USER_INPUT` otherwise)."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the elements that come before this cursor: an edge's `cursor` or \
+            `pageInfo.startCursor` that this field returned with the same `orderBy` \
+            (`INVALID_CURSOR` otherwise)."
+        )]
+        before: Option<String>,
+        #[graphql(desc = "Only the memberships that match this filter.")] filter: Option<
+            MembershipFilter,
+        >,
+        #[graphql(
+            desc = "How to order the memberships; by default, in the order they were recorded."
+        )]
+        order_by: Option<MembershipOrder>,
+    ) -> Result<Conn<Membership>> {
+        let args = PageArgs::new(first, after, last, before);
+        let spec = list_spec(filter, order_by)?;
+        pagination::root::<membership::Entity, _, _>(ctx, spec, args, Membership).await
     }
 }

@@ -54,7 +54,7 @@ pub use node::Node;
 pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
 
 /// The query root: every read starts here. Places (`city`, `cities`), networks (`network`,
-/// `networks`), events (`events`), any object by id (`node`, `nodes`), full-text `search`, and
+/// `networks`), memberships (`memberships`), events (`events`), any object by id (`node`, `nodes`), full-text `search`, and
 /// graph questions (`sharedNetworks`, `connection`).
 // Each domain module contributes its own fields.
 #[derive(MergedObject, Default)]
@@ -63,6 +63,7 @@ pub struct Query(
     city::CityQuery,
     network::NetworkQuery,
     event::EventQuery,
+    membership::MembershipQuery,
     search::SearchQuery,
     graph::GraphQuery,
     rate_limit::RateLimitQuery,

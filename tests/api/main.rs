@@ -36,6 +36,7 @@ mod rate_limits;
 mod request_ids;
 mod response_cache;
 mod response_shape;
+mod root_memberships;
 mod schema_file;
 mod security;
 mod seed_facts;

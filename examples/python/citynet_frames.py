@@ -231,7 +231,7 @@ def memberships_frame(
     """One row per membership of a place in a network, both by slug.
 
     `filter` is a `MembershipFilter`, e.g. `{"countryCodes": ["DE"], "roles": ["MEMBER"]}`
-    (also `networkIds`, `placeIds`, `sinceFrom`, `sinceTo`): the server selects the rows.
+    (also `network` and `place` by slug, `sinceFrom`, `sinceTo`): the server selects the rows.
     """
     nodes, total = fetch_all(
         session, MEMBERSHIPS, "memberships", page_size, {"filter": filter}
@@ -311,9 +311,10 @@ def frames(url: str = DEFAULT_URL, page_size: int = PAGE_SIZE) -> dict[str, pd.D
 def decode_id(global_id: str) -> tuple[str, str]:
     """Splits a global id such as `TmV0d29yazoy` into its type and key: ("Network", "2").
 
-    Ids are opaque to clients (pass them back to `node(id:)` and mutations as they are); this is
-    for looking inside one while debugging. Citynet writes them as URL-safe base64 without the trailing
-    `=` padding, which Python's decoder insists on, so the padding is added back first.
+    Ids are opaque to clients (pass them back to `node(id:)` and mutations as they are); this
+    is for looking inside one while debugging. Citynet writes them as URL-safe base64 without
+    the trailing `=` padding, which Python's decoder insists on, so the padding is added back
+    first.
     """
     padded = global_id + "=" * (-len(global_id) % 4)
     type_name, _, key = base64.urlsafe_b64decode(padded).decode().partition(":")

@@ -35,7 +35,12 @@ BUILDERS = {
     "events": citynet_frames.events_frame,
 }
 
-TYPENAMES = {"places": "City", "networks": "Network", "memberships": "Membership", "events": "Event"}
+TYPENAMES = {
+    "places": "City",
+    "networks": "Network",
+    "memberships": "Membership",
+    "events": "Event",
+}
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +172,10 @@ def test_a_filtered_frame_is_the_matching_rows_of_the_whole(session, frame_cache
     role = memberships["role"].mode().iloc[0]
     by_role = citynet_frames.memberships_frame(session, SMALL_PAGE, filter={"roles": [role]})
     assert set(by_role["id"]) == set(memberships.loc[memberships["role"] == role, "id"])
+
+    network = memberships["network"].mode().iloc[0]
+    in_network = citynet_frames.memberships_frame(session, SMALL_PAGE, filter={"network": network})
+    assert set(in_network["id"]) == set(memberships.loc[memberships["network"] == network, "id"])
 
 
 def test_events_refer_to_listed_networks_and_places(session, frame_cache):

@@ -148,7 +148,9 @@ fn the_seed_command_creates_and_fills_a_database() {
 fn an_unknown_command_fails_with_usage() {
     let output = citynet(&["frobnicate"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("usage"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("frobnicate"), "{stderr}");
+    assert!(stderr.contains("Usage: citynet"), "{stderr}");
 }
 
 #[test]

@@ -103,9 +103,18 @@ async fn seed(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database of a command that reads or writes it whole (no statement time limit), migrated.
+async fn open_and_migrate(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    use anyhow::Context;
+    let db = app::open_for_maintenance(settings).await?;
+    citynet::db::migrate(&db)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
+}
+
 async fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -119,8 +128,7 @@ async fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
 }
 
 async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     let inputs: Vec<Input<'_>> = args.files.iter().map(|f| Input::File(f.as_ref())).collect();
     let result = citynet::data::import::import(&db, &inputs, args.dry_run).await;
     db.close().await?;
@@ -133,8 +141,7 @@ async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
 }
 
 async fn generate(settings: Settings, plan: citynet::generate::Plan) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     citynet::generate::generate(&db, &plan).await?;
     db.close().await?;
     Ok(())

@@ -393,7 +393,7 @@ mod tests {
         assert_ne!(Random(8).next_u64(), first[0]);
     }
 
-    /// The README and BENCHMARKS.md quote this number for the default world: duplicates drawn
+    /// The README, BENCHMARKS.md and `data::export` quote this number for the default world: duplicates drawn
     /// are dropped, so a few less memberships than planned are written.
     #[test]
     fn the_default_world_has_the_documented_number_of_memberships() {

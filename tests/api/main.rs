@@ -33,6 +33,7 @@ mod persisted_queries;
 mod planned;
 mod playground;
 mod rate_limits;
+mod readme;
 mod request_ids;
 mod response_cache;
 mod response_shape;

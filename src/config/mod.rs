@@ -49,6 +49,12 @@ pub struct Settings {
     pub environment: Environment,
     /// `INTROSPECTION`: whether the schema can be introspected (default: on in development).
     pub introspection: bool,
+    /// `FEDERATION`: whether the schema is an Apollo Federation subgraph, with `_entities`,
+    /// `_service` and their types (default: off).
+    pub federation: bool,
+    /// `SCHEMA_DOWNLOAD`: whether `GET /graphql/schema.graphql` serves the schema's SDL
+    /// (default: on, in production too: the schema is the API's published contract).
+    pub schema_download: bool,
     /// `QUERY_PLANNER`: whether query operations the plan covers run planned (default: on);
     /// off, every operation runs the resolvers.
     pub query_planner: bool,
@@ -155,6 +161,9 @@ impl Settings {
             traces: observability::trace_export(&lookup)?,
             environment,
             introspection: parse_or(&lookup, "INTROSPECTION", development, BOOLEAN)
+                .map(|Flag(on)| on)?,
+            federation: parse_or(&lookup, "FEDERATION", Flag(false), BOOLEAN).map(|Flag(on)| on)?,
+            schema_download: parse_or(&lookup, "SCHEMA_DOWNLOAD", Flag(true), BOOLEAN)
                 .map(|Flag(on)| on)?,
             query_planner: parse_or(&lookup, "QUERY_PLANNER", Flag(true), BOOLEAN)
                 .map(|Flag(on)| on)?,

@@ -57,17 +57,23 @@ pub(super) async fn conditional(
 /// compression middleware sends the same answer gzipped or as it is, and a strong tag must
 /// differ between encodings (RFC 9110 §8.8.1); a weak one names the answer, not its bytes.
 fn entity_tag(bytes: &[u8]) -> String {
+    format!("W/{}", strong_entity_tag(bytes))
+}
+
+/// A strong entity tag, for bytes that are sent as they are: the first 16 bytes of their
+/// SHA-256, in hex, quoted.
+pub(super) fn strong_entity_tag(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    format!("W/\"{hex}\"")
+    format!("\"{hex}\"")
 }
 
 /// True when `If-None-Match` names `tag` (or is `*`); weak tags compare by their value, as the
 /// weak comparison of RFC 9110 (§13.1.2) asks for `If-None-Match`.
-fn client_holds(req: &HttpRequest, tag: &str) -> bool {
+pub(super) fn client_holds(req: &HttpRequest, tag: &str) -> bool {
     req.headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|value| value.to_str().ok())

@@ -27,6 +27,7 @@
 //! - `executor`: every query operation under the time limit, on every transport;
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
+//! - `schema_file`: `GET /graphql/schema.graphql`, the schema in SDL (`SCHEMA_DOWNLOAD`);
 //! - `playground`: the embedded GraphiQL; `explorer`: the map and graph at `/explore`; both
 //!   served from `embedded` files.
 
@@ -48,6 +49,7 @@ mod playground;
 mod rate_limit_headers;
 mod request_id;
 mod response_cache;
+mod schema_file;
 mod websocket;
 
 use std::{net::TcpListener, sync::Arc};
@@ -96,6 +98,7 @@ pub fn server(
         metrics,
         services,
     } = shared;
+    let schema_file = web::Data::new(schema_file::SchemaFile::new(schema.sdl()));
     let state = web::Data::new(State {
         executor: LimitedExecutor::new(
             schema,
@@ -121,6 +124,7 @@ pub fn server(
     let pages = Pages {
         playground: settings.playground,
         explorer: settings.explorer,
+        schema_download: settings.schema_download,
     };
     let metrics_on_main_port = settings.metrics.on_main_port();
     let metrics_token = web::Data::new(health::MetricsToken(settings.metrics.token.clone()));
@@ -148,6 +152,7 @@ pub fn server(
             .app_data(db.clone())
             .app_data(metrics.clone())
             .app_data(metrics_token.clone())
+            .app_data(schema_file.clone())
             .configure(|config| routes(config, pages, metrics_on_main_port))
     };
     // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
@@ -213,11 +218,12 @@ pub fn metrics_server(
     Ok(server)
 }
 
-/// The pages for browsers that are switched on.
+/// The pages for browsers, and the schema file, that are switched on.
 #[derive(Clone, Copy)]
 struct Pages {
     playground: bool,
     explorer: bool,
+    schema_download: bool,
 }
 
 /// Every path the server answers; anything else is `404 NOT_FOUND`.
@@ -231,6 +237,12 @@ fn routes(config: &mut web::ServiceConfig, pages: Pages, metrics: bool) {
         )
         .route("/health", web::get().to(health::check))
         .route("/ready", web::get().to(health::ready));
+    if pages.schema_download {
+        config.route(
+            "/graphql/schema.graphql",
+            web::get().to(schema_file::download),
+        );
+    }
     if metrics {
         config.route("/metrics", web::get().to(health::metrics));
     }

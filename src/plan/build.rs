@@ -166,8 +166,13 @@ impl<'d> Cx<'d> {
             "events" => {
                 RootField::Events(self.root_list::<EventField, EventFilter, EventOrder>(group)?)
             }
-            "city" => RootField::City(self.argument(field, "slug")?, self.selection(group)?),
-            "network" => RootField::Network(self.argument(field, "slug")?, self.selection(group)?),
+            // By slug only: `by` (an id, or a slug beside a second `slug`) is the resolvers'.
+            "city" if field.get_argument("by").is_none() => {
+                RootField::City(self.argument(field, "slug")?, self.selection(group)?)
+            }
+            "network" if field.get_argument("by").is_none() => {
+                RootField::Network(self.argument(field, "slug")?, self.selection(group)?)
+            }
             _ => return None,
         })
     }

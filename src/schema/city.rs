@@ -9,12 +9,14 @@ use super::{
     graph::{self, Partner},
     ids::{self, NodeType},
     load,
+    lookup::{CityBy, Key},
     pagination::{self, Conn, PageArgs},
     saturating_i32,
     source::{source_of, Source},
     Event, Membership, Network,
 };
 use crate::loaders::{
+    by_id::PlaceId,
     by_slug,
     graph::EventCountOf,
     page::{CountKey, EventList, MembershipList, NetworkList, PlaceList},
@@ -347,14 +349,21 @@ pub struct CityQuery;
 
 #[Object]
 impl CityQuery {
-    /// A place by its slug; null when no place has it.
+    /// A place by its slug or its id (`by`); null when no place has it. Give exactly one of
+    /// `slug` and `by` (`BAD_USER_INPUT` otherwise).
     async fn city(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The place's `slug`, exactly as `City.slug` gives it, e.g. `rostock`.")]
-        slug: String,
+        slug: Option<String>,
+        #[graphql(desc = "The place's id or its slug: `{ id: … }` or `{ slug: \"rostock\" }`.")]
+        by: Option<CityBy>,
     ) -> Result<Option<City>> {
-        let found = by_slug::place(db(ctx)?, &slug).await?;
+        let found = match Key::of_city(slug, by)? {
+            Key::Slug(slug) => by_slug::place(db(ctx)?, &slug).await?,
+            Key::Row(Some(row)) => load(ctx, PlaceId(row)).await?,
+            Key::Row(None) => None,
+        };
         Ok(found.map(City))
     }
     /// All places (cities and regions), by default in the order they were recorded.

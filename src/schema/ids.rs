@@ -1,8 +1,21 @@
 //! Global object ids: opaque strings that name a type and a row, e.g. `Q2l0eTox` for "City:1".
 //! `node(id:)` decodes them; clients should treat them as opaque.
+//!
+//! They are issued as unpadded URL-safe base64, and read back padded or not, in the URL-safe or
+//! the standard alphabet: data users decode them with Python's `base64.b64decode`, which wants
+//! the padding, and may send back what it gives.
+
+use std::borrow::Cow;
 
 use async_graphql::ID;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{
+    alphabet,
+    engine::{
+        general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD},
+        DecodePaddingMode,
+    },
+    Engine,
+};
 
 use crate::error::{AppError, AppResult};
 
@@ -33,10 +46,26 @@ pub fn encode(node_type: NodeType, id: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", node_type.name())))
 }
 
+/// Reads ids with or without their padding.
+const READ: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The bytes of an id in either base64 alphabet, padded or not.
+fn id_bytes(id: &str) -> Option<Vec<u8>> {
+    let url_safe: Cow<'_, str> = if id.contains(['+', '/']) {
+        Cow::Owned(id.replace('+', "-").replace('/', "_"))
+    } else {
+        Cow::Borrowed(id)
+    };
+    READ.decode(url_safe.as_bytes()).ok()
+}
+
 /// Decodes a global id; anything this server did not issue is an `INVALID_ID` error.
 pub fn decode(id: &str) -> AppResult<(NodeType, i32)> {
     let invalid = || AppError::InvalidId(format!("{id:?} is not a valid node id"));
-    let bytes = URL_SAFE_NO_PAD.decode(id).map_err(|_| invalid())?;
+    let bytes = id_bytes(id).ok_or_else(invalid)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| invalid())?;
     let (name, row) = text.split_once(':').ok_or_else(invalid)?;
     let node_type = NodeType::ALL
@@ -57,11 +86,13 @@ pub fn encode_pair(place: i32, partner: i32) -> ID {
 
 /// The two places of a `Partner` id; `None` for any other id.
 pub fn decode_pair(id: &str) -> Option<(i32, i32)> {
-    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
+    let bytes = id_bytes(id)?;
     let text = std::str::from_utf8(&bytes).ok()?;
     let (place, partner) = text.strip_prefix("Partner:")?.split_once(':')?;
     let (place, partner) = (place.parse().ok()?, partner.parse().ok()?);
-    (encode_pair(place, partner).0 == id && place > 0 && partner > 0).then_some((place, partner))
+    // Compared as text, so that "Partner:01:2" is not a second id of the pair.
+    (text == format!("Partner:{place}:{partner}") && place > 0 && partner > 0)
+        .then_some((place, partner))
 }
 
 /// The part after the type name, compared literally so that "City:01" is not a second id of 1.
@@ -79,6 +110,19 @@ mod tests {
             let id = encode(node_type, 42);
             assert_eq!(decode(&id).unwrap(), (node_type, 42));
         }
+    }
+
+    #[test]
+    fn reads_ids_padded_or_not_in_either_alphabet() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        for row in 1..2_000 {
+            let text = format!("Membership:{row}");
+            for id in [URL_SAFE.encode(&text), STANDARD.encode(&text)] {
+                assert_eq!(decode(&id).unwrap(), (NodeType::Membership, row), "{id}");
+            }
+        }
+        assert_eq!(decode_pair(&URL_SAFE.encode("Partner:3:14")), Some((3, 14)));
+        assert!(decode("Q2l0eTox==").is_err(), "padding where none belongs");
     }
 
     #[test]

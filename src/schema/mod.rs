@@ -14,6 +14,7 @@ pub mod filters;
 mod graph;
 pub mod ids;
 pub mod limits;
+mod lookup;
 mod membership;
 pub mod mutation;
 mod network;
@@ -29,8 +30,9 @@ mod subscription;
 
 use async_graphql::{
     dataloader::DataLoader, extensions::apollo_persisted_queries::ApolloPersistedQueries, Context,
-    MergedObject, Schema, SchemaBuilder,
+    Data, MergedObject, ObjectType, Request, Response, Schema, SchemaBuilder,
 };
+use futures_util::{stream::BoxStream, StreamExt};
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -64,14 +66,66 @@ pub struct Query(
     search::SearchQuery,
     graph::GraphQuery,
     rate_limit::RateLimitQuery,
-    federation::FederationQuery,
 );
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+/// The query root of a Federation subgraph (`FEDERATION=on`): [`Query`] and the entity
+/// resolvers, which bring `_entities`, `_service` and their types into the schema. Off, none of
+/// them is in the public schema: they would reach generated client types as `any` and hand the
+/// whole schema to anyone while introspection is off.
+#[derive(MergedObject, Default)]
+pub struct FederatedQuery(Query, federation::FederationQuery);
 
-/// The schema's shape, without any state attached (enough for `sdl()`).
+/// The executable schema, with or without Federation: the two differ in their query root's type,
+/// so the transports see one type that runs either.
+#[derive(Clone)]
+pub enum AppSchema {
+    Public(Schema<Query, Mutation, Subscription>),
+    Subgraph(Schema<FederatedQuery, Mutation, Subscription>),
+}
+
+impl AppSchema {
+    /// Runs one request (a query or a mutation) to its response.
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        match self {
+            Self::Public(schema) => schema.execute(request).await,
+            Self::Subgraph(schema) => schema.execute(request).await,
+        }
+    }
+
+    /// Runs one request as a stream of responses (a subscription's events), with the data of the
+    /// session it belongs to.
+    pub fn execute_stream_with_session_data(
+        &self,
+        request: impl Into<Request>,
+        session_data: Arc<Data>,
+    ) -> BoxStream<'static, Response> {
+        match self {
+            Self::Public(schema) => schema
+                .execute_stream_with_session_data(request, session_data)
+                .boxed(),
+            Self::Subgraph(schema) => schema
+                .execute_stream_with_session_data(request, session_data)
+                .boxed(),
+        }
+    }
+
+    /// The schema in GraphQL SDL, as clients see it (with federation's types when it is on).
+    pub fn sdl(&self) -> String {
+        match self {
+            Self::Public(schema) => schema.sdl(),
+            Self::Subgraph(schema) => schema.sdl(),
+        }
+    }
+}
+
+/// The public schema's shape, without any state attached (enough for `sdl()`).
 pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription).enable_federation()
+    Schema::build(Query::default(), Mutation::default(), Subscription)
+}
+
+/// The subgraph schema's shape, without any state attached.
+fn subgraph_builder() -> SchemaBuilder<FederatedQuery, Mutation, Subscription> {
+    Schema::build(FederatedQuery::default(), Mutation::default(), Subscription).enable_federation()
 }
 
 /// What the schema shares with the HTTP layer: the caches (it parses and persists documents
@@ -107,9 +161,26 @@ impl Services {
 /// The executable schema over `db`, with the request limits and introspection switch of
 /// `settings`, sharing `services` with the HTTP layer.
 pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -> AppSchema {
+    if settings.federation {
+        let sdl = subgraph_builder().finish().sdl();
+        AppSchema::Subgraph(configure(subgraph_builder(), &sdl, db, settings, services))
+    } else {
+        AppSchema::Public(configure(builder(), &sdl(), db, settings, services))
+    }
+}
+
+/// `builder` with the limits, extensions and data of `settings` and `services`; `sdl` is the
+/// schema it builds, which the shape pass reads its types from.
+fn configure<Q: ObjectType + 'static>(
+    builder: SchemaBuilder<Q, Mutation, Subscription>,
+    sdl: &str,
+    db: DatabaseConnection,
+    settings: &Settings,
+    services: &Services,
+) -> Schema<Q, Mutation, Subscription> {
     let limits = &settings.limits;
     let caches = &services.caches;
-    let mut builder = builder()
+    let mut builder = builder
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth.saturating_mul(2))
@@ -143,7 +214,7 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
         .query_planner
         .then(|| Arc::new(crate::plan::Planner) as Arc<dyn shape::PlannedExecution>);
     builder = builder.extension(shape::ShapeResponses {
-        types: Arc::new(shape::TypeInfo::from_sdl(&sdl())),
+        types: Arc::new(shape::TypeInfo::from_sdl(sdl)),
         planned,
     });
     if !settings.introspection {
@@ -153,7 +224,7 @@ pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -
     builder.finish()
 }
 
-/// The schema in GraphQL SDL, as committed in `schema.graphql`.
+/// The public schema in GraphQL SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
 }

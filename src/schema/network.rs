@@ -13,13 +13,14 @@ use super::{
     graph::{CountryCount, KindCount},
     ids::{self, NodeType},
     load,
+    lookup::{Key, NetworkBy},
     pagination::{self, Conn, PageArgs},
     saturating_i32,
     source::{source_of, Source},
     City, Event, Membership,
 };
 use crate::loaders::{
-    by_id::PlaceId,
+    by_id::{NetworkId, PlaceId},
     by_slug,
     graph::{MemberCountsBy, PlaceAttribute},
     page::{EventList, MembershipList, PlaceList},
@@ -269,14 +270,21 @@ pub struct NetworkQuery;
 
 #[Object]
 impl NetworkQuery {
-    /// A network by its slug; null when no network has it.
+    /// A network by its slug or its id (`by`); null when no network has it. Give exactly one
+    /// of `slug` and `by` (`BAD_USER_INPUT` otherwise).
     async fn network(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The network's `slug`, exactly as `Network.slug` gives it, e.g. `ubc`.")]
-        slug: String,
+        slug: Option<String>,
+        #[graphql(desc = "The network's id or its slug: `{ id: … }` or `{ slug: \"ubc\" }`.")]
+        by: Option<NetworkBy>,
     ) -> Result<Option<Network>> {
-        let found = by_slug::network(db(ctx)?, &slug).await?;
+        let found = match Key::of_network(slug, by)? {
+            Key::Slug(slug) => by_slug::network(db(ctx)?, &slug).await?,
+            Key::Row(Some(row)) => load(ctx, NetworkId(row)).await?,
+            Key::Row(None) => None,
+        };
         Ok(found.map(Network))
     }
     /// All networks, by default in the order they were recorded.

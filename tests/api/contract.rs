@@ -152,9 +152,14 @@ fn violations(contract: &str, live: &BTreeMap<String, LiveType>) -> Vec<String> 
                     None => problems.push(format!(
                         "argument {name}.{field_name}({arg_name}) is missing"
                     )),
-                    Some(live_arg) if *live_arg != arg_ty => problems.push(format!(
-                        "{name}.{field_name}({arg_name}) is {live_arg}, the contract says {arg_ty}"
-                    )),
+                    // An argument that became optional still takes everything clients send.
+                    Some(live_arg)
+                        if *live_arg != arg_ty && format!("{live_arg}!") != arg_ty =>
+                    {
+                        problems.push(format!(
+                            "{name}.{field_name}({arg_name}) is {live_arg}, the contract says {arg_ty}"
+                        ))
+                    }
                     Some(_) => {}
                 }
                 contract_args.push(arg_name);

@@ -8,7 +8,7 @@ use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn the_subgraph_sdl_declares_the_entities_by_id() {
-    let app = TestApp::builder().spawn().await;
+    let app = TestApp::builder().env("FEDERATION", "on").spawn().await;
     let data = app.data("{ _service { sdl } }", json!({})).await;
     let sdl = data["_service"]["sdl"].as_str().expect("an SDL string");
     for entity in ["City", "Network", "Event", "Membership"] {
@@ -25,7 +25,7 @@ async fn the_subgraph_sdl_declares_the_entities_by_id() {
 
 #[tokio::test]
 async fn entities_resolve_from_their_representations() {
-    let app = TestApp::builder().spawn().await;
+    let app = TestApp::builder().env("FEDERATION", "on").spawn().await;
     let rostock = app.city_id("rostock").await;
     let ubc = app.network_id("ubc").await;
     let data = app

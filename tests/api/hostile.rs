@@ -226,7 +226,7 @@ async fn nested_texts_are_refused_on_every_transport_and_the_server_lives() {
 /// grows with their number.
 #[tokio::test]
 async fn entities_are_capped_and_charged_per_representation() {
-    let app = TestApp::builder().spawn().await;
+    let app = TestApp::builder().env("FEDERATION", "on").spawn().await;
     let berlin = app.city_id("berlin").await;
     let query = "query($r: [_Any!]!) { _entities(representations: $r) { \
                  ... on City { name networks(first: 100) { nodes { name } } } } }";

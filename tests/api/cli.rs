@@ -75,31 +75,59 @@ fn serve_help_prints_usage_and_starts_nothing() {
     }
 }
 
+/// The commands `citynet ARGS` (a help request) lists, `help` included.
+fn listed_commands(args: &[&str]) -> Vec<String> {
+    let (output, _dir) = citynet(args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    let help = stdout(&output);
+    help.split("Commands:")
+        .nth(1)
+        .and_then(|rest| rest.split("Options:").next())
+        .unwrap_or_else(|| panic!("no command list in {help}"))
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn the_binary_help_lists_every_command() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
-        let (output, _dir) = citynet(args);
         assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        let help = stdout(&output);
-        let commands: Vec<&str> = help
-            .split("Commands:")
-            .nth(1)
-            .and_then(|rest| rest.split("Options:").next())
-            .unwrap_or_else(|| panic!("no command list in {help}"))
-            .lines()
-            .filter_map(|line| line.split_whitespace().next())
-            .collect();
-        assert_eq!(
-            commands,
+            listed_commands(args),
             ["serve", "schema", "seed", "generate", "export", "import", "help"],
-            "{help}"
+            "{args:?}"
         );
     }
+}
+
+/// `citynet --help` is the source of truth: the README names every command, and
+/// ARCHITECTURE.md's list of them is complete.
+#[test]
+fn the_documents_name_every_command() {
+    let read = |name: &str| {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name))
+            .unwrap_or_else(|err| panic!("{name}: {err}"))
+    };
+    let (readme, architecture) = (read("README.md"), read("ARCHITECTURE.md"));
+    let mut commands = listed_commands(&["--help"]);
+    commands.retain(|command| command != "help");
+    for command in &commands {
+        assert!(
+            readme.contains(&format!("`citynet {command}")),
+            "README.md never names `citynet {command}`"
+        );
+    }
+    assert!(
+        architecture.contains(&commands.join(" | ")),
+        "ARCHITECTURE.md should list {}",
+        commands.join(" | ")
+    );
 }
 
 #[test]

@@ -24,6 +24,13 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let shutdown = Shutdown::listen()?;
         fit_open_file_limit(settings.limits.max_connections);
+        // The port first: a port in use stops the start before the database is touched.
+        let listener = TcpListener::bind((settings.host, settings.port)).with_context(|| {
+            format!(
+                "cannot listen on {}:{} (set PORT, or HOST, to choose another)",
+                settings.host, settings.port
+            )
+        })?;
         let mut db = prepare_database(settings).await?;
         // The change feed's own statements (polling, catching up, reading the generation) are
         // bookkeeping: its handle on the pool is taken before the counter is installed.
@@ -34,8 +41,6 @@ impl Application {
             metrics.sql().clone(),
             settings.traces.is_some(),
         );
-        let listener = TcpListener::bind((settings.host, settings.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let services = schema::Services::start(&feed_db, settings)
             .await
@@ -164,18 +169,25 @@ impl Shutdown {
     }
 }
 
+/// The maintenance pool (no statement time limit; see [`db::connect_for_maintenance`]); a
+/// failure names `DATABASE_URL` (without its password).
+pub async fn open_for_maintenance(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    db::connect_for_maintenance(settings)
+        .await
+        .with_context(|| cannot_open(settings))
+}
+
+fn cannot_open(settings: &Settings) -> String {
+    format!(
+        "cannot open the database at {} (DATABASE_URL)",
+        crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))
+    )
+}
+
 /// Migrates and seeds an empty database (on a pool of its own, without the statement time
 /// limit: a migration may take long), then opens the pool that serves requests.
 pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let opening = || {
-        format!(
-            "cannot open the database at {}",
-            crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))
-        )
-    };
-    let maintenance = db::connect_for_maintenance(settings)
-        .await
-        .with_context(opening)?;
+    let maintenance = open_for_maintenance(settings).await?;
     let lock = db::StartupLock::acquire(settings)
         .await
         .context("taking the start-up lock")?;
@@ -193,7 +205,9 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         .await
         .context("releasing the start-up lock")?;
     maintenance.close().await?;
-    db::connect(settings).await.with_context(opening)
+    db::connect(settings)
+        .await
+        .with_context(|| cannot_open(settings))
 }
 
 /// Raises the soft limit on open files towards the hard limit so that `MAX_CONNECTIONS` fits,

@@ -14,6 +14,7 @@
 //!   to the write generation), parsed documents, automatic persisted queries, all within byte
 //!   budgets.
 //! - [`telemetry`]: the log subscriber (and the trace exporter).
+//! - [`cli`]: the command line (clap), turned into the plain types of the modules it runs.
 //! - [`error`]: `ErrorCode`, the one list of client-facing codes, and `AppError`.
 //! - [`slug`]: names in URL form.
 //! - [`domain`] → error, slug: validated input values (names, slugs, country codes, years,
@@ -38,6 +39,7 @@ pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod changes;
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod db;

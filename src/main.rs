@@ -1,4 +1,5 @@
-//! The `citynet` command: a thin shim over the library.
+//! The `citynet` command: a thin shim over the library. `citynet --help` lists the commands
+//! and `citynet COMMAND --help` their flags ([`citynet::cli`] defines both):
 //!
 //! - `citynet` (or `citynet serve`): migrate, seed when empty, serve.
 //! - `citynet schema`: print the GraphQL schema (SDL).
@@ -10,8 +11,11 @@
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 use citynet::{
     app,
+    cli::{Cli, Command, ExportArgs, ImportArgs},
     config::Settings,
     data::import::Input,
     schema,
@@ -24,44 +28,26 @@ use citynet::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: citynet [serve | schema | seed | generate [--places N] [--networks M] \
-[--memberships K] [--events E] [--seed S] | export [--format json|toml] [--out FILE] \
-| import FILE... [--dry-run]]";
-
-#[actix_web::main]
-async fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    match command.as_deref() {
-        None | Some("serve") => run(serve, Logs::Stdout).await,
-        Some("seed") => run(seed, Logs::Stdout).await,
-        Some("generate") => {
-            let args: Vec<String> = std::env::args().skip(2).collect();
-            match citynet::generate::Plan::from_args(&args) {
-                Ok(plan) => run(|settings| generate(settings, plan), Logs::Stdout).await,
-                Err(err) => usage_error(&err.to_string()),
+/// Parses the command line first (`--help`, `--version` and a usage error, exit status 2, end
+/// here, before any runtime, database or socket), then runs the command.
+fn main() -> ExitCode {
+    let command = Cli::parse().command_or_serve();
+    actix_web::rt::System::new().block_on(async move {
+        match command {
+            Command::Schema => {
+                print!("{}", schema::sdl());
+                ExitCode::SUCCESS
             }
+            Command::Serve => run(serve, Logs::Stdout).await,
+            Command::Seed => run(seed, Logs::Stdout).await,
+            Command::Generate(args) => {
+                let plan = args.plan();
+                run(|settings| generate(settings, plan), Logs::Stdout).await
+            }
+            Command::Export(args) => run(|settings| export(settings, args), Logs::Stderr).await,
+            Command::Import(args) => run(|settings| import(settings, args), Logs::Stderr).await,
         }
-        Some("export") => match ExportArgs::parse(std::env::args().skip(2)) {
-            Ok(args) => run(|settings| export(settings, args), Logs::Stderr).await,
-            Err(err) => usage_error(&err),
-        },
-        Some("import") => match ImportArgs::parse(std::env::args().skip(2)) {
-            Ok(args) => run(|settings| import(settings, args), Logs::Stderr).await,
-            Err(err) => usage_error(&err),
-        },
-        Some("schema") => {
-            print!("{}", schema::sdl());
-            ExitCode::SUCCESS
-        }
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("error: unknown command {other:?}\n{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+    })
 }
 
 /// Loads `.env` and the settings, starts logging, runs `task`; any failure is one line on stderr
@@ -117,64 +103,18 @@ async fn seed(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn usage_error(err: &str) -> ExitCode {
-    eprintln!("error: {err}\n{USAGE}");
-    ExitCode::from(2)
-}
-
-/// `citynet export`'s flags.
-struct ExportArgs {
-    format: citynet::data::export::Format,
-    out: Option<std::path::PathBuf>,
-}
-
-impl ExportArgs {
-    fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
-        let mut parsed = Self {
-            format: citynet::data::export::Format::Json,
-            out: None,
-        };
-        while let Some(arg) = args.next() {
-            let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
-            match arg.as_str() {
-                "--format" => parsed.format = value("--format")?.parse()?,
-                "--out" => parsed.out = Some(value("--out")?.into()),
-                other => return Err(format!("unknown argument {other:?}")),
-            }
-        }
-        Ok(parsed)
-    }
-}
-
-/// `citynet import`'s files and flags.
-struct ImportArgs {
-    files: Vec<std::path::PathBuf>,
-    dry_run: bool,
-}
-
-impl ImportArgs {
-    fn parse(args: impl Iterator<Item = String>) -> Result<Self, String> {
-        let mut parsed = Self {
-            files: Vec::new(),
-            dry_run: false,
-        };
-        for arg in args {
-            match arg.as_str() {
-                "--dry-run" => parsed.dry_run = true,
-                flag if flag.starts_with("--") => return Err(format!("unknown flag {flag:?}")),
-                file => parsed.files.push(file.into()),
-            }
-        }
-        if parsed.files.is_empty() {
-            return Err("name at least one file to import".into());
-        }
-        Ok(parsed)
-    }
+/// The database of a command that reads or writes it whole (no statement time limit), migrated.
+async fn open_and_migrate(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    use anyhow::Context;
+    let db = app::open_for_maintenance(settings).await?;
+    citynet::db::migrate(&db)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
 }
 
 async fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -188,8 +128,7 @@ async fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
 }
 
 async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     let inputs: Vec<Input<'_>> = args.files.iter().map(|f| Input::File(f.as_ref())).collect();
     let result = citynet::data::import::import(&db, &inputs, args.dry_run).await;
     db.close().await?;
@@ -202,8 +141,7 @@ async fn import(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
 }
 
 async fn generate(settings: Settings, plan: citynet::generate::Plan) -> anyhow::Result<()> {
-    let db = citynet::db::connect_for_maintenance(&settings).await?;
-    citynet::db::migrate(&db).await?;
+    let db = open_and_migrate(&settings).await?;
     citynet::generate::generate(&db, &plan).await?;
     db.close().await?;
     Ok(())

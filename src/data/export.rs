@@ -5,7 +5,7 @@
 //!
 //! JSON is written a record per line, and the memberships (the bulk of a large world) come from
 //! the database already in order, a row at a time, each written as it arrives: the large
-//! benchmark world (480 000 memberships) exports without holding them.
+//! benchmark world (479 466 memberships) exports without holding them.
 
 use std::{collections::HashMap, io::Write};
 

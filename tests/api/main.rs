@@ -1,6 +1,6 @@
 //! Citynet's integration tests: each test starts the real server on a free port against a fresh
 //! temporary SQLite database (or PostgreSQL, see `helpers`) and speaks HTTP or WebSocket to it,
-//! asserting on what a client sees. `crash` runs the `citynet` binary itself.
+//! asserting on what a client sees. `cli`, `crash` and `data` run the `citynet` binary itself.
 //! All modules compile into one test binary (one link step).
 
 // Test code: a failed expectation is a failed test.
@@ -10,6 +10,7 @@ mod abuse;
 mod auth;
 mod bad_input;
 mod batching;
+mod cli;
 mod concurrency;
 mod conformance;
 mod contract;
@@ -33,6 +34,7 @@ mod persisted_queries;
 mod planned;
 mod playground;
 mod rate_limits;
+mod readme;
 mod request_ids;
 mod response_cache;
 mod response_shape;

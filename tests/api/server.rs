@@ -123,6 +123,34 @@ fn a_bad_setting_is_one_line_naming_the_variable_and_a_failing_exit() {
 }
 
 #[test]
+fn a_database_that_cannot_be_opened_or_a_port_in_use_is_one_line_naming_the_variable() {
+    let url = "sqlite:///nonexistent/dir/x.db?mode=rwc";
+    for command in [&[][..], &["seed"], &["export"]] {
+        let output = citynet(command, &[("DATABASE_URL", url)]);
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{command:?}: {stderr}");
+        assert!(stderr.contains("DATABASE_URL"), "{command:?}: {stderr}");
+        assert!(stderr.contains(url), "{command:?}: {stderr}");
+    }
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("x.db");
+    let url = format!("sqlite://{}?mode=rwc", database.display());
+    let output = citynet(&[], &[("PORT", &port), ("DATABASE_URL", &url)]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("PORT"), "{stderr}");
+    assert!(
+        !database.exists(),
+        "the database was opened before the port was taken"
+    );
+}
+
+#[test]
 fn the_seed_command_creates_and_fills_a_database() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
@@ -148,7 +176,9 @@ fn the_seed_command_creates_and_fills_a_database() {
 fn an_unknown_command_fails_with_usage() {
     let output = citynet(&["frobnicate"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("usage"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("frobnicate"), "{stderr}");
+    assert!(stderr.contains("Usage: citynet"), "{stderr}");
 }
 
 #[test]

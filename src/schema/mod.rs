@@ -53,12 +53,30 @@ pub use network::Network;
 pub use node::Node;
 pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
 
-/// The query root: every read starts here. Places (`city`, `cities`), networks (`network`,
-/// `networks`), memberships (`memberships`), events (`events`), any object by id (`node`, `nodes`), full-text `search`, and
-/// graph questions (`sharedNetworks`, `connection`).
+/// Declares the query root from one list of parts, twice: `Query`, the public root, and
+/// `FederatedQuery`, the root of a Federation subgraph (`FEDERATION=on`), which adds the entity
+/// resolvers and with them `_entities`, `_service` and their types. The two share the GraphQL
+/// name `Query` and the description; a public schema has none of federation's names (they would
+/// reach generated client types as `any`, and hand out the schema while introspection is off).
+macro_rules! query_roots {
+    ($(#[doc = $doc:expr])* parts: $($part:ty),+ $(,)?) => {
+        $(#[doc = $doc])*
+        #[derive(MergedObject, Default)]
+        pub struct Query($($part),+);
+
+        $(#[doc = $doc])*
+        #[derive(MergedObject, Default)]
+        #[graphql(name = "Query")]
+        pub struct FederatedQuery($($part),+, federation::FederationQuery);
+    };
+}
+
 // Each domain module contributes its own fields.
-#[derive(MergedObject, Default)]
-pub struct Query(
+query_roots! {
+    /// The query root: every read starts here. Places (`city`, `cities`), networks (`network`,
+    /// `networks`), memberships (`memberships`), events (`events`), any object by id (`node`,
+    /// `nodes`), full-text `search`, and graph questions (`sharedNetworks`, `connection`).
+    parts:
     node::NodeQuery,
     city::CityQuery,
     network::NetworkQuery,
@@ -67,14 +85,7 @@ pub struct Query(
     search::SearchQuery,
     graph::GraphQuery,
     rate_limit::RateLimitQuery,
-);
-
-/// The query root of a Federation subgraph (`FEDERATION=on`): [`Query`] and the entity
-/// resolvers, which bring `_entities`, `_service` and their types into the schema. Off, none of
-/// them is in the public schema: they would reach generated client types as `any` and hand the
-/// whole schema to anyone while introspection is off.
-#[derive(MergedObject, Default)]
-pub struct FederatedQuery(Query, federation::FederationQuery);
+}
 
 /// The executable schema, with or without Federation: the two differ in their query root's type,
 /// so the transports see one type that runs either.

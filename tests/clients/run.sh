@@ -3,7 +3,7 @@
 # database: the Relay compiler and gql.tada over schema.graphql, then Apollo Client, urql and the
 # Relay-generated operations paging against the live server, then @apollo/gateway composing it as
 # a Federation subgraph. Installs the npm packages from package-lock.json; builds the debug
-# binary. With CITYNET_URL set, uses that server instead.
+# binary. With CITYNET_URL set, uses that server instead (with FEDERATION=on for the gateway).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,7 +19,7 @@ trap cleanup EXIT
 (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 if [ -z "${CITYNET_URL:-}" ]; then
   cargo build --quiet --bin citynet
-  DATABASE_URL="sqlite://$work_dir/clients.db?mode=rwc" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
+  FEDERATION=on DATABASE_URL="sqlite://$work_dir/clients.db?mode=rwc" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
     target/debug/citynet &
   server_pid=$!
   export CITYNET_URL="http://127.0.0.1:$port/graphql"

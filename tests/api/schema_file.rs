@@ -13,6 +13,13 @@ fn schema_file_url(app: &TestApp) -> String {
     format!("{}/schema.graphql", app.graphql_url())
 }
 
+/// The body of `GET /graphql/schema.graphql`.
+async fn schema_file(app: &TestApp) -> String {
+    let response = app.client.get(schema_file_url(app)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
 /// In production, with introspection off, the SDL is still served (as GitHub publishes its
 /// schema), cacheable and revalidated by its `ETag`; it is the committed `schema.graphql`.
 #[tokio::test]
@@ -85,15 +92,7 @@ async fn introspection_can_be_switched_on_in_production() {
 #[tokio::test]
 async fn federation_is_off_unless_switched_on() {
     let app = TestApp::builder().spawn().await;
-    let sdl = app
-        .client
-        .get(schema_file_url(&app))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sdl = schema_file(&app).await;
     let types = app
         .data(
             "{ __schema { types { name } queryType { fields { name } } } }",
@@ -116,15 +115,7 @@ async fn federation_is_off_unless_switched_on() {
     );
 
     let subgraph = TestApp::builder().env("FEDERATION", "on").spawn().await;
-    let sdl = subgraph
-        .client
-        .get(schema_file_url(&subgraph))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sdl = schema_file(&subgraph).await;
     for name in ["_service", "_entities", "_Any"] {
         assert!(
             sdl.contains(name),

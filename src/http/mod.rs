@@ -1,6 +1,7 @@
 //! HTTP: `POST /graphql` (JSON), `GET /graphql` (a query in the URL, the playground for a
 //! browser, or a WebSocket upgrade for subscriptions: `graphql-transport-ws`, and the older
-//! `graphql-ws`), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client
+//! `graphql-ws`), subscriptions over plain HTTP too (graphql-sse's event streams, Apollo's
+//! multipart answers), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client
 //! can get wrong is answered with a JSON error body carrying a stable `extensions.code`.
 //!
 //! Every request gets the [`Access`](crate::auth::Access) its `Authorization` header grants (a
@@ -27,6 +28,10 @@
 //! - `executor`: every query operation under the time limit, on every transport;
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
+//! - `sse`: GraphQL over Server-Sent Events (distinct connections, and `sse::single`'s reserved
+//!   streams); `multipart`: Apollo's multipart subscriptions; `streams`: what those and the
+//!   WebSocket share (session data, the first step of an operation, unbuffered bodies with
+//!   heartbeats);
 //! - `playground`: the embedded GraphiQL; `explorer`: the map and graph at `/explore`; both
 //!   served from `embedded` files.
 
@@ -41,6 +46,7 @@ mod expect;
 mod explorer;
 mod graphql;
 mod health;
+mod multipart;
 mod negotiation;
 mod observe;
 mod operation;
@@ -48,6 +54,8 @@ mod playground;
 mod rate_limit_headers;
 mod request_id;
 mod response_cache;
+mod sse;
+mod streams;
 mod websocket;
 
 use std::{net::TcpListener, sync::Arc};
@@ -78,6 +86,8 @@ struct State {
     playground: bool,
     tokens: ApiTokens,
     subscription_limits: Arc<SubscriptionLimits>,
+    /// The event streams reserved by graphql-sse clients (single connection mode).
+    reservations: Arc<sse::single::Reservations>,
     /// `Cache-Control` of query responses to GET.
     cache_control: String,
     /// The caches, the change feed (the generation a query must reflect), the rate limiter.
@@ -111,6 +121,7 @@ pub fn server(
             settings.limits.max_subscriptions_per_ip,
             metrics.subscriptions_active().clone(),
         )),
+        reservations: Arc::default(),
         cache_control: settings.cache_control.clone(),
         services,
     });
@@ -227,6 +238,8 @@ fn routes(config: &mut web::ServiceConfig, pages: Pages, metrics: bool) {
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get))
+                .route(web::put().to(graphql::put))
+                .route(web::delete().to(graphql::delete))
                 .default_service(web::to(graphql::other_method)),
         )
         .route("/health", web::get().to(health::check))

@@ -9,7 +9,10 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use async_graphql::{parser::types::OperationType, BatchRequest, Request};
 
 use super::errors;
-use crate::schema::limits::{text, ViaGet};
+use crate::schema::{
+    limits::{text, ViaGet},
+    SUBSCRIPTION_TRANSPORTS,
+};
 use crate::{cache::Documents, config::Limits, error::ErrorCode};
 
 /// The request or batch a POST body holds, or the answer refusing it.
@@ -104,11 +107,14 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 }
 
 /// The query a GET URL holds, or the answer refusing it: no query, an unreadable URL, or a
-/// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
+/// mutation (`405`, since those need POST) or a subscription (`405` naming the transports that
+/// carry them) — but on an event stream (`via`), which carries subscriptions. The refusal is
+/// boxed: it is large.
 pub(super) fn from_query_string(
     query_string: &str,
     limits: &Limits,
     documents: &Documents,
+    via: ViaGet,
 ) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) if lacks_query(&request) => return Err(Box::new(errors::request_error(
@@ -126,15 +132,26 @@ pub(super) fn from_query_string(
         }
     };
     let mut request = request;
-    if !is_query_only(&mut request, limits, documents) {
-        return Err(Box::new(errors::method_not_allowed(
-            "POST",
-            "Only queries may be sent with GET; send mutations with POST.",
-        )));
+    match text::operation(&mut request, limits, documents).map(|(kind, _)| kind) {
+        Some(OperationType::Mutation) => {
+            return Err(Box::new(errors::method_not_allowed(
+                "POST",
+                "Only queries may be sent with GET; send mutations with POST.",
+            )))
+        }
+        Some(OperationType::Subscription) if via == ViaGet::Plain => {
+            return Err(Box::new(errors::method_not_allowed(
+                "POST",
+                SUBSCRIPTION_TRANSPORTS,
+            )))
+        }
+        // The text is measured before it is parsed, and parsed once for execution too; one
+        // refused by the measure is refused when it runs.
+        _ => {}
     }
     // A persisted query's operation is known only once its hash is resolved; the schema's
     // limits refuse a mutation then.
-    Ok(request.data(ViaGet))
+    Ok(request.data(via))
 }
 
 /// The `operationName` URL parameter of GraphQL-over-HTTP (async-graphql's parser reads only
@@ -146,11 +163,4 @@ fn with_operation_name(mut request: Request, query_string: &str) -> Request {
         }
     }
     request
-}
-
-/// False when the operation to run is a mutation or subscription. The text is measured before
-/// it is parsed, and parsed once for execution too; one refused by the measure is refused when
-/// it runs.
-fn is_query_only(request: &mut Request, limits: &Limits, documents: &Documents) -> bool {
-    text::operation(request, limits, documents).is_none_or(|(kind, _)| kind == OperationType::Query)
 }

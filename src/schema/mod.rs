@@ -49,7 +49,9 @@ pub use membership::Membership;
 pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
-pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
+pub use subscription::{
+    Subscription, SubscriptionLimits, SubscriptionSlots, TRANSPORTS as SUBSCRIPTION_TRANSPORTS,
+};
 
 /// The query root: every read starts here. Places (`city`, `cities`), networks (`network`,
 /// `networks`), events (`events`), any object by id (`node`, `nodes`), full-text `search`, and

@@ -228,7 +228,13 @@ impl Subscription {
     }
 }
 
-/// How many subscriptions one WebSocket connection may hold at once.
+/// What a client that sent a subscription over a transport that cannot carry one is told: the
+/// transports that can.
+pub const TRANSPORTS: &str = "Subscriptions are served over WebSocket (graphql-transport-ws, \
+    graphql-ws), Server-Sent Events (graphql-sse: `Accept: text/event-stream`) and multipart \
+    HTTP (`Accept: multipart/mixed;subscriptionSpec=\"1.0\"`).";
+
+/// How many subscriptions one WebSocket connection (or event stream) may hold at once.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 100;
 
 /// The subscriptions the whole server holds, in all and per client address

@@ -1,0 +1,89 @@
+//! Apollo's multipart subscriptions on `POST /graphql`, for clients that send
+//! `Accept: multipart/mixed;subscriptionSpec="1.0"` (Apollo Client's `HttpLink`, Apollo
+//! Kotlin and iOS): a `multipart/mixed;boundary="graphql";subscriptionSpec="1.0"` answer whose
+//! parts are JSON, each response as `{"payload": …}`, an empty `{}` every [`HEARTBEAT`] of
+//! silence, and a closing `--graphql--` when the operation ends.
+//!
+//! A response without data (the operation did not run, or the subscription was ended: lagged,
+//! over a limit) is the protocol's fatal error, `{"payload": null, "errors": […]}`; the stream
+//! ends after it.
+
+use std::time::Duration;
+
+use actix_web::{web::Bytes, HttpRequest, HttpResponse};
+use async_graphql::{Request, Response};
+use futures_util::{stream, StreamExt};
+
+use super::{negotiation::Body, streams, State};
+
+/// The content type of the answer.
+const CONTENT_TYPE: &str = r#"multipart/mixed;boundary="graphql";subscriptionSpec="1.0""#;
+
+/// How long the stream stays silent before a heartbeat part (Apollo's routers send one every 5s).
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// The delimiter before each part, and the part's headers.
+const PART: &str = "\r\n--graphql\r\nContent-Type: application/json\r\n\r\n";
+
+/// The part that only says the stream is alive.
+const HEARTBEAT_PART: &[u8] = b"\r\n--graphql\r\nContent-Type: application/json\r\n\r\n{}";
+
+/// The closing delimiter.
+const END: &[u8] = b"\r\n--graphql--\r\n";
+
+/// Runs the request and streams its responses as parts.
+pub(super) fn respond(state: &State, req: &HttpRequest, request: Request) -> HttpResponse {
+    let slots = streams::new_slots(state, req);
+    let data = streams::session_data(state, req, slots);
+    let parts = streams::run(&state.executor, request, data)
+        .map(|response| part(&response))
+        .chain(stream::once(async { Bytes::from_static(END) }));
+    streams::response(
+        CONTENT_TYPE,
+        streams::with_heartbeat(parts.boxed(), HEARTBEAT, HEARTBEAT_PART),
+    )
+}
+
+/// One response as a part: `{"payload": response}`, or the fatal `{"payload": null, "errors"}`
+/// for a response without data.
+fn part(response: &Response) -> Bytes {
+    let json = if response.data == async_graphql::Value::Null && !response.errors.is_empty() {
+        serde_json::to_string(&serde_json::json!({
+            "payload": null,
+            "errors": response.errors,
+        }))
+    } else {
+        serde_json::to_string(&serde_json::json!({ "payload": Body::of(response) }))
+    };
+    let json = json.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "could not serialise a GraphQL response");
+        r#"{"payload":null,"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            .to_owned()
+    });
+    Bytes::from(format!("{PART}{json}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_without_data_is_a_fatal_error() {
+        let refused = Response::from_errors(vec![async_graphql::ServerError::new("no", None)]);
+        let text = String::from_utf8(part(&refused).to_vec()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(text.strip_prefix(PART).unwrap()).unwrap();
+        assert_eq!(json["payload"], serde_json::Value::Null);
+        assert_eq!(json["errors"][0]["message"], "no");
+
+        let ran =
+            Response::new(async_graphql::Value::from_json(serde_json::json!({"a": 1})).unwrap());
+        let text = String::from_utf8(part(&ran).to_vec()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(text.strip_prefix(PART).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "payload": { "data": { "a": 1 } } })
+        );
+    }
+}

@@ -179,6 +179,10 @@ pub fn server(
                 })
                 .client_request_timeout(body_timeout)
                 .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                // A client that closes its side of the connection is gone: a response still
+                // streaming to it (an event stream, a multipart subscription) is dropped at
+                // once, and its subscription with it, instead of at a later failed write.
+                .h1_allow_half_closed(false)
                 .local_addr(address)
                 .on_connect_ext(move |stream: &actix_web::rt::net::TcpStream, extensions| {
                     connections.on_connect(stream, extensions)

@@ -22,21 +22,28 @@ const CONTENT_TYPE: &str = r#"multipart/mixed;boundary="graphql";subscriptionSpe
 /// How long the stream stays silent before a heartbeat part (Apollo's routers send one every 5s).
 const HEARTBEAT: Duration = Duration::from_secs(5);
 
-/// The delimiter before each part, and the part's headers.
-const PART: &str = "\r\n--graphql\r\nContent-Type: application/json\r\n\r\n";
+/// The first delimiter, sent at once. Each part then ends with the next delimiter, so that a
+/// client (which reads a part once the delimiter after it arrived) has it as soon as it is sent.
+const OPENING: &[u8] = b"\r\n--graphql";
+
+/// A part's headers, after the delimiter's line break.
+const HEADERS: &str = "\r\nContent-Type: application/json\r\n\r\n";
+
+/// The delimiter after a part.
+const DELIMITER: &str = "\r\n--graphql";
 
 /// The part that only says the stream is alive.
-const HEARTBEAT_PART: &[u8] = b"\r\n--graphql\r\nContent-Type: application/json\r\n\r\n{}";
+const HEARTBEAT_PART: &[u8] = b"\r\nContent-Type: application/json\r\n\r\n{}\r\n--graphql";
 
-/// The closing delimiter.
-const END: &[u8] = b"\r\n--graphql--\r\n";
+/// What makes the last delimiter the closing one.
+const END: &[u8] = b"--\r\n";
 
 /// Runs the request and streams its responses as parts.
 pub(super) fn respond(state: &State, req: &HttpRequest, request: Request) -> HttpResponse {
     let slots = streams::new_slots(state, req);
     let data = streams::session_data(state, req, slots);
-    let parts = streams::run(&state.executor, request, data)
-        .map(|response| part(&response))
+    let parts = stream::once(async { Bytes::from_static(OPENING) })
+        .chain(streams::run(&state.executor, request, data).map(|response| part(&response)))
         .chain(stream::once(async { Bytes::from_static(END) }));
     streams::response(
         CONTENT_TYPE,
@@ -60,7 +67,7 @@ fn part(response: &Response) -> Bytes {
         r#"{"payload":null,"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
             .to_owned()
     });
-    Bytes::from(format!("{PART}{json}"))
+    Bytes::from(format!("{HEADERS}{json}{DELIMITER}"))
 }
 
 #[cfg(test)]
@@ -71,16 +78,26 @@ mod tests {
     fn a_response_without_data_is_a_fatal_error() {
         let refused = Response::from_errors(vec![async_graphql::ServerError::new("no", None)]);
         let text = String::from_utf8(part(&refused).to_vec()).unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(text.strip_prefix(PART).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            text.strip_prefix(HEADERS)
+                .unwrap()
+                .strip_suffix(DELIMITER)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["payload"], serde_json::Value::Null);
         assert_eq!(json["errors"][0]["message"], "no");
 
         let ran =
             Response::new(async_graphql::Value::from_json(serde_json::json!({"a": 1})).unwrap());
         let text = String::from_utf8(part(&ran).to_vec()).unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(text.strip_prefix(PART).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            text.strip_prefix(HEADERS)
+                .unwrap()
+                .strip_suffix(DELIMITER)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(
             json,
             serde_json::json!({ "payload": { "data": { "a": 1 } } })

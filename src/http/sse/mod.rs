@@ -29,15 +29,19 @@ pub(super) const TOKEN_HEADER: &str = "x-graphql-event-stream-token";
 /// How long a stream stays silent before a comment line is sent (the usual convention).
 const HEARTBEAT: Duration = Duration::from_secs(12);
 
-/// A comment line: ignored by every client, it keeps the connection alive.
+/// A comment line: ignored by every client, it keeps the connection alive (and, sent first,
+/// tells the client at once that the stream is open).
 const COMMENT: &[u8] = b":\n\n";
 
 /// Distinct connections mode: the operation's responses as `next` events, then `complete`.
 pub(super) fn distinct(state: &State, req: &HttpRequest, request: Request) -> HttpResponse {
     let slots = streams::new_slots(state, req);
     let data = streams::session_data(state, req, slots);
-    let events = streams::run(&state.executor, request, data)
-        .map(|response| event("next", &payload(&response)))
+    let events = stream::once(async { Bytes::from_static(COMMENT) })
+        .chain(
+            streams::run(&state.executor, request, data)
+                .map(|response| event("next", &payload(&response))),
+        )
         .chain(stream::once(async { event("complete", "") }));
     streams::response(
         "text/event-stream",

@@ -121,7 +121,10 @@ pub fn server(
             settings.limits.max_subscriptions_per_ip,
             metrics.subscriptions_active().clone(),
         )),
-        reservations: Arc::default(),
+        reservations: Arc::new(sse::single::Reservations::new(
+            settings.limits.max_connections,
+            settings.limits.max_connections_per_ip,
+        )),
         cache_control: settings.cache_control.clone(),
         services,
     });

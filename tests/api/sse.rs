@@ -474,3 +474,18 @@ async fn a_reserved_stream_refuses_over_the_address_limit_with_429() {
         "{body:#}"
     );
 }
+
+/// A reservation is a connection to come: an address holds at most `MAX_CONNECTIONS_PER_IP`.
+#[tokio::test]
+async fn reservations_are_capped_per_address() {
+    let app = TestApp::builder()
+        .env("MAX_CONNECTIONS_PER_IP", "2")
+        .spawn()
+        .await;
+    reserve(&app).await;
+    reserve(&app).await;
+    let refused = app.client.put(app.graphql_url()).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(first_error_code(&body), "TOO_MANY_CONNECTIONS");
+}

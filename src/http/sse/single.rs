@@ -12,12 +12,14 @@
 //!   GraphQL over HTTP answers it; `409` for an id already running.
 //! - `DELETE /graphql?operationId=…` with the token stops an operation.
 //!
-//! The stream is one connection for the limits: at most 100 subscriptions and 4 queries at
+//! Reserved streams count as connections (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_IP`: `503
+//! TOO_MANY_CONNECTIONS` past them). The stream is one connection for the limits: at most 100 subscriptions and 4 queries at
 //! once, and its subscriptions count against the address's and the server's. When the listener
 //! goes away, the reservation and all its operations end.
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
@@ -45,11 +47,23 @@ const UNCLAIMED_FOR: Duration = Duration::from_secs(30);
 /// subscription then falls behind and ends as lagged, as on a WebSocket).
 const BACKLOG: usize = 64;
 
-/// The reserved streams, by token.
+/// The reserved streams, by token; at most as many as the server and an address may hold
+/// connections (`MAX_CONNECTIONS`, `MAX_CONNECTIONS_PER_IP`): a reservation is a connection
+/// to come.
+pub(crate) struct Reservations {
+    held: Mutex<Held>,
+    max_total: usize,
+    max_per_client: usize,
+}
+
 #[derive(Default)]
-pub(crate) struct Reservations(Mutex<HashMap<String, Reservation>>);
+struct Held {
+    streams: HashMap<String, Reservation>,
+    per_client: HashMap<IpAddr, usize>,
+}
 
 struct Reservation {
+    client: IpAddr,
     /// The stream's share of the subscription limits and its queries running.
     slots: SubscriptionSlots,
     queries: QueriesInFlight,
@@ -60,8 +74,16 @@ struct Reservation {
 }
 
 impl Reservations {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Reservation>> {
-        self.0
+    pub(crate) fn new(max_total: usize, max_per_client: usize) -> Self {
+        Self {
+            held: Mutex::default(),
+            max_total,
+            max_per_client,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Held> {
+        self.held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -74,25 +96,75 @@ impl Reservations {
     }
 }
 
+impl Held {
+    /// Keeps `reservation` under `token`, unless the server or its client holds its limit.
+    fn insert(&mut self, token: String, reservation: Reservation, limits: &Reservations) -> bool {
+        let of_client = self
+            .per_client
+            .get(&reservation.client)
+            .copied()
+            .unwrap_or(0);
+        if self.streams.len() >= limits.max_total || of_client >= limits.max_per_client {
+            return false;
+        }
+        self.per_client.insert(reservation.client, of_client + 1);
+        self.streams.insert(token, reservation);
+        true
+    }
+
+    fn remove(&mut self, token: &str) -> Option<Reservation> {
+        let reservation = self.streams.remove(token)?;
+        if let Some(count) = self.per_client.get_mut(&reservation.client) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_client.remove(&reservation.client);
+            }
+        }
+        Some(reservation)
+    }
+
+    fn get(&self, token: &str) -> Option<&Reservation> {
+        self.streams.get(token)
+    }
+
+    fn get_mut(&mut self, token: &str) -> Option<&mut Reservation> {
+        self.streams.get_mut(token)
+    }
+}
+
 /// `PUT /graphql`: reserves a stream.
 pub(in crate::http) fn reserve(state: &State, req: &HttpRequest) -> HttpResponse {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let (events, listener) = mpsc::channel(BACKLOG);
     let reservation = Reservation {
+        client: client::address(req),
         slots: streams::new_slots(state, req),
         queries: QueriesInFlight::default(),
         events,
         listener: Some(listener),
         operations: HashMap::new(),
     };
-    state.reservations.lock().insert(token.clone(), reservation);
+    let reservations = &state.reservations;
+    if !reservations
+        .lock()
+        .insert(token.clone(), reservation, reservations)
+    {
+        return errors::request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::TooManyConnections,
+            "This address (or the server) holds too many reserved event streams; listen to or \
+             let go of some and retry.",
+        );
+    }
     let reservations = state.reservations.clone();
     let unclaimed = token.clone();
     actix_web::rt::spawn(async move {
         tokio::time::sleep(UNCLAIMED_FOR).await;
         let mut held = reservations.lock();
         if held.get(&unclaimed).is_some_and(|r| r.listener.is_some()) {
-            held.remove(&unclaimed);
+            if let Some(expired) = held.remove(&unclaimed) {
+                expired.operations.values().for_each(AbortHandle::abort);
+            }
         }
     });
     HttpResponse::Created()

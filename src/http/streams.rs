@@ -131,12 +131,36 @@ pub(super) fn with_heartbeat(
     })
 }
 
+/// One open stream or socket in a gauge, for as long as it lives.
+pub(super) struct Open(prometheus::IntGauge);
+
+impl Open {
+    pub(super) fn count(gauge: prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// The `200` answer streaming `body` as `content_type`: not cached, not compressed, not
-/// buffered by a proxy (`X-Accel-Buffering`).
+/// buffered by a proxy (`X-Accel-Buffering`); counted in `citynet_http_streams_active` under
+/// `transport` while it is open.
 pub(super) fn response(
+    executor: &LimitedExecutor,
+    transport: &'static str,
     content_type: &'static str,
     body: impl Stream<Item = Result<Bytes, Infallible>> + 'static,
 ) -> HttpResponse {
+    let open = Open::count(executor.metrics().streams_active(transport));
+    let body = body.map(move |bytes| {
+        let _open = &open;
+        bytes
+    });
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -152,10 +152,21 @@ async fn a_subscription_over_an_event_stream_hears_a_mutation() {
 #[tokio::test]
 async fn closing_an_event_stream_gives_its_slot_back() {
     let app = TestApp::builder().writable().spawn().await;
+    let open = r#"citynet_http_streams_active{transport="sse"}"#;
     let response = post_stream(&app, json!({ "query": CITY_CHANGED })).await;
     assert_eq!(subscriptions_become(&app, 1.0).await, Some(1.0));
+    assert_eq!(sample(&metrics(&app).await, open), Some(1.0));
     drop(response);
     assert_eq!(subscriptions_become(&app, 0.0).await, Some(0.0));
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = sample(&metrics(&app).await, open);
+        if seen == Some(0.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, Some(0.0), "the stream is counted while open");
 }
 
 #[tokio::test]

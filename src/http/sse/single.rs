@@ -209,6 +209,8 @@ pub(in crate::http) fn listen(state: &State, token: &str) -> HttpResponse {
         },
     );
     streams::response(
+        &state.executor,
+        "sse",
         "text/event-stream",
         streams::with_heartbeat(events.boxed(), HEARTBEAT, COMMENT),
     )

@@ -92,6 +92,9 @@ struct State {
     cache_control: String,
     /// The caches, the change feed (the generation a query must reflect), the rate limiter.
     services: Services,
+    /// Resolves when the server begins to stop: streamed answers end then, instead of holding
+    /// the stop for its whole timeout.
+    stopping: actix_server::GracefulShutdownSignal,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works: the tests use it).
@@ -106,6 +109,11 @@ pub fn server(
         metrics,
         services,
     } = shared;
+    // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
+    let builder = actix_server::Server::build();
+    // Stopping drains kept-alive connections as `HttpServer` does: each connection hears it,
+    // and each streamed answer ends.
+    let shutdown = builder.graceful_shutdown_signal();
     let state = web::Data::new(State {
         executor: LimitedExecutor::new(
             schema,
@@ -127,6 +135,7 @@ pub fn server(
         )),
         cache_control: settings.cache_control.clone(),
         services,
+        stopping: shutdown.clone(),
     });
     let db = web::Data::new(db);
     let metrics = web::Data::new(metrics);
@@ -164,10 +173,6 @@ pub fn server(
             .app_data(metrics_token.clone())
             .configure(|config| routes(config, pages, metrics_on_main_port))
     };
-    // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
-    let builder = actix_server::Server::build();
-    // Stopping drains kept-alive connections as `HttpServer` does: each connection hears it.
-    let shutdown = builder.graceful_shutdown_signal();
     let server = builder
         .workers(workers)
         // actix counts per worker; the total is MAX_CONNECTIONS.

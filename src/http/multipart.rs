@@ -46,7 +46,7 @@ pub(super) fn respond(state: &State, req: &HttpRequest, request: Request) -> Htt
         .chain(streams::run(&state.executor, request, data).map(|response| part(&response)))
         .chain(stream::once(async { Bytes::from_static(END) }));
     streams::response(
-        &state.executor,
+        state,
         "multipart",
         CONTENT_TYPE,
         streams::with_heartbeat(parts.boxed(), HEARTBEAT, HEARTBEAT_PART),

@@ -149,18 +149,22 @@ impl Drop for Open {
 
 /// The `200` answer streaming `body` as `content_type`: not cached, not compressed, not
 /// buffered by a proxy (`X-Accel-Buffering`); counted in `citynet_http_streams_active` under
-/// `transport` while it is open.
+/// `transport` while it is open, and ended when the server begins to stop (the client then
+/// reconnects, as after any lost connection).
 pub(super) fn response(
-    executor: &LimitedExecutor,
+    state: &State,
     transport: &'static str,
     content_type: &'static str,
     body: impl Stream<Item = Result<Bytes, Infallible>> + 'static,
 ) -> HttpResponse {
-    let open = Open::count(executor.metrics().streams_active(transport));
-    let body = body.map(move |bytes| {
-        let _open = &open;
-        bytes
-    });
+    let open = Open::count(state.executor.metrics().streams_active(transport));
+    let stopping = state.stopping.clone();
+    let body = body
+        .map(move |bytes| {
+            let _open = &open;
+            bytes
+        })
+        .take_until(async move { stopping.notified().await });
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -500,3 +500,43 @@ async fn reservations_are_capped_per_address() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(first_error_code(&body), "TOO_MANY_CONNECTIONS");
 }
+
+/// A stopping server ends its streams cleanly (the body's last chunk), rather than holding the
+/// stop for its whole timeout and then cutting the connection.
+#[tokio::test]
+async fn streams_end_cleanly_when_the_server_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display());
+    let server = crate::crash::start_with(&url, dir.path(), &[]).await;
+    let client = reqwest::Client::new();
+    let mut streams = Vec::new();
+    for accept in [
+        "text/event-stream",
+        r#"multipart/mixed;subscriptionSpec="1.0""#,
+    ] {
+        let response = client
+            .post(format!("{}/graphql", server.address))
+            .header("accept", accept)
+            .json(&json!({ "query": CITY_CHANGED }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        streams.push(response);
+    }
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    for mut response in streams {
+        let ended = loop {
+            match response.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => break Ok(()),
+                Err(error) => break Err(error),
+            }
+        };
+        assert!(ended.is_ok(), "the stream was cut: {ended:?}");
+    }
+}

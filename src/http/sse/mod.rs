@@ -44,7 +44,7 @@ pub(super) fn distinct(state: &State, req: &HttpRequest, request: Request) -> Ht
         )
         .chain(stream::once(async { event("complete", "") }));
     streams::response(
-        &state.executor,
+        state,
         "sse",
         "text/event-stream",
         streams::with_heartbeat(events.boxed(), HEARTBEAT, COMMENT),

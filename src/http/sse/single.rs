@@ -209,7 +209,7 @@ pub(in crate::http) fn listen(state: &State, token: &str) -> HttpResponse {
         },
     );
     streams::response(
-        &state.executor,
+        state,
         "sse",
         "text/event-stream",
         streams::with_heartbeat(events.boxed(), HEARTBEAT, COMMENT),

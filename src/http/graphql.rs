@@ -31,14 +31,12 @@ pub(super) async fn post(
             "POST /graphql needs `Content-Type: application/json`.",
         );
     }
-    let request = match operation::from_body(payload, &state.limits).await {
+    let mut request = match operation::from_body(payload, &state.limits).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
     let token = sse::token(&req);
-    let streamed = token.is_some()
-        || negotiation::accepts_event_stream(&req)
-        || negotiation::accepts_multipart_subscriptions(&req);
+    let streamed = token.is_some() || wants_stream(&state, &req, &mut request);
     if !streamed {
         let request = request.data(client::access(&state.tokens, &req));
         return execute(&state, &req, request).await;
@@ -56,6 +54,24 @@ pub(super) async fn post(
     }
 }
 
+/// True when the answer is to stream: the client accepts an event stream or Apollo's multipart
+/// answer, and either runs a subscription or accepts no JSON (as graphql-sse's client does).
+fn wants_stream(state: &State, req: &HttpRequest, request: &mut BatchRequest) -> bool {
+    let accepts_stream =
+        negotiation::accepts_event_stream(req) || negotiation::accepts_multipart_subscriptions(req);
+    if !accepts_stream {
+        return false;
+    }
+    let documents = &state.services.caches.documents;
+    !negotiation::accepts_json(req)
+        || match request {
+            BatchRequest::Single(single) => {
+                operation::runs_subscription(single, &state.limits, documents)
+            }
+            BatchRequest::Batch(_) => false,
+        }
+}
+
 /// `GET /graphql`: a WebSocket upgrade for subscriptions, an event stream (a reserved one, or
 /// the request in the URL), the playground for a browser, otherwise a query in the URL. Only
 /// queries run over plain GET (GraphQL-over-HTTP): a mutation or subscription gets 405.
@@ -68,10 +84,15 @@ pub(super) async fn get(
         return subscriptions(&state, &req, payload);
     }
     if negotiation::accepts_event_stream(&req) {
-        return match sse::token(&req) {
-            Some(token) => sse::single::listen(&state, &token),
-            None => sse::distinct_from_url(&state, &req),
-        };
+        if let Some(token) = sse::token(&req) {
+            return sse::single::listen(&state, &token);
+        }
+        let documents = &state.services.caches.documents;
+        if !negotiation::accepts_json(&req)
+            || operation::url_runs_subscription(req.query_string(), &state.limits, documents)
+        {
+            return sse::distinct_from_url(&state, &req);
+        }
     }
     if state.playground && negotiation::accepts_html(&req) {
         return playground::page();

@@ -34,6 +34,20 @@ pub(super) fn is_websocket_upgrade(req: &HttpRequest) -> bool {
     header_contains(req, header::UPGRADE, "websocket")
 }
 
+/// True when the client accepts a JSON answer: a media range ending in `json`, `application/*`
+/// or `*/*`. Clients such as urql list `text/event-stream` and `multipart/mixed` beside JSON on
+/// every request; a query or mutation is then answered as JSON, and only a subscription (which
+/// JSON cannot carry) streams.
+pub(super) fn accepts_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|media| media.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .any(|mime| mime.ends_with("json") || mime == "*/*" || mime == "application/*")
+}
+
 /// True when the client accepts `text/event-stream` (GraphQL over Server-Sent Events).
 pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
     header_contains(req, header::ACCEPT, "text/event-stream")

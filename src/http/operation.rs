@@ -164,3 +164,25 @@ fn with_operation_name(mut request: Request, query_string: &str) -> Request {
     }
     request
 }
+
+/// True when `request` runs a subscription (known before execution: not for a persisted query's
+/// bare hash). The text is measured and parsed once, for execution too.
+pub(super) fn runs_subscription(
+    request: &mut Request,
+    limits: &Limits,
+    documents: &Documents,
+) -> bool {
+    text::operation(request, limits, documents)
+        .is_some_and(|(kind, _)| kind == OperationType::Subscription)
+}
+
+/// True when the request in a GET URL runs a subscription.
+pub(super) fn url_runs_subscription(
+    query_string: &str,
+    limits: &Limits,
+    documents: &Documents,
+) -> bool {
+    async_graphql::http::parse_query_string(query_string)
+        .map(|request| with_operation_name(request, query_string))
+        .is_ok_and(|mut request| runs_subscription(&mut request, limits, documents))
+}

@@ -540,3 +540,54 @@ async fn streams_end_cleanly_when_the_server_stops() {
         assert!(ended.is_ok(), "the stream was cut: {ended:?}");
     }
 }
+
+/// urql lists event streams and multipart beside JSON on every request: a query is answered as
+/// JSON then (cacheable, as before), and only a subscription streams.
+#[tokio::test]
+async fn a_client_that_also_accepts_json_streams_only_subscriptions() {
+    let app = TestApp::builder().spawn().await;
+    let accept = "application/graphql-response+json, application/graphql+json, \
+                  application/json, text/event-stream, multipart/mixed";
+    let query = app
+        .client
+        .post(app.graphql_url())
+        .header("accept", accept)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        query.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let by_get = app
+        .client
+        .get(app.graphql_url())
+        .query(&[("query", "{ __typename }")])
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_get.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let subscription = app
+        .client
+        .post(app.graphql_url())
+        .header("accept", accept)
+        .json(&json!({ "query": CITY_CHANGED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subscription.headers()["content-type"], "text/event-stream");
+    let by_get = app
+        .client
+        .get(app.graphql_url())
+        .query(&[("query", CITY_CHANGED)])
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_get.headers()["content-type"], "text/event-stream");
+}

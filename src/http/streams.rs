@@ -54,7 +54,7 @@ pub(super) fn single(request: BatchRequest) -> Result<Request, Box<HttpResponse>
 }
 
 /// Runs `request` with the session `data`: its responses, as many as the operation gives (one
-/// for a query or mutation). A GET's request is marked so that it runs no mutation.
+/// for a query or mutation). Dropping the stream ends the operation.
 pub(super) fn run(
     executor: &LimitedExecutor,
     request: Request,
@@ -70,9 +70,11 @@ pub(super) enum Started {
     Running(BoxStream<'static, Response>),
 }
 
-/// Takes the operation's first step without waiting: a subscription takes its slot (or is
-/// refused) there, and then waits for changes. The refusals a client must hear as an HTTP status
-/// are told apart from what the stream carries.
+/// Takes the operation's first step without waiting: the request is checked (limits,
+/// validation, the rate limit) and a subscription takes its slot (or is refused) there, then
+/// waits for changes. The refusals a client must hear as an HTTP status are told apart from
+/// what the stream carries; an operation still at work after the step (a query waiting for the
+/// database) is running, and anything it reports arrives on the stream.
 pub(super) async fn start(mut responses: BoxStream<'static, Response>) -> Started {
     match futures_util::poll!(responses.next()) {
         std::task::Poll::Ready(Some(first)) if is_refusal(&first) => {
@@ -85,7 +87,8 @@ pub(super) async fn start(mut responses: BoxStream<'static, Response>) -> Starte
     }
 }
 
-/// True for a response of an operation that did not run: no data, and no error at a field.
+/// True for a response of an operation that did not run: no data, and no error at a field but
+/// a subscription's refusal over a limit.
 fn is_refusal(response: &Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

@@ -264,15 +264,29 @@ pub(in crate::http) async fn start(
         events,
         responses,
     );
+    // The task runs on this worker's thread, so not before this handler has kept its handle:
+    // an operation that completes at once still finds itself to forget.
     let task = actix_web::rt::spawn(forward).abort_handle();
     match state.reservations.lock().get_mut(token) {
-        Some(reservation) => {
+        Some(reservation) if !reservation.operations.contains_key(&id) => {
             reservation.operations.insert(id, task);
+            HttpResponse::Accepted().finish()
+        }
+        // Another request started the same id meanwhile.
+        Some(_) => {
+            task.abort();
+            errors::request_error(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                &format!("Operation {id} is already running on this stream."),
+            )
         }
         // The listener went away meanwhile.
-        None => task.abort(),
+        None => {
+            task.abort();
+            unknown()
+        }
     }
-    HttpResponse::Accepted().finish()
 }
 
 /// Sends an operation's responses to the stream, then its `complete`; the operation is then

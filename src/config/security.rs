@@ -10,10 +10,11 @@ pub enum AllowedOrigins {
 }
 
 /// The request headers GraphQL clients send by themselves: content negotiation and credentials,
-/// Apollo's client awareness, W3C trace context and baggage, Sentry's trace, request ids.
+/// Apollo's client awareness, W3C trace context and baggage, Sentry's trace, request ids,
+/// graphql-sse's token of a reserved stream.
 pub const DEFAULT_CORS_ALLOWED_HEADERS: &str = "content-type,accept,authorization,\
 apollographql-client-name,apollographql-client-version,apollo-require-preflight,traceparent,\
-tracestate,baggage,sentry-trace,x-request-id";
+tracestate,baggage,sentry-trace,x-request-id,x-graphql-event-stream-token";
 
 pub(super) fn allowed_headers(
     lookup: &impl Fn(&str) -> Option<String>,

@@ -1,21 +1,24 @@
-//! The `/graphql` handlers: `POST` (a JSON body holding one request or a batch) and `GET` (a
-//! WebSocket upgrade for subscriptions, the playground for a browser, otherwise a query in the
-//! URL). Both run what they read under the time limit and the rate limit, and answer with the
-//! status the outcome calls for.
+//! The `/graphql` handlers: `POST` (a JSON body holding one request or a batch), `GET` (a
+//! WebSocket upgrade or an event stream for subscriptions, the playground for a browser,
+//! otherwise a query in the URL), and `PUT`/`DELETE` for graphql-sse's reserved streams. All run
+//! what they read under the time limit and the rate limit, and answer with the status the
+//! outcome calls for.
 
 use std::panic::AssertUnwindSafe;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use async_graphql::{BatchRequest, BatchResponse, Data, Executor};
+use async_graphql::{BatchRequest, BatchResponse, Executor};
 use futures_util::FutureExt;
 
 use super::{
-    caching, client, errors, negotiation, observe, operation, playground, rate_limit_headers,
-    request_id, response_cache, websocket, State,
+    caching, client, errors, multipart, negotiation, observe, operation, playground,
+    rate_limit_headers, request_id, response_cache, sse, streams, websocket, State,
 };
-use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::SubscriptionSlots};
+use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::limits::ViaGet};
 
-/// `POST /graphql`: a JSON body holding one request or a batch (an array).
+/// `POST /graphql`: a JSON body holding one request or a batch (an array). A request that names
+/// a reserved event stream starts on it; one that accepts an event stream or Apollo's multipart
+/// subscriptions is answered with a stream (see [`sse`], [`multipart`]).
 pub(super) async fn post(
     state: web::Data<State>,
     req: HttpRequest,
@@ -28,17 +31,50 @@ pub(super) async fn post(
             "POST /graphql needs `Content-Type: application/json`.",
         );
     }
-    let request = match operation::from_body(payload, &state.limits).await {
+    let mut request = match operation::from_body(payload, &state.limits).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
-    let request = request.data(client::access(&state.tokens, &req));
-    execute(&state, &req, request).await
+    let token = sse::token(&req);
+    let streamed = token.is_some() || wants_stream(&state, &req, &mut request);
+    if !streamed {
+        let request = request.data(client::access(&state.tokens, &req));
+        return execute(&state, &req, request).await;
+    }
+    let request = match streams::single(request) {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
+    };
+    if let Some(token) = token {
+        sse::single::start(&state, &req, &token, request).await
+    } else if negotiation::accepts_event_stream(&req) {
+        sse::distinct(&state, &req, request)
+    } else {
+        multipart::respond(&state, &req, request)
+    }
 }
 
-/// `GET /graphql`: a WebSocket upgrade for subscriptions, the playground for a browser,
-/// otherwise a query in the URL. Only queries run over plain GET (GraphQL-over-HTTP): a
-/// mutation or subscription gets 405.
+/// True when the answer is to stream: the client accepts an event stream or Apollo's multipart
+/// answer, and either runs a subscription or accepts no JSON (as graphql-sse's client does).
+fn wants_stream(state: &State, req: &HttpRequest, request: &mut BatchRequest) -> bool {
+    let accepts_stream =
+        negotiation::accepts_event_stream(req) || negotiation::accepts_multipart_subscriptions(req);
+    if !accepts_stream {
+        return false;
+    }
+    let documents = &state.services.caches.documents;
+    !negotiation::accepts_json(req)
+        || match request {
+            BatchRequest::Single(single) => {
+                operation::runs_subscription(single, &state.limits, documents)
+            }
+            BatchRequest::Batch(_) => false,
+        }
+}
+
+/// `GET /graphql`: a WebSocket upgrade for subscriptions, an event stream (a reserved one, or
+/// the request in the URL), the playground for a browser, otherwise a query in the URL. Only
+/// queries run over plain GET (GraphQL-over-HTTP): a mutation or subscription gets 405.
 pub(super) async fn get(
     state: web::Data<State>,
     req: HttpRequest,
@@ -47,12 +83,24 @@ pub(super) async fn get(
     if negotiation::is_websocket_upgrade(&req) {
         return subscriptions(&state, &req, payload);
     }
+    if negotiation::accepts_event_stream(&req) {
+        if let Some(token) = sse::token(&req) {
+            return sse::single::listen(&state, &token);
+        }
+        let documents = &state.services.caches.documents;
+        if !negotiation::accepts_json(&req)
+            || operation::url_runs_subscription(req.query_string(), &state.limits, documents)
+        {
+            return sse::distinct_from_url(&state, &req);
+        }
+    }
     if state.playground && negotiation::accepts_html(&req) {
         return playground::page();
     }
     let documents = &state.services.caches.documents;
     let query_string = req.query_string();
-    match operation::from_query_string(query_string, &state.limits, documents, state.playground) {
+    let (limits, playground) = (&state.limits, state.playground);
+    match operation::from_query_string(query_string, limits, documents, ViaGet::Plain, playground) {
         Ok(request) => {
             let response = execute(&state, &req, request.into()).await;
             caching::conditional(&req, response, &state.cache_control).await
@@ -61,9 +109,30 @@ pub(super) async fn get(
     }
 }
 
+/// `PUT /graphql`: reserves an event stream (graphql-sse's single connection mode).
+pub(super) async fn put(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
+    sse::single::reserve(&state, &req)
+}
+
+/// `DELETE /graphql?operationId=…`: stops an operation on a reserved event stream.
+pub(super) async fn delete(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
+    match sse::token(&req) {
+        Some(token) => sse::single::stop(&state, &req, &token),
+        None => errors::request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "DELETE /graphql stops an operation on a reserved event stream: send its token \
+             in `X-GraphQL-Event-Stream-Token`.",
+        ),
+    }
+}
+
 /// Any other method on `/graphql`.
 pub(super) async fn other_method() -> HttpResponse {
-    errors::method_not_allowed("GET, POST", "/graphql accepts GET and POST.")
+    errors::method_not_allowed(
+        "GET, POST, PUT, DELETE",
+        "/graphql accepts GET and POST (and PUT and DELETE for event streams).",
+    )
 }
 
 /// Starts a GraphQL WebSocket session (see [`websocket`]). Credentials come from the upgrade
@@ -84,7 +153,8 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
         max_message_bytes: state.limits.ws_max_message_bytes,
         init_timeout: state.limits.ws_init_timeout,
     };
-    match websocket::start(settings, req, payload, protocol, session_data(state, req)) {
+    let data = streams::session_data(state, req, streams::new_slots(state, req));
+    match websocket::start(settings, req, payload, protocol, data) {
         Ok(response) => response,
         Err(err) => errors::request_error(
             StatusCode::BAD_REQUEST,
@@ -92,23 +162,6 @@ fn subscriptions(state: &State, req: &HttpRequest, payload: web::Payload) -> Htt
             &format!("The WebSocket handshake failed: {err}"),
         ),
     }
-}
-
-/// What every operation of a WebSocket session sees: the client's access, its rate-limit
-/// budget, and its share of the subscription limits.
-fn session_data(state: &State, req: &HttpRequest) -> Data {
-    let mut data = Data::default();
-    data.insert(client::access(&state.tokens, req));
-    data.insert(client::rate_limit_client(&state.tokens, req));
-    if let Some(id) = request_id::current() {
-        data.insert(request_id::SocketRequestId(id));
-    }
-    data.insert(ChargeSlot::default());
-    data.insert(SubscriptionSlots::new(
-        state.subscription_limits.clone(),
-        client::address(req),
-    ));
-    data
 }
 
 /// Runs a request, each query operation under the time limit (see [`super::executor`]) and

@@ -1,6 +1,7 @@
 //! HTTP: `POST /graphql` (JSON), `GET /graphql` (a query in the URL, the playground for a
 //! browser, or a WebSocket upgrade for subscriptions: `graphql-transport-ws`, and the older
-//! `graphql-ws`), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client
+//! `graphql-ws`), subscriptions over plain HTTP too (graphql-sse's event streams, Apollo's
+//! multipart answers), `GET /health`. Follows the GraphQL-over-HTTP specification. Everything a client
 //! can get wrong is answered with a JSON error body carrying a stable `extensions.code`.
 //!
 //! Every request gets the [`Access`](crate::auth::Access) its `Authorization` header grants (a
@@ -28,6 +29,10 @@
 //! - `connections`: open connections counted per address, and the refusal over the cap;
 //! - `websocket`: graphql-transport-ws with its close codes and size caps;
 //! - `schema_file`: `GET /graphql/schema.graphql`, the schema in SDL (`SCHEMA_DOWNLOAD`);
+//! - `sse`: GraphQL over Server-Sent Events (distinct connections, and `sse::single`'s reserved
+//!   streams); `multipart`: Apollo's multipart subscriptions; `streams`: what those and the
+//!   WebSocket share (session data, the first step of an operation, unbuffered bodies with
+//!   heartbeats);
 //! - `playground`: the embedded GraphiQL; `explorer`: the map and graph at `/explore`; both
 //!   served from `embedded` files.
 
@@ -42,6 +47,7 @@ mod expect;
 mod explorer;
 mod graphql;
 mod health;
+mod multipart;
 mod negotiation;
 mod observe;
 mod operation;
@@ -50,6 +56,8 @@ mod rate_limit_headers;
 mod request_id;
 mod response_cache;
 mod schema_file;
+mod sse;
+mod streams;
 mod websocket;
 
 use std::{net::TcpListener, sync::Arc};
@@ -80,10 +88,15 @@ struct State {
     playground: bool,
     tokens: ApiTokens,
     subscription_limits: Arc<SubscriptionLimits>,
+    /// The event streams reserved by graphql-sse clients (single connection mode).
+    reservations: Arc<sse::single::Reservations>,
     /// `Cache-Control` of query responses to GET.
     cache_control: String,
     /// The caches, the change feed (the generation a query must reflect), the rate limiter.
     services: Services,
+    /// Resolves when the server begins to stop: streamed answers end then, instead of holding
+    /// the stop for its whole timeout.
+    stopping: actix_server::GracefulShutdownSignal,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works: the tests use it).
@@ -99,6 +112,11 @@ pub fn server(
         services,
     } = shared;
     let schema_file = web::Data::new(schema_file::SchemaFile::new(schema.sdl()));
+    // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
+    let builder = actix_server::Server::build();
+    // Stopping drains kept-alive connections as `HttpServer` does: each connection hears it,
+    // and each streamed answer ends.
+    let shutdown = builder.graceful_shutdown_signal();
     let state = web::Data::new(State {
         executor: LimitedExecutor::new(
             schema,
@@ -114,8 +132,13 @@ pub fn server(
             settings.limits.max_subscriptions_per_ip,
             metrics.subscriptions_active().clone(),
         )),
+        reservations: Arc::new(sse::single::Reservations::new(
+            settings.limits.max_connections,
+            settings.limits.max_connections_per_ip,
+        )),
         cache_control: settings.cache_control.clone(),
         services,
+        stopping: shutdown.clone(),
     });
     let db = web::Data::new(db);
     let metrics = web::Data::new(metrics);
@@ -155,10 +178,6 @@ pub fn server(
             .app_data(schema_file.clone())
             .configure(|config| routes(config, pages, metrics_on_main_port))
     };
-    // What `HttpServer` builds, with one more part: the answer to `Expect: 100-continue`.
-    let builder = actix_server::Server::build();
-    // Stopping drains kept-alive connections as `HttpServer` does: each connection hears it.
-    let shutdown = builder.graceful_shutdown_signal();
     let server = builder
         .workers(workers)
         // actix counts per worker; the total is MAX_CONNECTIONS.
@@ -173,6 +192,10 @@ pub fn server(
                 })
                 .client_request_timeout(body_timeout)
                 .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                // A client that closes its side of the connection is gone: a response still
+                // streaming to it (an event stream, a multipart subscription) is dropped at
+                // once, and its subscription with it, instead of at a later failed write.
+                .h1_allow_half_closed(false)
                 .local_addr(address)
                 .on_connect_ext(move |stream: &actix_web::rt::net::TcpStream, extensions| {
                     connections.on_connect(stream, extensions)
@@ -233,6 +256,8 @@ fn routes(config: &mut web::ServiceConfig, pages: Pages, metrics: bool) {
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get))
+                .route(web::put().to(graphql::put))
+                .route(web::delete().to(graphql::delete))
                 .default_service(web::to(graphql::other_method)),
         )
         .route("/health", web::get().to(health::check))

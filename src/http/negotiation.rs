@@ -34,6 +34,47 @@ pub(super) fn is_websocket_upgrade(req: &HttpRequest) -> bool {
     header_contains(req, header::UPGRADE, "websocket")
 }
 
+/// True when the client accepts a JSON answer: a media range ending in `json`, `application/*`
+/// or `*/*`. Clients such as urql list `text/event-stream` and `multipart/mixed` beside JSON on
+/// every request; a query or mutation is then answered as JSON, and only a subscription (which
+/// JSON cannot carry) streams.
+pub(super) fn accepts_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|media| media.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .any(|mime| mime.ends_with("json") || mime == "*/*" || mime == "application/*")
+}
+
+/// True when the client accepts `text/event-stream` (GraphQL over Server-Sent Events).
+pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
+    header_contains(req, header::ACCEPT, "text/event-stream")
+}
+
+/// True when the client accepts Apollo's multipart subscriptions:
+/// `multipart/mixed;subscriptionSpec="1.0"` (or `subscriptionSpec=1.0`, among other parameters
+/// and media types, as Apollo Client sends it).
+pub(super) fn accepts_multipart_subscriptions(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|media| {
+            let mut parts = media.split(';').map(str::trim);
+            parts
+                .next()
+                .is_some_and(|mime| mime.eq_ignore_ascii_case("multipart/mixed"))
+                && parts.any(|parameter| {
+                    parameter.split_once('=').is_some_and(|(name, value)| {
+                        name.trim().eq_ignore_ascii_case("subscriptionSpec")
+                            && value.trim().trim_matches('"') == "1.0"
+                    })
+                })
+        })
+}
+
 fn accepts_graphql_response_json(req: &HttpRequest) -> bool {
     header_contains(req, header::ACCEPT, GRAPHQL_RESPONSE_JSON)
 }
@@ -113,7 +154,7 @@ pub(super) fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<
 /// One response as sent: whole, or without `data` when the request never ran.
 #[derive(serde::Serialize)]
 #[serde(untagged)]
-enum Body<'a> {
+pub(super) enum Body<'a> {
     Ran(&'a async_graphql::Response),
     NeverRan {
         errors: &'a [async_graphql::ServerError],
@@ -123,7 +164,7 @@ enum Body<'a> {
 }
 
 impl<'a> Body<'a> {
-    fn of(response: &'a async_graphql::Response) -> Self {
+    pub(super) fn of(response: &'a async_graphql::Response) -> Self {
         if never_ran(response) {
             Body::NeverRan {
                 errors: &response.errors,

@@ -9,7 +9,10 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use async_graphql::{parser::types::OperationType, BatchRequest, Request};
 
 use super::errors;
-use crate::schema::limits::{text, ViaGet};
+use crate::schema::{
+    limits::{text, ViaGet},
+    SUBSCRIPTION_TRANSPORTS,
+};
 use crate::{cache::Documents, config::Limits, error::ErrorCode};
 
 /// The request or batch a POST body holds, or the answer refusing it.
@@ -104,17 +107,20 @@ fn operations(request: &BatchRequest) -> Vec<&Request> {
 }
 
 /// The query a GET URL holds, or the answer refusing it: no query, an unreadable URL, or a
-/// mutation or subscription (`405`, since those need POST). The refusal is boxed: it is large.
-/// `playground`: whether the refusal of a URL without a query may point to the playground.
+/// mutation (`405`, since those need POST) or a subscription (`405` naming the transports that
+/// carry them) — but on an event stream (`via`), which carries subscriptions. The refusal is
+/// boxed: it is large. `playground`: whether the refusal of a URL without a query may point to
+/// the playground.
 pub(super) fn from_query_string(
     query_string: &str,
     limits: &Limits,
     documents: &Documents,
+    via: ViaGet,
     playground: bool,
 ) -> Result<Request, Box<HttpResponse>> {
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) if lacks_query(&request) => {
-            let message = if playground {
+            let message = if playground && via == ViaGet::Plain {
                 "GET /graphql needs a `query` parameter (or open it in a browser for the \
                  playground)."
             } else {
@@ -136,15 +142,26 @@ pub(super) fn from_query_string(
         }
     };
     let mut request = request;
-    if !is_query_only(&mut request, limits, documents) {
-        return Err(Box::new(errors::method_not_allowed(
-            "POST",
-            "Only queries may be sent with GET; send mutations with POST.",
-        )));
+    match text::operation(&mut request, limits, documents).map(|(kind, _)| kind) {
+        Some(OperationType::Mutation) => {
+            return Err(Box::new(errors::method_not_allowed(
+                "POST",
+                "Only queries may be sent with GET; send mutations with POST.",
+            )))
+        }
+        Some(OperationType::Subscription) if via == ViaGet::Plain => {
+            return Err(Box::new(errors::method_not_allowed(
+                "POST",
+                SUBSCRIPTION_TRANSPORTS,
+            )))
+        }
+        // The text is measured before it is parsed, and parsed once for execution too; one
+        // refused by the measure is refused when it runs.
+        _ => {}
     }
     // A persisted query's operation is known only once its hash is resolved; the schema's
     // limits refuse a mutation then.
-    Ok(request.data(ViaGet))
+    Ok(request.data(via))
 }
 
 /// The `operationName` URL parameter of GraphQL-over-HTTP (async-graphql's parser reads only
@@ -158,9 +175,24 @@ fn with_operation_name(mut request: Request, query_string: &str) -> Request {
     request
 }
 
-/// False when the operation to run is a mutation or subscription. The text is measured before
-/// it is parsed, and parsed once for execution too; one refused by the measure is refused when
-/// it runs.
-fn is_query_only(request: &mut Request, limits: &Limits, documents: &Documents) -> bool {
-    text::operation(request, limits, documents).is_none_or(|(kind, _)| kind == OperationType::Query)
+/// True when `request` runs a subscription (known before execution: not for a persisted query's
+/// bare hash). The text is measured and parsed once, for execution too.
+pub(super) fn runs_subscription(
+    request: &mut Request,
+    limits: &Limits,
+    documents: &Documents,
+) -> bool {
+    text::operation(request, limits, documents)
+        .is_some_and(|(kind, _)| kind == OperationType::Subscription)
+}
+
+/// True when the request in a GET URL runs a subscription.
+pub(super) fn url_runs_subscription(
+    query_string: &str,
+    limits: &Limits,
+    documents: &Documents,
+) -> bool {
+    async_graphql::http::parse_query_string(query_string)
+        .map(|request| with_operation_name(request, query_string))
+        .is_ok_and(|mut request| runs_subscription(&mut request, limits, documents))
 }

@@ -38,7 +38,10 @@ use async_graphql::{
 };
 use futures_util::StreamExt;
 
-use super::executor::{LimitedExecutor, QueriesInFlight};
+use super::{
+    executor::{LimitedExecutor, QueriesInFlight},
+    streams::Open,
+};
 use crate::auth::ApiTokens;
 
 /// Whether a protocol error is a frame or message over its size cap: actix-ws reports a frame
@@ -102,22 +105,6 @@ pub fn start(
     Ok(response)
 }
 
-/// One open connection in `citynet_websocket_connections_active`, for as long as it lives.
-struct OpenSocket(prometheus::IntGauge);
-
-impl OpenSocket {
-    fn count(gauge: prometheus::IntGauge) -> Self {
-        gauge.inc();
-        Self(gauge)
-    }
-}
-
-impl Drop for OpenSocket {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
-
 /// The session: client messages into async-graphql's protocol machine, its answers out, until
 /// either side closes or a limit is hit.
 async fn run(
@@ -127,7 +114,8 @@ async fn run(
     protocol: WebSocketProtocols,
     data: Data,
 ) {
-    let _open = OpenSocket::count(settings.executor.metrics().websockets_active().clone());
+    // One open connection in `citynet_websocket_connections_active`, for as long as it lives.
+    let _open = Open::count(settings.executor.metrics().websockets_active().clone());
     let initialised = Arc::new(AtomicBool::new(false));
     let on_init = {
         let initialised = initialised.clone();

@@ -12,8 +12,8 @@ use super::operation::Path;
 use prometheus::{
     core::{Collector, Desc},
     proto::{LabelPair, Metric, MetricFamily, MetricType},
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -44,7 +44,11 @@ struct Inner {
     sql: SqlMetrics,
     subscriptions_active: IntGauge,
     websockets_active: IntGauge,
+    streams_active: IntGaugeVec,
 }
+
+/// The HTTP transports that stream answers, as labels of `citynet_http_streams_active`.
+pub const STREAM_TRANSPORTS: [&str; 2] = ["sse", "multipart"];
 
 /// What every SQL statement adds: its count and its duration.
 #[derive(Clone)]
@@ -140,7 +144,18 @@ impl Metrics {
         registry.register(Box::new(sql.statements.clone()))?;
         registry.register(Box::new(sql.duration.clone()))?;
         registry.register(Box::new(subscriptions_active.clone()))?;
+        let streams_active = IntGaugeVec::new(
+            Opts::new(
+                "citynet_http_streams_active",
+                "Streamed HTTP answers open now (Server-Sent Events, multipart), by transport.",
+            ),
+            &["transport"],
+        )?;
+        for transport in STREAM_TRANSPORTS {
+            streams_active.with_label_values(&[transport]);
+        }
         registry.register(Box::new(websockets_active.clone()))?;
+        registry.register(Box::new(streams_active.clone()))?;
         #[cfg(target_os = "linux")]
         registry.register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
@@ -156,6 +171,7 @@ impl Metrics {
             sql,
             subscriptions_active,
             websockets_active,
+            streams_active,
         })))
     }
 
@@ -184,6 +200,11 @@ impl Metrics {
 
     pub fn websockets_active(&self) -> &IntGauge {
         &self.0.websockets_active
+    }
+
+    /// The gauge of open streamed answers of `transport` (one of [`STREAM_TRANSPORTS`]).
+    pub fn streams_active(&self, transport: &str) -> IntGauge {
+        self.0.streams_active.with_label_values(&[transport])
     }
 
     /// One answered HTTP request. `route` is the matched pattern (never the raw path);

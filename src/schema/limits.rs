@@ -188,6 +188,11 @@ impl Extension for LimitsExtension {
                     "provided sha does not match query" => ErrorCode::PersistedQueryHashMismatch,
                     _ => ErrorCode::BadUserInput,
                 };
+                // async-graphql's refusal of a subscription on a transport without streams names
+                // none of the transports that carry one.
+                if error.message == UNSTREAMED_SUBSCRIPTION {
+                    super::subscription::TRANSPORTS.clone_into(&mut error.message);
+                }
                 set_code(error, code);
             }
         }
@@ -315,7 +320,11 @@ impl LimitsExtension {
         let new = text::prepare(&mut request, limits, &self.documents)?;
         let text = (new && !request.query.is_empty()).then(|| request.query.clone());
         let variables = std::mem::take(&mut request.variables);
-        let via_get = request.data.contains_key(&std::any::TypeId::of::<ViaGet>());
+        let via_get = request
+            .data
+            .get(&std::any::TypeId::of::<ViaGet>())
+            .and_then(|via| via.downcast_ref::<ViaGet>())
+            .copied();
         let operation_name = request.operation_name.clone();
         // Set by `text::prepare` or the persisted queries: this does not parse.
         let document = request
@@ -425,27 +434,41 @@ impl LimitsExtension {
     }
 }
 
-/// Marks a request that came as `GET`: only queries may run (GraphQL over HTTP).
-pub struct ViaGet;
+/// async-graphql's answer to a subscription executed as a single response.
+const UNSTREAMED_SUBSCRIPTION: &str = "Subscriptions are not supported on this transport.";
 
-/// Refuses a mutation or subscription in a `GET` request. The HTTP layer refuses those when it
-/// can read the query; a persisted query's hash shows its operation only once resolved, here.
+/// Marks a request that came as `GET`: only queries may run (GraphQL over HTTP), and
+/// subscriptions too when the answer is an event stream.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ViaGet {
+    Plain,
+    EventStream,
+}
+
+/// Refuses a mutation (or a subscription, but on an event stream) in a `GET` request. The HTTP
+/// layer refuses those when it can read the query; a persisted query's hash shows its operation
+/// only once resolved, here.
 fn refuse_mutation_over_get(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
-    via_get: bool,
+    via_get: Option<ViaGet>,
 ) -> ServerResult<()> {
-    if !via_get {
+    let Some(via_get) = via_get else {
         return Ok(());
-    }
-    let runs = crate::operation::selected(document, operation_name);
-    if runs.is_some_and(|operation| operation.node.ty != OperationType::Query) {
-        return Err(coded_error(
+    };
+    let runs =
+        crate::operation::selected(document, operation_name).map(|operation| operation.node.ty);
+    match runs {
+        Some(OperationType::Mutation) => Err(coded_error(
             ErrorCode::MethodNotAllowed,
             "Only queries may be sent with GET; send mutations with POST.",
-        ));
+        )),
+        Some(OperationType::Subscription) if via_get == ViaGet::Plain => Err(coded_error(
+            ErrorCode::MethodNotAllowed,
+            super::subscription::TRANSPORTS,
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Refuses a request that leaves out a variable of a non-null type without a default, or sends

@@ -51,7 +51,9 @@ pub use membership::Membership;
 pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
-pub use subscription::{Subscription, SubscriptionLimits, SubscriptionSlots};
+pub use subscription::{
+    Subscription, SubscriptionLimits, SubscriptionSlots, TRANSPORTS as SUBSCRIPTION_TRANSPORTS,
+};
 
 /// Declares the query root from one list of parts, twice: `Query`, the public root, and
 /// `FederatedQuery`, the root of a Federation subgraph (`FEDERATION=on`), which adds the entity

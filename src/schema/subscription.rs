@@ -1,4 +1,5 @@
-//! The subscription root: committed changes, live, over `graphql-ws` on `/graphql`.
+//! The subscription root: committed changes, live, on `/graphql` over WebSocket, Server-Sent
+//! Events or multipart HTTP.
 //!
 //! Each subscription may be narrowed to one network or one place. A change arrives only after
 //! the write that made it has committed; it carries the record as committed (null for a
@@ -105,12 +106,14 @@ pub struct NetworkChange {
 #[derive(Default)]
 pub struct Subscription;
 
-/// Changes as they are committed, over WebSocket (`graphql-transport-ws` or `graphql-ws`) on
-/// `/graphql`. A change arrives only after the write that made it has committed. A subscriber
-/// that falls more than 1 024 commits behind, or is handed more than 1 024 changes by one commit,
-/// receives a `SUBSCRIPTION_LAGGED` error and the subscription ends: re-read, then subscribe
-/// again. A connection holds at most 100 subscriptions; a client address and the server at most
-/// as many as the server's settings allow (`TOO_MANY_SUBSCRIPTIONS`).
+/// Changes as they are committed, on `/graphql` over WebSocket (`graphql-transport-ws` or
+/// `graphql-ws`), Server-Sent Events (`graphql-sse`) or multipart HTTP (Apollo's
+/// `subscriptionSpec="1.0"`). A change arrives only after the write that made it has
+/// committed. A subscriber that falls more than 1 024 commits behind, or is handed more than
+/// 1 024 changes by one commit, receives a `SUBSCRIPTION_LAGGED` error and the subscription
+/// ends: re-read, then subscribe again. A connection holds at most 100 subscriptions; a client
+/// address and the server at most as many as the server's settings allow
+/// (`TOO_MANY_SUBSCRIPTIONS`).
 #[SubscriptionRoot]
 impl Subscription {
     /// Memberships created, updated or deleted; only those of `networkId` and/or `cityId` when
@@ -228,7 +231,13 @@ impl Subscription {
     }
 }
 
-/// How many subscriptions one WebSocket connection may hold at once.
+/// What a client that sent a subscription over a transport that cannot carry one is told: the
+/// transports that can.
+pub const TRANSPORTS: &str = "Subscriptions are served over WebSocket (graphql-transport-ws, \
+    graphql-ws), Server-Sent Events (graphql-sse: `Accept: text/event-stream`) and multipart \
+    HTTP (`Accept: multipart/mixed;subscriptionSpec=\"1.0\"`).";
+
+/// How many subscriptions one WebSocket connection (or event stream) may hold at once.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 100;
 
 /// The subscriptions the whole server holds, in all and per client address

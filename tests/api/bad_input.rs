@@ -121,9 +121,9 @@ async fn oversized_bodies_are_refused_with_413() {
 #[tokio::test]
 async fn other_methods_and_paths_get_json_errors() {
     let app = TestApp::builder().spawn().await;
-    let response = app.client.put(app.graphql_url()).send().await.unwrap();
+    let response = app.client.patch(app.graphql_url()).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, POST, PUT, DELETE");
     let body: Value = response.json().await.unwrap();
     assert_eq!(first_error_code(&body), "METHOD_NOT_ALLOWED");
 

@@ -1,0 +1,108 @@
+//! Apollo's multipart subscriptions on `POST /graphql`, for clients that send
+//! `Accept: multipart/mixed;subscriptionSpec="1.0"` (Apollo Client's `HttpLink`, Apollo
+//! Kotlin and iOS): a `multipart/mixed;boundary="graphql";subscriptionSpec="1.0"` answer whose
+//! parts are JSON, each response as `{"payload": …}`, an empty `{}` every [`HEARTBEAT`] of
+//! silence, and a closing `--graphql--` when the operation ends.
+//!
+//! A response without data (the operation did not run, or the subscription was ended: lagged,
+//! over a limit) is the protocol's fatal error, `{"payload": null, "errors": […]}`; the stream
+//! ends after it.
+
+use std::time::Duration;
+
+use actix_web::{web::Bytes, HttpRequest, HttpResponse};
+use async_graphql::{Request, Response};
+use futures_util::{stream, StreamExt};
+
+use super::{negotiation::Body, streams, State};
+
+/// The content type of the answer.
+const CONTENT_TYPE: &str = r#"multipart/mixed;boundary="graphql";subscriptionSpec="1.0""#;
+
+/// How long the stream stays silent before a heartbeat part (Apollo's routers send one every 5s).
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// The first delimiter, sent at once. Each part then ends with the next delimiter, so that a
+/// client (which reads a part once the delimiter after it arrived) has it as soon as it is sent.
+const OPENING: &[u8] = b"\r\n--graphql";
+
+/// A part's headers, after the delimiter's line break.
+const HEADERS: &str = "\r\nContent-Type: application/json\r\n\r\n";
+
+/// The delimiter after a part.
+const DELIMITER: &str = "\r\n--graphql";
+
+/// The part that only says the stream is alive.
+const HEARTBEAT_PART: &[u8] = b"\r\nContent-Type: application/json\r\n\r\n{}\r\n--graphql";
+
+/// What makes the last delimiter the closing one.
+const END: &[u8] = b"--\r\n";
+
+/// Runs the request and streams its responses as parts.
+pub(super) fn respond(state: &State, req: &HttpRequest, request: Request) -> HttpResponse {
+    let slots = streams::new_slots(state, req);
+    let data = streams::session_data(state, req, slots);
+    let parts = stream::once(async { Bytes::from_static(OPENING) })
+        .chain(streams::run(&state.executor, request, data).map(|response| part(&response)))
+        .chain(stream::once(async { Bytes::from_static(END) }));
+    streams::response(
+        state,
+        "multipart",
+        CONTENT_TYPE,
+        streams::with_heartbeat(parts.boxed(), HEARTBEAT, HEARTBEAT_PART),
+    )
+}
+
+/// One response as a part: `{"payload": response}`, or the fatal `{"payload": null, "errors"}`
+/// for a response without data.
+fn part(response: &Response) -> Bytes {
+    let json = if response.data == async_graphql::Value::Null && !response.errors.is_empty() {
+        serde_json::to_string(&serde_json::json!({
+            "payload": null,
+            "errors": response.errors,
+        }))
+    } else {
+        serde_json::to_string(&serde_json::json!({ "payload": Body::of(response) }))
+    };
+    let json = json.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "could not serialise a GraphQL response");
+        r#"{"payload":null,"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            .to_owned()
+    });
+    Bytes::from(format!("{HEADERS}{json}{DELIMITER}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_without_data_is_a_fatal_error() {
+        let refused = Response::from_errors(vec![async_graphql::ServerError::new("no", None)]);
+        let text = String::from_utf8(part(&refused).to_vec()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            text.strip_prefix(HEADERS)
+                .unwrap()
+                .strip_suffix(DELIMITER)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["payload"], serde_json::Value::Null);
+        assert_eq!(json["errors"][0]["message"], "no");
+
+        let ran =
+            Response::new(async_graphql::Value::from_json(serde_json::json!({"a": 1})).unwrap());
+        let text = String::from_utf8(part(&ran).to_vec()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            text.strip_prefix(HEADERS)
+                .unwrap()
+                .strip_suffix(DELIMITER)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "payload": { "data": { "a": 1 } } })
+        );
+    }
+}

@@ -56,19 +56,13 @@ pub(super) async fn conditional(
 /// A weak entity tag: the first 16 bytes of the body's SHA-256, in hex, quoted. Weak, because the
 /// compression middleware sends the same answer gzipped or as it is, and a strong tag must
 /// differ between encodings (RFC 9110 §8.8.1); a weak one names the answer, not its bytes.
-fn entity_tag(bytes: &[u8]) -> String {
-    format!("W/{}", strong_entity_tag(bytes))
-}
-
-/// A strong entity tag, for bytes that are sent as they are: the first 16 bytes of their
-/// SHA-256, in hex, quoted.
-pub(super) fn strong_entity_tag(bytes: &[u8]) -> String {
+pub(super) fn entity_tag(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    format!("\"{hex}\"")
+    format!("W/\"{hex}\"")
 }
 
 /// True when `If-None-Match` names `tag` (or is `*`); weak tags compare by their value, as the

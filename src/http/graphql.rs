@@ -84,7 +84,7 @@ pub(super) async fn get(
         return subscriptions(&state, &req, payload);
     }
     if negotiation::accepts_event_stream(&req) {
-        if let Some(token) = sse::token(&req) {
+        if let Some(token) = sse::listening_token(&req) {
             return sse::single::listen(&state, &token);
         }
         let documents = &state.services.caches.documents;

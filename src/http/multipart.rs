@@ -5,8 +5,9 @@
 //! silence, and a closing `--graphql--` when the operation ends.
 //!
 //! A response without data (the operation did not run, or the subscription was ended: lagged,
-//! over a limit) is the protocol's fatal error, `{"payload": null, "errors": […]}`; the stream
-//! ends after it.
+//! over a limit) carries its GraphQL errors in the payload, `{"payload": {"errors": […]}}`, and
+//! the stream ends after it; the protocol's `{"payload": null, "errors"}` is for failures that
+//! are not GraphQL answers.
 
 use std::time::Duration;
 
@@ -53,17 +54,11 @@ pub(super) fn respond(state: &State, req: &HttpRequest, request: Request) -> Htt
     )
 }
 
-/// One response as a part: `{"payload": response}`, or the fatal `{"payload": null, "errors"}`
-/// for a response without data.
+/// One response as a part: `{"payload": response}`, GraphQL errors included (Apollo Client
+/// reads them as `graphQLErrors`). `{"payload": null, "errors"}` is kept for what is not a
+/// GraphQL answer: a response that could not be serialised.
 fn part(response: &Response) -> Bytes {
-    let json = if response.data == async_graphql::Value::Null && !response.errors.is_empty() {
-        serde_json::to_string(&serde_json::json!({
-            "payload": null,
-            "errors": response.errors,
-        }))
-    } else {
-        serde_json::to_string(&serde_json::json!({ "payload": Body::of(response) }))
-    };
+    let json = serde_json::to_string(&serde_json::json!({ "payload": Body::of(response) }));
     let json = json.unwrap_or_else(|err| {
         tracing::error!(error = %err, "could not serialise a GraphQL response");
         r#"{"payload":null,"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
@@ -77,7 +72,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_response_without_data_is_a_fatal_error() {
+    fn graphql_errors_are_in_the_payload() {
         let refused = Response::from_errors(vec![async_graphql::ServerError::new("no", None)]);
         let text = String::from_utf8(part(&refused).to_vec()).unwrap();
         let json: serde_json::Value = serde_json::from_str(
@@ -87,8 +82,8 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(json["payload"], serde_json::Value::Null);
-        assert_eq!(json["errors"][0]["message"], "no");
+        assert_eq!(json["payload"]["errors"][0]["message"], "no");
+        assert!(json.get("errors").is_none(), "{json}");
 
         let ran =
             Response::new(async_graphql::Value::from_json(serde_json::json!({"a": 1})).unwrap());

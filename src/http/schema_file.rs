@@ -2,7 +2,8 @@
 //! clients from it (gql, graphql-codegen, sgqlc, ariadne-codegen, cynic) wherever introspection
 //! is off, as it is in production. The schema is the API's published contract (GitHub publishes
 //! its own), so the file is served in production too unless `SCHEMA_DOWNLOAD=off`. It is the
-//! same for every request until the server restarts: it is rendered once, with a strong `ETag`.
+//! same for every request until the server restarts: it is rendered once, with a weak `ETag`
+//! (weak, as the compression middleware may send it gzipped or as it is).
 
 use actix_web::{
     http::header::{self, HeaderValue},
@@ -21,7 +22,7 @@ const CACHE_CONTROL: &str = "public, max-age=300";
 
 impl SchemaFile {
     pub(super) fn new(sdl: String) -> Self {
-        let tag = super::caching::strong_entity_tag(sdl.as_bytes());
+        let tag = super::caching::entity_tag(sdl.as_bytes());
         Self { sdl, tag }
     }
 }

@@ -100,7 +100,11 @@ fn is_refusal(response: &Response) -> bool {
 
 /// The status of a refusal: 429 when the client holds too much or spent its budget, else 400.
 pub(super) fn refusal_status(response: &Response) -> StatusCode {
-    let busy = [ErrorCode::TooManySubscriptions, ErrorCode::RateLimited];
+    let busy = [
+        ErrorCode::TooManySubscriptions,
+        ErrorCode::TooManyOperations,
+        ErrorCode::RateLimited,
+    ];
     let code_is_busy = |error| {
         busy.iter()
             .any(|code| crate::error::code_of(error) == Some(code.as_str()))

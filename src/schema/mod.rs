@@ -52,7 +52,8 @@ pub use mutation::Mutation;
 pub use network::Network;
 pub use node::Node;
 pub use subscription::{
-    Subscription, SubscriptionLimits, SubscriptionSlots, TRANSPORTS as SUBSCRIPTION_TRANSPORTS,
+    Subscription, SubscriptionLimits, SubscriptionSlots, MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    TRANSPORTS as SUBSCRIPTION_TRANSPORTS,
 };
 
 /// Declares the query root from one list of parts, twice: `Query`, the public root, and

@@ -591,3 +591,55 @@ async fn a_client_that_also_accepts_json_streams_only_subscriptions() {
         .unwrap();
     assert_eq!(by_get.headers()["content-type"], "text/event-stream");
 }
+
+/// A stream nobody reads holds a bounded number of operations: its 100 subscriptions and a few
+/// answers waiting for the listener, then `429 TOO_MANY_OPERATIONS`; an `operationId` is short.
+#[tokio::test]
+async fn a_stalled_stream_holds_a_bounded_number_of_operations() {
+    let app = TestApp::builder().spawn().await;
+    let token = reserve(&app).await;
+    let long_id = "x".repeat(200);
+    let response = start(&app, &token, &long_id, "{ __typename }").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    for n in 0..100 {
+        let id = format!("s{n}");
+        let response = start(&app, &token, &id, "subscription { cityChanged { action } }").await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "subscription {n}");
+    }
+    let mut refused = None;
+    for n in 0..100 {
+        let response = start(&app, &token, &format!("q{n}"), "{ __typename }").await;
+        if response.status() != StatusCode::ACCEPTED {
+            refused = Some((n, response));
+            break;
+        }
+    }
+    let (n, response) = refused.expect("a stalled stream took 100 more operations");
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "query {n}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(first_error_code(&body), "TOO_MANY_OPERATIONS", "{body}");
+}
+
+/// Only a listener may name its stream in the URL (`EventSource` cannot set headers): a POST
+/// whose URL has a `token` of its own (a gateway's, a signed URL's) is an ordinary request.
+#[tokio::test]
+async fn a_token_in_the_url_of_a_post_is_not_a_stream() {
+    let app = TestApp::builder().spawn().await;
+    let token = reserve(&app).await;
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .query(&[("token", token.as_str())])
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+}

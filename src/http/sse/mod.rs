@@ -66,14 +66,19 @@ pub(super) fn distinct_from_url(state: &State, req: &HttpRequest) -> HttpRespons
     }
 }
 
-/// The token of the reserved stream a request names, by header or `token` URL parameter.
+/// The token of the reserved stream a request names in `X-GraphQL-Event-Stream-Token`.
 pub(super) fn token(req: &HttpRequest) -> Option<String> {
-    let header = req
-        .headers()
+    req.headers()
         .get(TOKEN_HEADER)
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    header.or_else(|| url_parameter(req, "token"))
+        .map(str::to_owned)
+}
+
+/// The token of the stream a `GET` listens to: by header, or by the `token` URL parameter for
+/// `EventSource`, which cannot set headers. Only there: elsewhere a URL's `token` may be a
+/// gateway's or a signed URL's, not ours.
+pub(super) fn listening_token(req: &HttpRequest) -> Option<String> {
+    token(req).or_else(|| url_parameter(req, "token"))
 }
 
 /// A parameter of the request's URL.

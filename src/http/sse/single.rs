@@ -37,11 +37,19 @@ use super::{event, payload, COMMENT, HEARTBEAT};
 use crate::{
     error::ErrorCode,
     http::{client, errors, executor::QueriesInFlight, negotiation, streams, State},
-    schema::SubscriptionSlots,
+    schema::{SubscriptionSlots, MAX_SUBSCRIPTIONS_PER_CONNECTION},
 };
 
 /// How long a reservation waits for its listener.
 const UNCLAIMED_FOR: Duration = Duration::from_secs(30);
+
+/// How many operations a stream holds at once: its subscriptions and queries, as a WebSocket
+/// (a mutation counts too, until its answer is on the stream).
+const MAX_OPERATIONS: usize =
+    MAX_SUBSCRIPTIONS_PER_CONNECTION + crate::http::executor::MAX_QUERIES_IN_FLIGHT_PER_SOCKET;
+
+/// The longest `operationId`: ids are the client's names for its operations, not data.
+const MAX_OPERATION_ID_BYTES: usize = 128;
 
 /// How many events wait for a slow listener before the operations wait for it in turn (and a
 /// subscription then falls behind and ends as lagged, as on a WebSocket).
@@ -70,7 +78,24 @@ struct Reservation {
     events: mpsc::Sender<Bytes>,
     /// Taken by the listener; `None` once the stream has one.
     listener: Option<mpsc::Receiver<Bytes>>,
-    operations: HashMap<String, AbortHandle>,
+    /// The operations by id; `None` while one is starting (its id is taken from the moment it
+    /// is accepted, so that two requests never both start it).
+    operations: HashMap<String, Option<AbortHandle>>,
+    /// Forgets the reservation if nobody listens in time; stopped once somebody does.
+    expiry: Option<AbortHandle>,
+}
+
+impl Reservation {
+    /// Stops every operation and the expiry timer.
+    fn stop_all(&self) {
+        self.operations
+            .values()
+            .flatten()
+            .for_each(AbortHandle::abort);
+        if let Some(expiry) = &self.expiry {
+            expiry.abort();
+        }
+    }
 }
 
 impl Reservations {
@@ -91,7 +116,7 @@ impl Reservations {
     /// Forgets a reservation and stops its operations.
     fn end(&self, token: &str) {
         if let Some(reservation) = self.lock().remove(token) {
-            reservation.operations.values().for_each(AbortHandle::abort);
+            reservation.stop_all();
         }
     }
 }
@@ -143,6 +168,7 @@ pub(in crate::http) fn reserve(state: &State, req: &HttpRequest) -> HttpResponse
         events,
         listener: Some(listener),
         operations: HashMap::new(),
+        expiry: None,
     };
     let reservations = &state.reservations;
     if !reservations
@@ -158,15 +184,25 @@ pub(in crate::http) fn reserve(state: &State, req: &HttpRequest) -> HttpResponse
     }
     let reservations = state.reservations.clone();
     let unclaimed = token.clone();
-    actix_web::rt::spawn(async move {
+    let expiry = actix_web::rt::spawn(async move {
         tokio::time::sleep(UNCLAIMED_FOR).await;
         let mut held = reservations.lock();
         if held.get(&unclaimed).is_some_and(|r| r.listener.is_some()) {
             if let Some(expired) = held.remove(&unclaimed) {
-                expired.operations.values().for_each(AbortHandle::abort);
+                expired
+                    .operations
+                    .values()
+                    .flatten()
+                    .for_each(AbortHandle::abort);
             }
         }
-    });
+    })
+    .abort_handle();
+    // The timer runs on this thread, so not before its handle is kept.
+    match state.reservations.lock().get_mut(&token) {
+        Some(reservation) => reservation.expiry = Some(expiry),
+        None => expiry.abort(),
+    }
     HttpResponse::Created()
         .content_type("text/plain; charset=utf-8")
         .body(token)
@@ -188,7 +224,15 @@ impl Drop for Listening {
 pub(in crate::http) fn listen(state: &State, token: &str) -> HttpResponse {
     let receiver = match state.reservations.lock().get_mut(token) {
         None => return unknown(),
-        Some(reservation) => reservation.listener.take(),
+        Some(reservation) => {
+            let receiver = reservation.listener.take();
+            if receiver.is_some() {
+                if let Some(expiry) = reservation.expiry.take() {
+                    expiry.abort();
+                }
+            }
+            receiver
+        }
     };
     let Some(receiver) = receiver else {
         return errors::request_error(
@@ -208,6 +252,9 @@ pub(in crate::http) fn listen(state: &State, token: &str) -> HttpResponse {
             Some((bytes, (receiver, listening)))
         },
     );
+    // A comment at once: some browsers and proxies hand over no headers without a body, and a
+    // client starts its operations only once the stream is open.
+    let events = stream::once(async { Bytes::from_static(COMMENT) }).chain(events);
     streams::response(
         state,
         "sse",
@@ -237,25 +284,26 @@ pub(in crate::http) async fn start(
             "An operation on a reserved stream needs `extensions.operationId`.",
         );
     };
-    let (data, events) = match state.reservations.lock().get(token) {
-        None => return unknown(),
-        Some(reservation) if reservation.operations.contains_key(&id) => {
-            return errors::request_error(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                &format!("Operation {id} is already running on this stream."),
-            )
-        }
-        Some(reservation) => {
-            let mut data: Data = streams::session_data(state, req, reservation.slots.clone());
-            data.insert(reservation.queries.clone());
-            (data, reservation.events.clone())
-        }
+    if id.len() > MAX_OPERATION_ID_BYTES {
+        return errors::request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &format!("An `operationId` has at most {MAX_OPERATION_ID_BYTES} bytes."),
+        );
+    }
+    let (data, events) = match take_id(state, req, token, &id) {
+        Ok(taken) => taken,
+        Err(refusal) => return *refusal,
     };
     let request = request.data(client::access(&state.tokens, req));
     let responses = match streams::start(streams::run(&state.executor, request, data)).await {
         streams::Started::Running(responses) => responses,
-        streams::Started::Refused(refusal) => return refused(req, *refusal),
+        streams::Started::Refused(refusal) => {
+            if let Some(reservation) = state.reservations.lock().get_mut(token) {
+                reservation.operations.remove(&id);
+            }
+            return refused(req, *refusal);
+        }
     };
     let forward = forward(
         state.reservations.clone(),
@@ -267,26 +315,53 @@ pub(in crate::http) async fn start(
     // The task runs on this worker's thread, so not before this handler has kept its handle:
     // an operation that completes at once still finds itself to forget.
     let task = actix_web::rt::spawn(forward).abort_handle();
-    match state.reservations.lock().get_mut(token) {
-        Some(reservation) if !reservation.operations.contains_key(&id) => {
-            reservation.operations.insert(id, task);
-            HttpResponse::Accepted().finish()
-        }
-        // Another request started the same id meanwhile.
-        Some(_) => {
-            task.abort();
-            errors::request_error(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                &format!("Operation {id} is already running on this stream."),
-            )
-        }
+    let mut held = state.reservations.lock();
+    let Some(reservation) = held.get_mut(token) else {
         // The listener went away meanwhile.
-        None => {
-            task.abort();
-            unknown()
-        }
+        task.abort();
+        return unknown();
+    };
+    match reservation.operations.get_mut(&id) {
+        Some(slot) => *slot = Some(task),
+        // Stopped (DELETE) while it started: it ends here.
+        None => task.abort(),
     }
+    HttpResponse::Accepted().finish()
+}
+
+/// Takes `id` on the stream of `token` for an operation about to start, and gives what it runs
+/// with; refused when the stream is unknown, holds `id` already, or holds its limit.
+fn take_id(
+    state: &State,
+    req: &HttpRequest,
+    token: &str,
+    id: &str,
+) -> Result<(Data, mpsc::Sender<Bytes>), Box<HttpResponse>> {
+    let mut held = state.reservations.lock();
+    let Some(reservation) = held.get_mut(token) else {
+        return Err(Box::new(unknown()));
+    };
+    if reservation.operations.contains_key(id) {
+        return Err(Box::new(errors::request_error(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            &format!("Operation {id} is already running on this stream."),
+        )));
+    }
+    if reservation.operations.len() >= MAX_OPERATIONS {
+        return Err(Box::new(errors::request_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyOperations,
+            &format!(
+                "A stream runs at most {MAX_OPERATIONS} operations at once; stop some or wait \
+                 for them to complete."
+            ),
+        )));
+    }
+    reservation.operations.insert(id.to_owned(), None);
+    let mut data: Data = streams::session_data(state, req, reservation.slots.clone());
+    data.insert(reservation.queries.clone());
+    Ok((data, reservation.events.clone()))
 }
 
 /// Sends an operation's responses to the stream, then its `complete`; the operation is then
@@ -326,7 +401,7 @@ pub(in crate::http) fn stop(state: &State, req: &HttpRequest, token: &str) -> Ht
     match state.reservations.lock().get_mut(token) {
         None => unknown(),
         Some(reservation) => {
-            if let Some(task) = reservation.operations.remove(&id) {
+            if let Some(Some(task)) = reservation.operations.remove(&id) {
                 task.abort();
             }
             HttpResponse::Ok().finish()

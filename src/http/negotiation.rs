@@ -80,11 +80,11 @@ fn accepts_graphql_response_json(req: &HttpRequest) -> bool {
 }
 
 fn header_contains(req: &HttpRequest, name: header::HeaderName, needle: &str) -> bool {
+    // Every line of the header: a list may come split over several (RFC 9110 §5.3).
     req.headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(|value| value.to_ascii_lowercase().contains(needle))
-        .unwrap_or(false)
+        .get_all(name)
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.to_ascii_lowercase().contains(needle))
 }
 
 /// The HTTP response carrying a GraphQL response, in the media type and status the client

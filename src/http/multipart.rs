@@ -71,32 +71,27 @@ fn part(response: &Response) -> Bytes {
 mod tests {
     use super::*;
 
+    /// The JSON of the part `response` becomes.
+    fn json_of(response: &Response) -> serde_json::Value {
+        let text = String::from_utf8(part(response).to_vec()).unwrap();
+        let json = text
+            .strip_prefix(HEADERS)
+            .and_then(|text| text.strip_suffix(DELIMITER))
+            .unwrap();
+        serde_json::from_str(json).unwrap()
+    }
+
     #[test]
     fn graphql_errors_are_in_the_payload() {
         let refused = Response::from_errors(vec![async_graphql::ServerError::new("no", None)]);
-        let text = String::from_utf8(part(&refused).to_vec()).unwrap();
-        let json: serde_json::Value = serde_json::from_str(
-            text.strip_prefix(HEADERS)
-                .unwrap()
-                .strip_suffix(DELIMITER)
-                .unwrap(),
-        )
-        .unwrap();
+        let json = json_of(&refused);
         assert_eq!(json["payload"]["errors"][0]["message"], "no");
         assert!(json.get("errors").is_none(), "{json}");
 
         let ran =
             Response::new(async_graphql::Value::from_json(serde_json::json!({"a": 1})).unwrap());
-        let text = String::from_utf8(part(&ran).to_vec()).unwrap();
-        let json: serde_json::Value = serde_json::from_str(
-            text.strip_prefix(HEADERS)
-                .unwrap()
-                .strip_suffix(DELIMITER)
-                .unwrap(),
-        )
-        .unwrap();
         assert_eq!(
-            json,
+            json_of(&ran),
             serde_json::json!({ "payload": { "data": { "a": 1 } } })
         );
     }

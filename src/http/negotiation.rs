@@ -39,10 +39,7 @@ pub(super) fn is_websocket_upgrade(req: &HttpRequest) -> bool {
 /// every request; a query or mutation is then answered as JSON, and only a subscription (which
 /// JSON cannot carry) streams.
 pub(super) fn accepts_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
+    media_ranges(req)
         .filter_map(|media| media.split(';').next())
         .map(|mime| mime.trim().to_ascii_lowercase())
         .any(|mime| mime.ends_with("json") || mime == "*/*" || mime == "application/*")
@@ -57,22 +54,26 @@ pub(super) fn accepts_event_stream(req: &HttpRequest) -> bool {
 /// `multipart/mixed;subscriptionSpec="1.0"` (or `subscriptionSpec=1.0`, among other parameters
 /// and media types, as Apollo Client sends it).
 pub(super) fn accepts_multipart_subscriptions(req: &HttpRequest) -> bool {
+    media_ranges(req).any(|media| {
+        let mut parts = media.split(';').map(str::trim);
+        parts
+            .next()
+            .is_some_and(|mime| mime.eq_ignore_ascii_case("multipart/mixed"))
+            && parts.any(|parameter| {
+                parameter.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("subscriptionSpec")
+                        && value.trim().trim_matches('"') == "1.0"
+                })
+            })
+    })
+}
+
+/// The media ranges of every `Accept` line, parameters included (`multipart/mixed;a=b`).
+fn media_ranges(req: &HttpRequest) -> impl Iterator<Item = &str> {
     req.headers()
         .get_all(header::ACCEPT)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|media| {
-            let mut parts = media.split(';').map(str::trim);
-            parts
-                .next()
-                .is_some_and(|mime| mime.eq_ignore_ascii_case("multipart/mixed"))
-                && parts.any(|parameter| {
-                    parameter.split_once('=').is_some_and(|(name, value)| {
-                        name.trim().eq_ignore_ascii_case("subscriptionSpec")
-                            && value.trim().trim_matches('"') == "1.0"
-                    })
-                })
-        })
 }
 
 fn accepts_graphql_response_json(req: &HttpRequest) -> bool {

@@ -14,17 +14,11 @@ use crate::loaders::by_id::{EventId, MembershipId, NetworkId, PlaceId};
 #[derive(Default)]
 pub struct FederationQuery;
 
-/// The row of `id` when it is an id of `expected`; an id of another type finds nothing.
-fn row_of(id: &ID, expected: NodeType) -> Result<Option<i32>> {
-    let (node_type, row) = ids::decode(id)?;
-    Ok((node_type == expected).then_some(row))
-}
-
 #[Object]
 impl FederationQuery {
     #[graphql(entity)]
     async fn find_city_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<City>> {
-        let Some(row) = row_of(&id, NodeType::City)? else {
+        let Some(row) = ids::row_of(&id, NodeType::City)? else {
             return Ok(None);
         };
         Ok(load(ctx, PlaceId(row)).await?.map(City))
@@ -32,7 +26,7 @@ impl FederationQuery {
 
     #[graphql(entity)]
     async fn find_network_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Network>> {
-        let Some(row) = row_of(&id, NodeType::Network)? else {
+        let Some(row) = ids::row_of(&id, NodeType::Network)? else {
             return Ok(None);
         };
         Ok(load(ctx, NetworkId(row)).await?.map(Network))
@@ -40,7 +34,7 @@ impl FederationQuery {
 
     #[graphql(entity)]
     async fn find_event_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Event>> {
-        let Some(row) = row_of(&id, NodeType::Event)? else {
+        let Some(row) = ids::row_of(&id, NodeType::Event)? else {
             return Ok(None);
         };
         Ok(load(ctx, EventId(row)).await?.map(Event))
@@ -48,7 +42,7 @@ impl FederationQuery {
 
     #[graphql(entity)]
     async fn find_membership_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Membership>> {
-        let Some(row) = row_of(&id, NodeType::Membership)? else {
+        let Some(row) = ids::row_of(&id, NodeType::Membership)? else {
             return Ok(None);
         };
         Ok(load(ctx, MembershipId(row)).await?.map(Membership))

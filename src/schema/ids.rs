@@ -79,6 +79,13 @@ pub fn decode(id: &str) -> AppResult<(NodeType, i32)> {
     Ok((node_type, row))
 }
 
+/// The row `id` names when it is an id of `expected`; an id of another type names nothing (as
+/// a lookup by an unknown key finds nothing); one this server did not issue is `INVALID_ID`.
+pub fn row_of(id: &str, expected: NodeType) -> AppResult<Option<i32>> {
+    let (node_type, row) = decode(id)?;
+    Ok((node_type == expected).then_some(row))
+}
+
 /// The global id of `partner` seen as the partner of `place` (`Partner.id`).
 pub fn encode_pair(place: i32, partner: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("Partner:{place}:{partner}")))

@@ -25,6 +25,30 @@ pub enum NetworkBy {
     Slug(String),
 }
 
+/// Either lookup input, as one: the key it gives.
+enum By {
+    Id(ID),
+    Slug(String),
+}
+
+impl From<CityBy> for By {
+    fn from(by: CityBy) -> Self {
+        match by {
+            CityBy::Id(id) => Self::Id(id),
+            CityBy::Slug(slug) => Self::Slug(slug),
+        }
+    }
+}
+
+impl From<NetworkBy> for By {
+    fn from(by: NetworkBy) -> Self {
+        match by {
+            NetworkBy::Id(id) => Self::Id(id),
+            NetworkBy::Slug(slug) => Self::Slug(slug),
+        }
+    }
+}
+
 /// The key a lookup names, whichever argument named it.
 pub enum Key {
     /// The row of a global id of the expected type; `None` when the id is of another type
@@ -35,17 +59,10 @@ pub enum Key {
 
 impl Key {
     /// The key of `slug` or `by` (an id or a slug of `node_type`), exactly one of them.
-    fn of(
-        slug: Option<String>,
-        by: Option<(Option<ID>, Option<String>)>,
-        node_type: NodeType,
-    ) -> AppResult<Self> {
+    fn of(slug: Option<String>, by: Option<By>, node_type: NodeType) -> AppResult<Self> {
         match (slug, by) {
-            (Some(slug), None) | (None, Some((None, Some(slug)))) => Ok(Self::Slug(slug)),
-            (None, Some((Some(id), None))) => {
-                let (found_type, row) = ids::decode(&id)?;
-                Ok(Self::Row((found_type == node_type).then_some(row)))
-            }
+            (Some(slug), None) | (None, Some(By::Slug(slug))) => Ok(Self::Slug(slug)),
+            (None, Some(By::Id(id))) => Ok(Self::Row(ids::row_of(&id, node_type)?)),
             _ => Err(AppError::BadUserInput(
                 "Give exactly one of `slug` and `by`".into(),
             )),
@@ -53,18 +70,10 @@ impl Key {
     }
 
     pub fn of_city(slug: Option<String>, by: Option<CityBy>) -> AppResult<Self> {
-        let by = by.map(|by| match by {
-            CityBy::Id(id) => (Some(id), None),
-            CityBy::Slug(slug) => (None, Some(slug)),
-        });
-        Self::of(slug, by, NodeType::City)
+        Self::of(slug, by.map(By::from), NodeType::City)
     }
 
     pub fn of_network(slug: Option<String>, by: Option<NetworkBy>) -> AppResult<Self> {
-        let by = by.map(|by| match by {
-            NetworkBy::Id(id) => (Some(id), None),
-            NetworkBy::Slug(slug) => (None, Some(slug)),
-        });
-        Self::of(slug, by, NodeType::Network)
+        Self::of(slug, by.map(By::from), NodeType::Network)
     }
 }

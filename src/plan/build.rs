@@ -19,7 +19,7 @@ use super::fields::{CityField, EventField, FieldKind, NetworkField};
 use crate::{
     loaders::{
         filter::{EventTerm, NetworkTerm, PlaceTerm},
-        page::{ListSpec, Relation, Window},
+        page::{Columns, ListSpec, Relation, Window},
     },
     schema::{
         filters::{
@@ -109,6 +109,35 @@ impl<F, L> ConnPlan<F, L> {
         self.fields
             .iter()
             .any(|(_, slot)| matches!(slot, ConnSlot::TotalCount))
+    }
+}
+
+impl<F: FieldKind, L> ConnPlan<F, L> {
+    /// The columns of the listed rows that the selected nodes read, of `nodes` and of
+    /// `edges { node }` alike.
+    pub fn columns(&self) -> Columns {
+        let selections = self.fields.iter().flat_map(|(_, slot)| match slot {
+            ConnSlot::Nodes(selection) => vec![selection],
+            ConnSlot::Edges(fields) => fields
+                .iter()
+                .filter_map(|(_, slot)| match slot {
+                    EdgeSlot::Node(selection) => Some(selection),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        });
+        Columns::of(selections.flat_map(|selection| selection.iter().filter_map(read_by)))
+    }
+}
+
+/// The column a selected field reads, if it reads one beyond the primary key.
+fn read_by<F: FieldKind>(
+    (_, slot): &(Name, Slot<F>),
+) -> Option<<F::Entity as sea_orm::EntityTrait>::Column> {
+    match slot {
+        Slot::Field(field) => field.reads(),
+        Slot::Typename => None,
     }
 }
 

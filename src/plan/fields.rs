@@ -17,7 +17,7 @@ use crate::{
         by_id::{NetworkId, PlaceId},
         filter::{EventTerm, MembershipTerm, NetworkTerm, PlaceTerm},
         graph::EventCountOf,
-        page::{CountKey, EventList, ListSpec, MembershipList, NetworkList, PlaceList},
+        page::{CountKey, EventList, ListSpec, MembershipList, NetworkList, Partial, PlaceList},
         topics::TopicsOf,
     },
     schema::{
@@ -35,7 +35,7 @@ pub type Model<F> = <<F as FieldKind>::Entity as EntityTrait>::Model;
 
 /// A planned field of one object type.
 pub trait FieldKind: Sized + Send + Sync + 'static {
-    type Entity: EntityTrait<Model: Clone + Send + Sync>;
+    type Entity: EntityTrait<Model: Clone + Send + Sync + Partial>;
     /// The GraphQL type, its connection and its edge (for `__typename` and fragments).
     const TYPE: &'static str;
     const CONNECTION: &'static str;
@@ -48,6 +48,10 @@ pub trait FieldKind: Sized + Send + Sync + 'static {
         name: &str,
         group: &[&async_graphql::parser::types::Field],
     ) -> Option<Self>;
+
+    /// The column of the row the field reads, if it reads one beyond the primary key (which
+    /// every row is read with): a page reads only the columns its selection reads.
+    fn reads(&self) -> Option<<Self::Entity as EntityTrait>::Column>;
 
     /// The field's value for each of `rows`, in their order; `None` sends the operation to the
     /// resolvers.
@@ -140,6 +144,27 @@ impl FieldKind for CityField {
                 cx.nested::<_, CityFilter, CityOrder, _>(group, PlaceList::TwinsOfPlace)?,
             ),
             _ => return None,
+        })
+    }
+
+    fn reads(&self) -> Option<place::Column> {
+        use place::Column as C;
+        Some(match self {
+            Self::Slug => C::Slug,
+            Self::Name => C::Name,
+            Self::AlternateNames => C::AlternateNames,
+            Self::Kind => C::Kind,
+            Self::CountryCode => C::CountryCode,
+            Self::Latitude => C::Latitude,
+            Self::Longitude => C::Longitude,
+            Self::Id
+            | Self::NetworkCount
+            | Self::EventCount
+            | Self::Memberships(_)
+            | Self::Networks(_)
+            | Self::HostedEvents(_)
+            | Self::AttendedEvents(_)
+            | Self::TwinCities(_) => return None,
         })
     }
 
@@ -236,6 +261,24 @@ impl FieldKind for NetworkField {
         })
     }
 
+    fn reads(&self) -> Option<network::Column> {
+        use network::Column as C;
+        Some(match self {
+            Self::Slug => C::Slug,
+            Self::Name => C::Name,
+            Self::Acronym => C::Acronym,
+            Self::Description => C::Description,
+            Self::FoundedYear => C::FoundedYear,
+            Self::FoundedIn(_) => C::FoundedInId,
+            Self::ReportedMemberCount => C::ReportedMemberCount,
+            Self::ReportedMemberCountQualifier => C::ReportedMemberCountQualifier,
+            Self::AlternateNames => C::AlternateNames,
+            Self::Id | Self::Topics | Self::Memberships(_) | Self::Members(_) | Self::Events(_) => {
+                return None
+            }
+        })
+    }
+
     fn column<'a>(
         &'a self,
         run: &'a Run<'a>,
@@ -317,6 +360,18 @@ impl FieldKind for MembershipField {
         })
     }
 
+    fn reads(&self) -> Option<membership::Column> {
+        use membership::Column as C;
+        Some(match self {
+            Self::City(_) => C::PlaceId,
+            Self::Network(_) => C::NetworkId,
+            Self::Role => C::Role,
+            Self::Since => C::Since,
+            Self::RepresentedBy => C::RepresentedBy,
+            Self::Id => return None,
+        })
+    }
+
     fn column<'a>(
         &'a self,
         run: &'a Run<'a>,
@@ -380,6 +435,20 @@ impl FieldKind for EventField {
             )),
             "reportedParticipantCount" => Self::ReportedParticipantCount,
             _ => return None,
+        })
+    }
+
+    fn reads(&self) -> Option<event::Column> {
+        use event::Column as C;
+        Some(match self {
+            Self::Kind => C::Kind,
+            Self::Title => C::Title,
+            Self::Year => C::Year,
+            Self::Topic => C::Topic,
+            Self::Network(_) => C::NetworkId,
+            Self::Host(_) => C::HostId,
+            Self::ReportedParticipantCount => C::ReportedParticipantCount,
+            Self::Id | Self::Participants(_) => return None,
         })
     }
 

@@ -43,8 +43,18 @@ impl Run<'_> {
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         AppLoader: Loader<K, Error = LoadError>,
     {
-        self.loader.load_many(keys).await.ok()
+        succeeded(self.loader.load_many(keys).await)
     }
+}
+
+/// A statement's result; a failure is logged, and the resolvers answer the operation (and
+/// report the error as they always did).
+fn succeeded<T, E: std::fmt::Debug>(result: Result<T, E>) -> Option<T> {
+    result
+        .inspect_err(
+            |err| tracing::warn!(error = ?err, "a planned statement failed; the resolvers answer"),
+        )
+        .ok()
 }
 
 /// The response's `data` for `plan`, or `None` when a statement failed.
@@ -61,11 +71,11 @@ pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Value> {
             RootField::Networks(conn) => root(&run, conn).await?,
             RootField::Events(conn) => root(&run, conn).await?,
             RootField::City(slug, selection) => {
-                let found = by_slug::place(run.db, slug).await.ok()?;
+                let found = succeeded(by_slug::place(run.db, slug).await)?;
                 one(&run, selection, found.as_ref()).await?
             }
             RootField::Network(slug, selection) => {
-                let found = by_slug::network(run.db, slug).await.ok()?;
+                let found = succeeded(by_slug::network(run.db, slug).await)?;
                 one(&run, selection, found.as_ref()).await?
             }
         };
@@ -189,6 +199,7 @@ where
     let parents: Vec<i32> = parents.collect();
     let Nested { relation, spec } = &conn.list;
     let pages: Vec<Page<Model<F>>> = if conn.needs_rows() {
+        let columns = conn.columns();
         let keys: Vec<_> = parents
             .iter()
             .map(|&parent| PageKey {
@@ -196,6 +207,7 @@ where
                 parent,
                 spec: spec.clone(),
                 window: conn.window.clone(),
+                columns,
             })
             .collect();
         let mut found = run.load(keys.iter().cloned()).await?;
@@ -240,16 +252,16 @@ async fn root<F: FieldKind>(
 ) -> Option<Value> {
     let spec = &conn.list;
     let rows: Rows<Model<F>> = if conn.needs_rows() {
-        page::root_page::<F::Entity, _>(run.db, spec, &conn.window)
-            .await
-            .ok()?
+        succeeded(
+            page::root_page::<F::Entity, _>(run.db, spec, &conn.window, conn.columns()).await,
+        )?
     } else {
         Vec::new()
     };
     let totals = if conn.needs_total() {
-        vec![count(
-            page::root_count::<F::Entity, _>(run.db, spec).await.ok()?,
-        )]
+        vec![count(succeeded(
+            page::root_count::<F::Entity, _>(run.db, spec).await,
+        )?)]
     } else {
         Vec::new()
     };

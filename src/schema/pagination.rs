@@ -21,7 +21,8 @@ use crate::{
     loaders::{
         filter::Term,
         page::{
-            self, CountKey, ListSpec, PageKey, Position, Relation, Rows, Sort, SortValue, Window,
+            self, Columns, CountKey, ListSpec, PageKey, Partial, Position, Relation, Rows, Sort,
+            SortValue, Window,
         },
     },
 };
@@ -294,6 +295,7 @@ pub async fn related<R: Relation, F: Term, T: OutputType>(
             parent,
             spec: spec.clone(),
             window: window.clone(),
+            columns: Columns::ALL,
         })
         .await?
         .unwrap_or_default();
@@ -306,7 +308,7 @@ pub async fn related<R: Relation, F: Term, T: OutputType>(
 }
 
 /// A page of a whole table, filtered and ordered by `spec`.
-pub async fn root<E: EntityTrait<Model: Sync>, F: Term, T: OutputType>(
+pub async fn root<E: EntityTrait<Model: Sync + Partial>, F: Term, T: OutputType>(
     ctx: &Context<'_>,
     spec: ListSpec<F>,
     args: PageArgs,
@@ -315,7 +317,7 @@ pub async fn root<E: EntityTrait<Model: Sync>, F: Term, T: OutputType>(
     let list = E::default().table_name();
     let sort = spec.sort();
     let window = args.window(list, sort)?;
-    let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window).await?;
+    let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window, Columns::ALL).await?;
     let total = TotalCount(Box::new(RootCount::<E, F>(spec, PhantomData)));
     Ok(connection(list, sort, &window, rows, total, to_node))
 }

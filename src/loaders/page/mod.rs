@@ -11,12 +11,14 @@
 //! scan whatever the list's length, and stays valid when rows are added elsewhere. NULL sort
 //! values come last in both directions; ties are broken by ascending id.
 //!
+//! - `columns`: which columns of the listed table a page reads (all, or the planned selection's).
 //! - `cursor`: the sort, a row's position, the window and the fetched rows (plain data).
 //! - `relation`: the catalogue of nested lists and their edge tables.
 //! - `nested`: the loaders of nested pages and counts; `root`: pages of whole tables.
 //! - `sql`: the statement pieces both backends share; `sqlite` and `postgres`: the nested page
 //!   statement in each backend's shape.
 
+mod columns;
 mod cursor;
 mod nested;
 mod postgres;
@@ -29,6 +31,7 @@ use sea_orm::sea_query::Condition;
 
 use super::filter::{self, FilterSpec};
 
+pub use columns::{Columns, Partial};
 pub use cursor::{Position, Row, Rows, Sort, SortType, SortValue, Window, F64};
 pub use nested::{CountKey, PageKey};
 pub use relation::{EdgeSpec, EventList, MembershipList, NetworkList, PlaceList, Relation};

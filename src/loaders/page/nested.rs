@@ -6,10 +6,10 @@ use std::{collections::HashMap, hash::Hash};
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement},
-    ConnectionTrait, DbBackend, EntityName, EntityTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, Iterable,
 };
 
-use super::{postgres, sql, sqlite, EdgeSpec, ListSpec, Relation, Rows, Window};
+use super::{postgres, sql, sqlite, Columns, EdgeSpec, ListSpec, Relation, Rows, Window};
 use crate::loaders::{filter::Term, group_by, grouped_counts, AppLoader, LoadError};
 
 /// One parent's page of one list.
@@ -19,6 +19,8 @@ pub struct PageKey<R, S> {
     pub parent: i32,
     pub spec: S,
     pub window: Window,
+    /// The columns of the listed rows to read (the resolvers read them all).
+    pub columns: Columns,
 }
 
 /// The number of items one parent has in one (filtered) list: `totalCount`.
@@ -57,18 +59,27 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
         keys: &[PageKey<R, ListSpec<F>>],
     ) -> Result<HashMap<PageKey<R, ListSpec<F>>, Self::Value>, Self::Error> {
         // Siblings almost always ask for the same list and window: usually one group.
-        let groups = group_by(
-            keys.iter()
-                .map(|key| ((key.relation, &key.spec, &key.window), key.parent)),
-        );
+        let groups = group_by(keys.iter().map(|key| {
+            (
+                (key.relation, &key.spec, &key.window, key.columns),
+                key.parent,
+            )
+        }));
         let mut pages: HashMap<PageKey<R, ListSpec<F>>, Self::Value> =
             keys.iter().map(|key| (key.clone(), Vec::new())).collect();
         let target = R::Target::default().table_name();
         let backend = self.db.get_database_backend();
-        for ((relation, spec, window), parents) in groups {
+        for ((relation, spec, window, columns), parents) in groups {
             for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
-                let statement =
-                    edge_page_query(backend, relation.edge(), target, chunk, spec, window);
+                let statement = edge_page_query::<F, <R::Target as EntityTrait>::Column>(
+                    backend,
+                    relation.edge(),
+                    target,
+                    chunk,
+                    spec,
+                    window,
+                    columns,
+                );
                 for row in self.db.query_all(&statement).await? {
                     let parent: i32 = row.try_get("", "__parent")?;
                     let key = PageKey {
@@ -76,11 +87,12 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
                         parent,
                         spec: spec.clone(),
                         window: window.clone(),
+                        columns,
                     };
                     pages
                         .entry(key)
                         .or_default()
-                        .push(sql::parse_row(&row, spec.sort())?);
+                        .push(sql::parse_row(&row, spec.sort(), columns)?);
                 }
             }
         }
@@ -141,16 +153,19 @@ const PARENTS_PER_STATEMENT: usize = 1_000;
 /// The page of every parent in `parents`, in one statement whose text depends only on the
 /// list, the window and the number of parents (so the prepared statement is reused), in the
 /// backend's shape. Rows come back by parent, each parent's in the window's order.
-fn edge_page_query<F: Term>(
+fn edge_page_query<F: Term, C: ColumnTrait + Iterable>(
     backend: DbBackend,
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
     spec: &ListSpec<F>,
     window: &Window,
+    columns: Columns,
 ) -> SelectStatement {
     match backend {
-        DbBackend::Postgres => postgres::edge_page_query(edge, target, parents, spec, window),
-        _ => sqlite::edge_page_query(edge, target, parents, spec, window),
+        DbBackend::Postgres => {
+            postgres::edge_page_query::<F, C>(edge, target, parents, spec, window, columns)
+        }
+        _ => sqlite::edge_page_query::<F, C>(edge, target, parents, spec, window, columns),
     }
 }

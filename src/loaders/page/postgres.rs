@@ -2,24 +2,28 @@
 //! PostgreSQL would evaluate SQLite's correlated `IN` once per candidate row rather than once
 //! per parent, so it gets its own shape; the rows and their order are the same.
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, SelectStatement};
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, SelectStatement},
+    ColumnTrait, Iterable,
+};
 
-use super::{super::filter::Term, sql, EdgeSpec, ListSpec, Window};
+use super::{super::filter::Term, sql, Columns, EdgeSpec, ListSpec, Window};
 
 /// The page of every parent in `parents`: for each parent of a `VALUES` list, the subquery
 /// taking its first `size + 1` edge rows in the window's order as a `LATERAL` join, then their
 /// target rows by primary key. Rows come back by parent, each parent's in the window's order.
-pub(super) fn edge_page_query<F: Term>(
+pub(super) fn edge_page_query<F: Term, C: ColumnTrait + Iterable>(
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
     spec: &ListSpec<F>,
     window: &Window,
+    columns: Columns,
 ) -> SelectStatement {
     let w = Alias::new("w");
     let mut query = sql::from_parents(parents);
+    columns.select::<C>(&mut query, "l");
     query
-        .column((Alias::new("l"), Asterisk))
         .column((w.clone(), Alias::new("__parent")))
         .column((w.clone(), Alias::new("__key")))
         .column((w.clone(), Alias::new("__sort")))

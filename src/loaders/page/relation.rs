@@ -18,7 +18,7 @@ pub struct EdgeSpec {
 
 /// A list relation whose items are rows of `Target`.
 pub trait Relation: Copy + Debug + Eq + Hash + Send + Sync + 'static {
-    type Target: EntityTrait<Model: Sync>;
+    type Target: EntityTrait<Model: Sync + super::Partial>;
     fn edge(self) -> EdgeSpec;
 }
 

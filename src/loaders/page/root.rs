@@ -6,19 +6,20 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, EntityTrait,
 };
 
-use super::{super::filter::Term, sql, ListSpec, Rows, Window, T};
+use super::{super::filter::Term, sql, Columns, ListSpec, Partial, Rows, Window, T};
 
 /// The first or last `window.size + 1` rows of a whole (filtered) table, e.g. `cities`.
-pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
+pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
     db: &DatabaseConnection,
     spec: &ListSpec<F>,
     window: &Window,
+    columns: Columns,
 ) -> crate::error::AppResult<Rows<E::Model>> {
     let t = Alias::new(T);
     let sort = spec.sort();
     let mut query = Query::select();
+    columns.select::<E::Column>(&mut query, T);
     query
-        .column((t.clone(), Asterisk))
         .expr_as(
             Expr::col((t.clone(), Alias::new("id"))),
             Alias::new("__key"),
@@ -43,7 +44,7 @@ pub async fn root_page<E: EntityTrait<Model: Sync>, F: Term>(
         .query_all(&query)
         .await?
         .iter()
-        .map(|row| sql::parse_row(row, sort))
+        .map(|row| sql::parse_row(row, sort, columns))
         .collect::<Result<_, _>>()?)
 }
 

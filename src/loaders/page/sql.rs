@@ -4,12 +4,12 @@
 
 use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement},
-    DbErr, FromQueryResult, QueryResult, Value,
+    DbErr, QueryResult, Value,
 };
 
 use super::{
-    super::filter::Term, EdgeSpec, ListSpec, Position, Row, Sort, SortType, SortValue, Window, F64,
-    T,
+    super::filter::Term, Columns, EdgeSpec, ListSpec, Partial, Position, Row, Sort, SortType,
+    SortValue, Window, F64, T,
 };
 
 /// The alias of the parents' `VALUES` list; its one column is `column1` on both backends.
@@ -176,9 +176,10 @@ pub(super) fn sort_expr(sort: Option<Sort>) -> Expr {
 }
 
 /// Reads a row back: its model, and its position from the `__key` and `__sort` columns.
-pub(super) fn parse_row<M: FromQueryResult>(
+pub(super) fn parse_row<M: Partial>(
     row: &QueryResult,
     sort: Option<Sort>,
+    columns: Columns,
 ) -> Result<Row<M>, DbErr> {
     let value = match sort.map(|s| s.kind) {
         None => SortValue::Null,
@@ -197,6 +198,6 @@ pub(super) fn parse_row<M: FromQueryResult>(
             value,
             key: row.try_get("", "__key")?,
         },
-        model: M::from_query_result(row, "")?,
+        model: M::from_row(row, columns)?,
     })
 }

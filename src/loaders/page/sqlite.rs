@@ -1,28 +1,32 @@
 //! The nested page statement on SQLite: each parent's window as a correlated `IN` subquery,
 //! which SQLite runs once per parent as an index range scan.
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, SelectStatement};
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Order, SelectStatement},
+    ColumnTrait, Iterable,
+};
 
-use super::{super::filter::Term, sql, EdgeSpec, ListSpec, Window, T};
+use super::{super::filter::Term, sql, Columns, EdgeSpec, ListSpec, Window, T};
 
 /// The page of every parent in `parents`: for each parent of a `VALUES` list, the edge rows
 /// whose id is `IN` a correlated subquery taking the parent's first `size + 1` edge ids in the
 /// window's order (an index range scan however many children the parent has), then their
 /// target rows by primary key. Rows come back by parent, each parent's in the window's order.
-pub(super) fn edge_page_query<F: Term>(
+pub(super) fn edge_page_query<F: Term, C: ColumnTrait + Iterable>(
     edge: EdgeSpec,
     target: &'static str,
     parents: &[i32],
     spec: &ListSpec<F>,
     window: &Window,
+    columns: Columns,
 ) -> SelectStatement {
-    let (e, t) = (Alias::new("e"), Alias::new(T));
+    let e = Alias::new("e");
     let parent_id = sql::parent_id();
     let key = Expr::col((e.clone(), Alias::new("id")));
     let sort = spec.sort();
     let mut query = sql::from_parents(parents);
+    columns.select::<C>(&mut query, T);
     query
-        .column((t, Asterisk))
         .expr_as(parent_id.clone(), Alias::new("__parent"))
         .expr_as(key.clone(), Alias::new("__key"))
         .expr_as(sql::sort_expr(sort), Alias::new("__sort"))

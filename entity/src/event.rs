@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::statement::EvidenceKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+/// `Default` is a blank row (see `place::Model`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -26,11 +27,22 @@ pub struct Model {
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    #[default]
     #[sea_orm(string_value = "conference")]
     Conference,
     #[sea_orm(string_value = "founding")]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::statement::{AlternateNames, CountQualifier};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+/// `Default` is a blank row (see `place::Model`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "networks")]
 pub struct Model {
     #[sea_orm(primary_key)]

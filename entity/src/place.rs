@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::statement::AlternateNames;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+/// `Default` is a blank row: empty text, zero, `None`, the first variant (what a partly read row
+/// keeps in the columns it did not read).
+#[derive(Clone, Debug, Default, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "places")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -28,11 +30,22 @@ pub struct Model {
 
 /// Spelled as in the database (`string_value`) when deserialized, as the seed files do.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
+    #[default]
     #[sea_orm(string_value = "city")]
     City,
     #[sea_orm(string_value = "region")]

@@ -6,7 +6,7 @@
 //! of every row (`sqlite3_value_dup`, then a free) and SeaORM finds each by name, so reading the
 //! ten columns of a place when three are selected was two fifths of the request's instructions.
 //!
-//! A partly read model keeps a placeholder (empty text, zero, `None`, the first variant) in the
+//! A partly read model keeps its `Default` (empty text, zero, `None`, the first variant) in the
 //! fields that were not read. Nothing reads them: the columns come from the same selection
 //! that the plan then answers, and `tests/api/planned.rs` compares every selected field with
 //! the resolvers' answer.
@@ -83,150 +83,76 @@ pub trait Partial: FromQueryResult {
     }
 }
 
-impl Partial for place::Model {
-    type Column = place::Column;
+/// `Partial` for the model and columns of an entity module: each column read into its field.
+/// The `match` stays exhaustive, so a column added to an entity must be mapped here.
+macro_rules! read_by_position {
+    ($entity:ident { $($column:ident => $field:ident),+ $(,)? }) => {
+        impl Partial for $entity::Model {
+            type Column = $entity::Column;
 
-    fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
-        use place::Column as C;
-        let mut model = Self {
-            id: 0,
-            slug: String::new(),
-            name: String::new(),
-            name_folded: String::new(),
-            kind: place::PlaceKind::City,
-            country_code: None,
-            latitude: None,
-            longitude: None,
-            source_id: None,
-            alternate_names: Default::default(),
-        };
-        for (at, column) in columns.selected::<C>().enumerate() {
-            match column {
-                C::Id => model.id = row.try_get_by_index(at)?,
-                C::Slug => model.slug = row.try_get_by_index(at)?,
-                C::Name => model.name = row.try_get_by_index(at)?,
-                C::NameFolded => model.name_folded = row.try_get_by_index(at)?,
-                C::Kind => model.kind = row.try_get_by_index(at)?,
-                C::CountryCode => model.country_code = row.try_get_by_index(at)?,
-                C::Latitude => model.latitude = row.try_get_by_index(at)?,
-                C::Longitude => model.longitude = row.try_get_by_index(at)?,
-                C::SourceId => model.source_id = row.try_get_by_index(at)?,
-                C::AlternateNames => model.alternate_names = row.try_get_by_index(at)?,
-            }
-        }
-        Ok(model)
-    }
-}
-
-impl Partial for network::Model {
-    type Column = network::Column;
-
-    fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
-        use network::Column as C;
-        let mut model = Self {
-            id: 0,
-            slug: String::new(),
-            name: String::new(),
-            name_folded: String::new(),
-            acronym: None,
-            description: None,
-            founded_year: None,
-            founded_in_id: None,
-            reported_member_count: None,
-            reported_member_count_qualifier: None,
-            alternate_names: Default::default(),
-            source_id: None,
-        };
-        for (at, column) in columns.selected::<C>().enumerate() {
-            match column {
-                C::Id => model.id = row.try_get_by_index(at)?,
-                C::Slug => model.slug = row.try_get_by_index(at)?,
-                C::Name => model.name = row.try_get_by_index(at)?,
-                C::NameFolded => model.name_folded = row.try_get_by_index(at)?,
-                C::Acronym => model.acronym = row.try_get_by_index(at)?,
-                C::Description => model.description = row.try_get_by_index(at)?,
-                C::FoundedYear => model.founded_year = row.try_get_by_index(at)?,
-                C::FoundedInId => model.founded_in_id = row.try_get_by_index(at)?,
-                C::ReportedMemberCount => model.reported_member_count = row.try_get_by_index(at)?,
-                C::ReportedMemberCountQualifier => {
-                    model.reported_member_count_qualifier = row.try_get_by_index(at)?
+            fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
+                let mut model = Self::default();
+                for (at, column) in columns.selected::<$entity::Column>().enumerate() {
+                    match column {
+                        $($entity::Column::$column => model.$field = row.try_get_by_index(at)?,)+
+                    }
                 }
-                C::AlternateNames => model.alternate_names = row.try_get_by_index(at)?,
-                C::SourceId => model.source_id = row.try_get_by_index(at)?,
+                Ok(model)
             }
         }
-        Ok(model)
-    }
+    };
 }
 
-impl Partial for membership::Model {
-    type Column = membership::Column;
+read_by_position!(place {
+    Id => id,
+    Slug => slug,
+    Name => name,
+    NameFolded => name_folded,
+    Kind => kind,
+    CountryCode => country_code,
+    Latitude => latitude,
+    Longitude => longitude,
+    SourceId => source_id,
+    AlternateNames => alternate_names,
+});
 
-    fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
-        use membership::Column as C;
-        let mut model = Self {
-            id: 0,
-            place_id: 0,
-            network_id: 0,
-            role: membership::MembershipRole::Member,
-            since: None,
-            represented_by: None,
-            source_id: None,
-            evidence_kind: None,
-            evidence_quote: None,
-        };
-        for (at, column) in columns.selected::<C>().enumerate() {
-            match column {
-                C::Id => model.id = row.try_get_by_index(at)?,
-                C::PlaceId => model.place_id = row.try_get_by_index(at)?,
-                C::NetworkId => model.network_id = row.try_get_by_index(at)?,
-                C::Role => model.role = row.try_get_by_index(at)?,
-                C::Since => model.since = row.try_get_by_index(at)?,
-                C::RepresentedBy => model.represented_by = row.try_get_by_index(at)?,
-                C::SourceId => model.source_id = row.try_get_by_index(at)?,
-                C::EvidenceKind => model.evidence_kind = row.try_get_by_index(at)?,
-                C::EvidenceQuote => model.evidence_quote = row.try_get_by_index(at)?,
-            }
-        }
-        Ok(model)
-    }
-}
+read_by_position!(network {
+    Id => id,
+    Slug => slug,
+    Name => name,
+    NameFolded => name_folded,
+    Acronym => acronym,
+    Description => description,
+    FoundedYear => founded_year,
+    FoundedInId => founded_in_id,
+    ReportedMemberCount => reported_member_count,
+    ReportedMemberCountQualifier => reported_member_count_qualifier,
+    AlternateNames => alternate_names,
+    SourceId => source_id,
+});
 
-impl Partial for event::Model {
-    type Column = event::Column;
+read_by_position!(membership {
+    Id => id,
+    PlaceId => place_id,
+    NetworkId => network_id,
+    Role => role,
+    Since => since,
+    RepresentedBy => represented_by,
+    SourceId => source_id,
+    EvidenceKind => evidence_kind,
+    EvidenceQuote => evidence_quote,
+});
 
-    fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
-        use event::Column as C;
-        let mut model = Self {
-            id: 0,
-            kind: event::EventKind::Conference,
-            title: String::new(),
-            year: None,
-            topic: None,
-            network_id: 0,
-            host_id: None,
-            reported_participant_count: None,
-            source_id: None,
-            evidence_kind: None,
-            evidence_quote: None,
-        };
-        for (at, column) in columns.selected::<C>().enumerate() {
-            match column {
-                C::Id => model.id = row.try_get_by_index(at)?,
-                C::Kind => model.kind = row.try_get_by_index(at)?,
-                C::Title => model.title = row.try_get_by_index(at)?,
-                C::Year => model.year = row.try_get_by_index(at)?,
-                C::Topic => model.topic = row.try_get_by_index(at)?,
-                C::NetworkId => model.network_id = row.try_get_by_index(at)?,
-                C::HostId => model.host_id = row.try_get_by_index(at)?,
-                C::ReportedParticipantCount => {
-                    model.reported_participant_count = row.try_get_by_index(at)?
-                }
-                C::SourceId => model.source_id = row.try_get_by_index(at)?,
-                C::EvidenceKind => model.evidence_kind = row.try_get_by_index(at)?,
-                C::EvidenceQuote => model.evidence_quote = row.try_get_by_index(at)?,
-            }
-        }
-        Ok(model)
-    }
-}
+read_by_position!(event {
+    Id => id,
+    Kind => kind,
+    Title => title,
+    Year => year,
+    Topic => topic,
+    NetworkId => network_id,
+    HostId => host_id,
+    ReportedParticipantCount => reported_participant_count,
+    SourceId => source_id,
+    EvidenceKind => evidence_kind,
+    EvidenceQuote => evidence_quote,
+});

@@ -116,17 +116,23 @@ impl<F: FieldKind, L> ConnPlan<F, L> {
     /// The columns of the listed rows that the selected nodes read, of `nodes` and of
     /// `edges { node }` alike.
     pub fn columns(&self) -> Columns {
-        let selections = self.fields.iter().flat_map(|(_, slot)| match slot {
-            ConnSlot::Nodes(selection) => vec![selection],
-            ConnSlot::Edges(fields) => fields
-                .iter()
-                .filter_map(|(_, slot)| match slot {
-                    EdgeSlot::Node(selection) => Some(selection),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+        let nodes = self.fields.iter().filter_map(|(_, slot)| match slot {
+            ConnSlot::Nodes(selection) => Some(selection),
+            _ => None,
         });
+        let edge_nodes = self
+            .fields
+            .iter()
+            .filter_map(|(_, slot)| match slot {
+                ConnSlot::Edges(fields) => Some(fields),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|(_, slot)| match slot {
+                EdgeSlot::Node(selection) => Some(selection),
+                _ => None,
+            });
+        let selections = nodes.chain(edge_nodes);
         Columns::of(selections.flat_map(|selection| selection.iter().filter_map(read_by)))
     }
 }

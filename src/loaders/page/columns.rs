@@ -68,6 +68,7 @@ impl Columns {
 
 /// A model read from the columns [`Columns::select`] put first in a row.
 pub trait Partial: FromQueryResult {
+    /// Its table's columns: a page selects them, and `read` decodes them, in this order.
     type Column: ColumnTrait + Iterable;
 
     /// The model with only `columns` read (the rest keep placeholders).

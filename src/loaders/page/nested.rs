@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, Iterable,
 };
 
-use super::{postgres, sql, sqlite, Columns, EdgeSpec, ListSpec, Relation, Rows, Window};
+use super::{postgres, sql, sqlite, Columns, EdgeSpec, ListSpec, Partial, Relation, Rows, Window};
 use crate::loaders::{filter::Term, group_by, grouped_counts, AppLoader, LoadError};
 
 /// One parent's page of one list.
@@ -71,7 +71,7 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
         let backend = self.db.get_database_backend();
         for ((relation, spec, window, columns), parents) in groups {
             for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
-                let statement = edge_page_query::<F, <R::Target as EntityTrait>::Column>(
+                let statement = edge_page_query::<F, <Model<R> as Partial>::Column>(
                     backend,
                     relation.edge(),
                     target,

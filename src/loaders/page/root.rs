@@ -18,7 +18,7 @@ pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
     let t = Alias::new(T);
     let sort = spec.sort();
     let mut query = Query::select();
-    columns.select::<E::Column>(&mut query, T);
+    columns.select::<<E::Model as Partial>::Column>(&mut query, T);
     query
         .expr_as(
             Expr::col((t.clone(), Alias::new("id"))),

@@ -25,9 +25,11 @@ impl Columns {
     /// Every column: the whole row, as the resolvers read it.
     pub const ALL: Self = Self(u64::MAX);
 
-    /// `columns` (the first column of the enum, the primary key, is always read).
+    /// `columns` (the first column of the enum, the primary key, is always read). A column's
+    /// bit is its variant's position in the enum, found by variant rather than by name.
     pub fn of<C: ColumnTrait + Iterable>(columns: impl IntoIterator<Item = C>) -> Self {
-        let position = |column: C| C::iter().position(|c| c.as_str() == column.as_str());
+        let variant = std::mem::discriminant::<C>;
+        let position = |column: C| C::iter().position(|c| variant(&c) == variant(&column));
         let bits = columns
             .into_iter()
             .filter_map(position)
@@ -157,3 +159,23 @@ read_by_position!(event {
     EvidenceKind => evidence_kind,
     EvidenceQuote => evidence_quote,
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_holds_the_primary_key_and_the_named_columns_in_the_enums_order() {
+        let columns = Columns::of([place::Column::Latitude, place::Column::Name]);
+        let names: Vec<&str> = columns
+            .selected::<place::Column>()
+            .map(|column| sea_orm::IdenStatic::as_str(&column))
+            .collect();
+        assert_eq!(names, ["id", "name", "latitude"]);
+        assert!(!columns.is_all());
+        assert_eq!(
+            Columns::ALL.selected::<network::Column>().count(),
+            network::Column::iter().count()
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! Caching of what clients ask again and again: complete query answers ([`ResponseCache`]),
-//! parsed documents ([`documents`]) and automatic persisted queries ([`persisted`]).
+//! parsed documents ([`documents`]), their validation ([`validations`]) and automatic persisted
+//! queries ([`persisted`]).
 //!
 //! # The response cache is never stale
 //!
@@ -31,6 +32,7 @@
 
 pub mod documents;
 pub mod persisted;
+pub mod validations;
 pub mod weight;
 
 use std::sync::{
@@ -43,11 +45,13 @@ use sha2::{Digest, Sha256};
 
 pub use documents::Documents;
 pub use persisted::PersistedQueries;
+pub use validations::Validations;
 
 /// Every cache, shared by the schema (documents, persisted queries) and the HTTP layer.
 #[derive(Clone)]
 pub struct Caches {
     pub documents: Arc<Documents>,
+    pub validations: Arc<Validations>,
     pub persisted: PersistedQueries,
     pub responses: Arc<ResponseCache>,
 }
@@ -58,6 +62,7 @@ impl Caches {
     pub fn new(response_bytes: u64, limits: &crate::config::Limits) -> Self {
         Self {
             documents: Arc::new(Documents::new(limits.document_cache_bytes)),
+            validations: Arc::default(),
             persisted: PersistedQueries::new(
                 limits.persisted_queries,
                 limits.persisted_queries_bytes,

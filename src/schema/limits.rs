@@ -23,7 +23,7 @@ use async_graphql::{
 };
 
 use crate::{
-    cache::{Documents, PersistedQueries},
+    cache::{validations::ValidationKey, Documents, PersistedQueries, Validations},
     config::Limits,
 };
 
@@ -34,6 +34,8 @@ pub struct QueryLimits {
     pub introspection: bool,
     /// Documents parsed before, by text: parsed once, checked every time.
     pub documents: Arc<Documents>,
+    /// Validation results of requests that passed, by text, operation name and variables.
+    pub validations: Arc<Validations>,
     /// The persisted queries: a document refused after it was stored is forgotten.
     pub persisted: PersistedQueries,
 }
@@ -44,6 +46,7 @@ impl ExtensionFactory for QueryLimits {
             limits: self.limits.clone(),
             introspection: self.introspection,
             documents: self.documents.clone(),
+            validations: self.validations.clone(),
             persisted: self.persisted.clone(),
             request: Mutex::default(),
         })
@@ -56,6 +59,7 @@ struct LimitsExtension {
     limits: Limits,
     introspection: bool,
     documents: Arc<Documents>,
+    validations: Arc<Validations>,
     persisted: PersistedQueries,
     request: Mutex<RequestState>,
 }
@@ -73,6 +77,8 @@ struct RequestState {
     entities: u64,
     /// The request's size, the measure of what a refused request is charged.
     text_bytes: usize,
+    /// What its validation depends on, once its document is known.
+    validation: Option<ValidationKey>,
 }
 
 impl LimitsExtension {
@@ -245,10 +251,20 @@ impl Extension for LimitsExtension {
             self.refused(payer.as_ref());
             errors
         };
-        let result = next
-            .run(ctx)
-            .await
-            .map_err(|errors| refuse(self.code_validation_errors(errors)))?;
+        let key = self.state().validation;
+        let result = match key.and_then(|key| self.validations.get(&key)) {
+            Some(result) => result,
+            None => {
+                let result = next
+                    .run(ctx)
+                    .await
+                    .map_err(|errors| refuse(self.code_validation_errors(errors)))?;
+                if let Some(key) = key {
+                    self.validations.remember(key, result);
+                }
+                result
+            }
+        };
         let entities = self.state().entities.max(1);
         let complexity = result.complexity.saturating_mul(entities as usize);
         if complexity > self.limits.max_complexity {
@@ -281,7 +297,8 @@ impl LimitsExtension {
     ) -> ServerResult<Request> {
         let limits = &self.limits;
         text::measure(&request.query, limits)?;
-        let variables = serde_json::to_vec(&request.variables).map_or(0, |json| json.len());
+        let variables_json = serde_json::to_vec(&request.variables).ok();
+        let variables = variables_json.as_ref().map_or(0, Vec::len);
         // A refusal is charged for the variables too.
         self.state().text_bytes += variables;
         if variables > limits.max_variables_bytes {
@@ -343,6 +360,10 @@ impl LimitsExtension {
         state.arguments = arguments;
         state.entities = entities;
         state.new_document = new_document;
+        // A hash-only persisted query has no text here: it is validated every time.
+        state.validation = variables_json
+            .filter(|_| !request.query.is_empty())
+            .map(|json| Validations::key(&request, &json));
         Ok(request)
     }
 

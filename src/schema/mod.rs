@@ -209,6 +209,7 @@ fn configure<Q: ObjectType + 'static>(
             limits: limits.clone(),
             introspection: settings.introspection,
             documents: caches.documents.clone(),
+            validations: caches.validations.clone(),
             persisted: caches.persisted.clone(),
         })
         .extension(ApolloPersistedQueries::new(caches.persisted.clone()))

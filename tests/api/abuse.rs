@@ -86,6 +86,24 @@ async fn deep_complex_and_wide_queries_are_refused_before_sql() {
     still_answers(&app).await;
 }
 
+/// A validation that passed is remembered by the request's text, operation name and variables:
+/// the same text with a larger page is validated again (and refused), and the cheap request
+/// still passes after the refusal.
+#[tokio::test]
+async fn a_remembered_validation_holds_only_for_the_same_variables() {
+    let app = TestApp::builder()
+        .env("MAX_QUERY_COMPLEXITY", "1000")
+        .spawn()
+        .await;
+    let page = "query Page($n: Int) { cities(first: $n) { nodes {
+        memberships(first: $n) { nodes { role } } } } }";
+    for _ in 0..2 {
+        let data = app.data(page, json!({ "n": 3 })).await;
+        assert_eq!(data["cities"]["nodes"].as_array().map(Vec::len), Some(3));
+        refused(&app, page, json!({ "n": 100 }), "QUERY_TOO_COMPLEX").await;
+    }
+}
+
 #[tokio::test]
 async fn malformed_documents_and_operations_get_codes() {
     let app = TestApp::builder().spawn().await;

@@ -51,7 +51,7 @@ impl Columns {
     }
 
     /// Adds the columns to `query`'s select list, from the table aliased `table`: `table.*`,
-    /// or the selected columns first, in order (where [`Partial::read`] expects them).
+    /// or the selected columns, in order (where [`Partial::read`] expects them).
     pub(super) fn select<C: ColumnTrait + Iterable>(
         self,
         query: &mut SelectStatement,
@@ -73,15 +73,16 @@ pub trait Partial: FromQueryResult {
     /// Its table's columns: a page selects them, and `read` decodes them, in this order.
     type Column: ColumnTrait + Iterable;
 
-    /// The model with only `columns` read (the rest keep placeholders).
-    fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr>;
+    /// The model with only `columns` read, from the row's columns at `first` onwards (the rest
+    /// keep placeholders).
+    fn read(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr>;
 
-    /// The whole row by name, or the selected columns by position.
-    fn from_row(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
+    /// The whole row by name, or the selected columns by position from `first`.
+    fn from_row(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr> {
         if columns.is_all() {
             Self::from_query_result(row, "")
         } else {
-            Self::read(row, columns)
+            Self::read(row, columns, first)
         }
     }
 }
@@ -93,9 +94,10 @@ macro_rules! read_by_position {
         impl Partial for $entity::Model {
             type Column = $entity::Column;
 
-            fn read(row: &QueryResult, columns: Columns) -> Result<Self, DbErr> {
+            fn read(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr> {
                 let mut model = Self::default();
-                for (at, column) in columns.selected::<$entity::Column>().enumerate() {
+                let selected = columns.selected::<$entity::Column>();
+                for (at, column) in (first..).zip(selected) {
                     match column {
                         $($entity::Column::$column => model.$field = row.try_get_by_index(at)?,)+
                     }

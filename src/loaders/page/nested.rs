@@ -66,10 +66,13 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
             )
         }));
         let mut pages: HashMap<PageKey<R, ListSpec<F>>, Self::Value> =
-            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
+            HashMap::with_capacity(keys.len());
         let target = R::Target::default().table_name();
         let backend = self.db.get_database_backend();
         for ((relation, spec, window, columns), parents) in groups {
+            // Rows by parent first: a key (its spec and window cloned) is made once per parent,
+            // not once per row.
+            let mut rows_of: HashMap<i32, Self::Value> = HashMap::with_capacity(parents.len());
             for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
                 let statement = edge_page_query::<F, <Model<R> as Partial>::Column>(
                     backend,
@@ -81,19 +84,26 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
                     columns,
                 );
                 for row in self.db.query_all(&statement).await? {
-                    let parent: i32 = row.try_get("", "__parent")?;
-                    let key = PageKey {
-                        relation,
-                        parent,
-                        spec: spec.clone(),
-                        window: window.clone(),
+                    // `__parent`, then the position (see `edge_page_query`).
+                    let parent: i32 = row.try_get_by_index(0)?;
+                    rows_of.entry(parent).or_default().push(sql::parse_row(
+                        &row,
+                        spec.sort(),
                         columns,
-                    };
-                    pages
-                        .entry(key)
-                        .or_default()
-                        .push(sql::parse_row(&row, spec.sort(), columns)?);
+                        1,
+                    )?);
                 }
+            }
+            for parent in parents {
+                let key = PageKey {
+                    relation,
+                    parent,
+                    spec: spec.clone(),
+                    window: window.clone(),
+                    columns,
+                };
+                let rows = rows_of.remove(&parent).unwrap_or_default();
+                pages.entry(key).or_insert(rows);
             }
         }
         Ok(pages)

@@ -21,12 +21,14 @@ pub(super) fn edge_page_query<F: Term, C: ColumnTrait + Iterable>(
     columns: Columns,
 ) -> SelectStatement {
     let w = Alias::new("w");
+    // The parent and the position first, then the model (where the loader reads them).
     let mut query = sql::from_parents(parents);
-    columns.select::<C>(&mut query, "l");
     query
         .column((w.clone(), Alias::new("__parent")))
         .column((w.clone(), Alias::new("__key")))
-        .column((w.clone(), Alias::new("__sort")))
+        .column((w.clone(), Alias::new("__sort")));
+    columns.select::<C>(&mut query, "l");
+    query
         .join_lateral(
             JoinType::InnerJoin,
             sql::window_rows(edge, target, spec, window, sql::parent_id(), true),

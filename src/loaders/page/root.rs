@@ -17,14 +17,16 @@ pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
 ) -> crate::error::AppResult<Rows<E::Model>> {
     let t = Alias::new(T);
     let sort = spec.sort();
+    // The position first, then the model (where `parse_row` reads them).
     let mut query = Query::select();
-    columns.select::<<E::Model as Partial>::Column>(&mut query, T);
     query
         .expr_as(
             Expr::col((t.clone(), Alias::new("id"))),
             Alias::new("__key"),
         )
-        .expr_as(sql::sort_expr(sort), Alias::new("__sort"))
+        .expr_as(sql::sort_expr(sort), Alias::new("__sort"));
+    columns.select::<<E::Model as Partial>::Column>(&mut query, T);
+    query
         .from_as(E::default().table_name(), t.clone())
         .limit(window.size + 1);
     for (expr, order) in sql::ordering(
@@ -44,7 +46,7 @@ pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
         .query_all(&query)
         .await?
         .iter()
-        .map(|row| sql::parse_row(row, sort, columns))
+        .map(|row| sql::parse_row(row, sort, columns, 0))
         .collect::<Result<_, _>>()?)
 }
 

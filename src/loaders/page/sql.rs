@@ -175,29 +175,33 @@ pub(super) fn sort_expr(sort: Option<Sort>) -> Expr {
     }
 }
 
-/// Reads a row back: its model, and its position from the `__key` and `__sort` columns.
+/// Reads a row back: its position from the `__key` column at `key_at` and the `__sort` column
+/// after it, then its model from the columns after those. Both are read by position: a lookup
+/// by name searches the row's column names, twice per row.
 pub(super) fn parse_row<M: Partial>(
     row: &QueryResult,
     sort: Option<Sort>,
     columns: Columns,
+    key_at: usize,
 ) -> Result<Row<M>, DbErr> {
+    let sort_at = key_at + 1;
     let value = match sort.map(|s| s.kind) {
         None => SortValue::Null,
         Some(SortType::Int) => row
-            .try_get::<Option<i32>>("", "__sort")?
+            .try_get_by_index::<Option<i32>>(sort_at)?
             .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
         Some(SortType::Float) => row
-            .try_get::<Option<f64>>("", "__sort")?
+            .try_get_by_index::<Option<f64>>(sort_at)?
             .map_or(SortValue::Null, |v| SortValue::Float(F64(v))),
         Some(SortType::Text) => row
-            .try_get::<Option<String>>("", "__sort")?
+            .try_get_by_index::<Option<String>>(sort_at)?
             .map_or(SortValue::Null, SortValue::Text),
     };
     Ok(Row {
         position: Position {
             value,
-            key: row.try_get("", "__key")?,
+            key: row.try_get_by_index(key_at)?,
         },
-        model: M::from_row(row, columns)?,
+        model: M::from_row(row, columns, sort_at + 1)?,
     })
 }

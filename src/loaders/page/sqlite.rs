@@ -24,25 +24,26 @@ pub(super) fn edge_page_query<F: Term, C: ColumnTrait + Iterable>(
     let parent_id = sql::parent_id();
     let key = Expr::col((e.clone(), Alias::new("id")));
     let sort = spec.sort();
+    // The parent and the position first, then the model (where the loader reads them).
     let mut query = sql::from_parents(parents);
-    columns.select::<C>(&mut query, T);
     query
         .expr_as(parent_id.clone(), Alias::new("__parent"))
         .expr_as(key.clone(), Alias::new("__key"))
-        .expr_as(sql::sort_expr(sort), Alias::new("__sort"))
-        .join_as(
-            JoinType::InnerJoin,
-            edge.table,
-            e,
-            key.clone().in_subquery(sql::window_rows(
-                edge,
-                target,
-                spec,
-                window,
-                parent_id.clone(),
-                false,
-            )),
-        );
+        .expr_as(sql::sort_expr(sort), Alias::new("__sort"));
+    columns.select::<C>(&mut query, T);
+    query.join_as(
+        JoinType::InnerJoin,
+        edge.table,
+        e,
+        key.clone().in_subquery(sql::window_rows(
+            edge,
+            target,
+            spec,
+            window,
+            parent_id.clone(),
+            false,
+        )),
+    );
     sql::join_target(&mut query, edge, target);
     query.order_by_expr(parent_id, Order::Asc);
     for (expr, order) in sql::ordering(sql::sort_column(sort), key, window.backward) {

@@ -14,7 +14,7 @@ use super::{
     caching, client, errors, multipart, negotiation, observe, operation, playground,
     rate_limit_headers, request_id, response_cache, sse, streams, websocket, State,
 };
-use crate::{error::ErrorCode, rate_limit::ChargeSlot, schema::limits::ViaGet};
+use crate::{error::ErrorCode, plan::PlannedData, rate_limit::ChargeSlot, schema::limits::ViaGet};
 
 /// `POST /graphql`: a JSON body holding one request or a batch (an array). A request that names
 /// a reserved event stream starts on it; one that accepts an event stream or Apollo's multipart
@@ -179,15 +179,24 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
         return hit;
     }
     let miss = lookup.and_then(|lookup| lookup.miss(&request));
+    let planned = PlannedData::default();
+    let request = match request {
+        BatchRequest::Single(single) => BatchRequest::Single(single.data(planned.clone())),
+        batch => batch,
+    };
     let request = request
         .data(client::rate_limit_client(&state.tokens, req))
         .data(charge.clone());
     let run = AssertUnwindSafe(state.executor.execute_batch(request)).catch_unwind();
     let mut response = match run.await {
-        Ok(response) => match miss.and_then(|miss| miss.keep(state, req, &response, &charge)) {
-            Some(kept) => kept,
-            None => answer(state, req, response, &charge),
-        },
+        Ok(response) => {
+            let planned = planned_data(&response, &planned);
+            let planned = planned.as_deref();
+            match miss.and_then(|miss| miss.keep(state, req, &response, planned, &charge)) {
+                Some(kept) => kept,
+                None => answer(state, req, response, planned, &charge),
+            }
+        }
         Err(_panic) => {
             tracing::error!("a request panicked; answered 500");
             errors::internal_server_error()
@@ -197,13 +206,28 @@ async fn execute(state: &State, req: &HttpRequest, request: BatchRequest) -> Htt
     response
 }
 
+/// The `data` the planned path wrote for a single request, when its response is the one the
+/// plan made (no errors, `data` left `null`): not after the time limit stopped it, say.
+fn planned_data(response: &BatchResponse, planned: &PlannedData) -> Option<Vec<u8>> {
+    let data = planned.take()?;
+    match response {
+        BatchResponse::Single(single)
+            if single.errors.is_empty() && single.data == async_graphql::Value::Null =>
+        {
+            Some(data)
+        }
+        _ => None,
+    }
+}
+
 /// The HTTP answer to an executed request: 503 for a single operation stopped by the time
 /// limit, 429 with `Retry-After` when the rate limit refused every operation, else the GraphQL
-/// response as the client negotiated it.
+/// response as the client negotiated it (`planned`: its `data` as the planned path wrote it).
 fn answer(
     state: &State,
     req: &HttpRequest,
     mut response: BatchResponse,
+    planned: Option<&[u8]>,
     charge: &ChargeSlot,
 ) -> HttpResponse {
     request_id::tag_errors(&mut response);
@@ -237,7 +261,7 @@ fn answer(
         _ => None,
     };
     let codes = observe::error_codes(&response);
-    let mut http = negotiation::graphql_response(req, response);
+    let mut http = negotiation::graphql_response(req, response, planned);
     codes.attach(&mut http);
     if let Some(status) = protocol_status {
         http.head_mut().status = status;

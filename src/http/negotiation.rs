@@ -89,9 +89,14 @@ fn header_contains(req: &HttpRequest, name: header::HeaderName, needle: &str) ->
 }
 
 /// The HTTP response carrying a GraphQL response, in the media type and status the client
-/// negotiated, with the response's `Cache-Control` hint.
-pub(super) fn graphql_response(req: &HttpRequest, response: BatchResponse) -> HttpResponse {
-    let body = match response_body(&response) {
+/// negotiated, with the response's `Cache-Control` hint; `planned` is the planned path's `data`
+/// as JSON text (see [`response_body`]).
+pub(super) fn graphql_response(
+    req: &HttpRequest,
+    response: BatchResponse,
+    planned: Option<&[u8]>,
+) -> HttpResponse {
+    let body = match response_body(&response, planned) {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(error = %err, "could not serialise a GraphQL response");
@@ -143,13 +148,39 @@ fn never_ran(response: &async_graphql::Response) -> bool {
 
 /// The JSON body. A request that never executed has no `data` entry at all (the GraphQL
 /// specification), rather than `"data": null`; errors keep their key order (`message` first).
-pub(super) fn response_body(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
+///
+/// `planned` is a single response's `data` as the planned path wrote it (its response's own
+/// `data` is `null`): it takes the place of that `null`, the first member of the body.
+pub(super) fn response_body(
+    response: &BatchResponse,
+    planned: Option<&[u8]>,
+) -> serde_json::Result<Vec<u8>> {
     match response {
-        BatchResponse::Single(single) => serde_json::to_vec(&Body::of(single)),
+        BatchResponse::Single(single) => {
+            let body = serde_json::to_vec(&Body::of(single))?;
+            Ok(match planned {
+                Some(data) => with_data(body, data),
+                None => body,
+            })
+        }
         BatchResponse::Batch(batch) => {
             serde_json::to_vec(&batch.iter().map(Body::of).collect::<Vec<_>>())
         }
     }
+}
+
+/// `body` (`{"data":null…`) with `data` in place of its `null`.
+fn with_data(body: Vec<u8>, data: &[u8]) -> Vec<u8> {
+    const EMPTY: &[u8] = b"{\"data\":null";
+    let Some(rest) = body.strip_prefix(EMPTY) else {
+        tracing::error!("a planned answer's body does not start with its data");
+        return body;
+    };
+    let mut out = Vec::with_capacity(body.len() + data.len());
+    out.extend_from_slice(b"{\"data\":");
+    out.extend_from_slice(data);
+    out.extend_from_slice(rest);
+    out
 }
 
 /// One response as sent: whole, or without `data` when the request never ran.

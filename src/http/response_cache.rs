@@ -102,6 +102,7 @@ impl Miss {
         state: &State,
         req: &HttpRequest,
         response: &BatchResponse,
+        planned: Option<&[u8]>,
         charge: &ChargeSlot,
     ) -> Option<HttpResponse> {
         let BatchResponse::Single(single) = response else {
@@ -109,7 +110,7 @@ impl Miss {
         };
         if !single.errors.is_empty()
             || !single.extensions.is_empty()
-            || single.data == async_graphql::Value::Null
+            || (single.data == async_graphql::Value::Null && planned.is_none())
         {
             return None;
         }
@@ -122,7 +123,7 @@ impl Miss {
             (Some(_), None) => return None,
         };
         // The bytes `answer` would send: the cache serves exactly what execution answers.
-        let body = match negotiation::response_body(response) {
+        let body = match negotiation::response_body(response, planned) {
             // The vector grew by doubling: kept as it is, it would hold up to twice the bytes
             // that the cache counts.
             Ok(mut body) => {

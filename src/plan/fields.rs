@@ -10,6 +10,7 @@ use sea_orm::EntityTrait;
 
 use super::{
     build::{ConnPlan, Cx, Nested, Selection},
+    json::Json,
     run::{self, Run},
 };
 use crate::{
@@ -59,28 +60,34 @@ pub trait FieldKind: Sized + Send + Sync + 'static {
         &'a self,
         run: &'a Run<'a>,
         rows: &'a [&'a Model<Self>],
-    ) -> BoxFuture<'a, Option<Vec<Value>>>;
+    ) -> BoxFuture<'a, Option<Vec<Json>>>;
 }
 
-fn text(value: &str) -> Value {
-    Value::String(value.to_owned())
+fn text(value: &str) -> Option<Json> {
+    Json::string(value)
 }
 
-fn optional_text(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, text)
+fn optional_text(value: Option<&str>) -> Option<Json> {
+    Json::optional_string(value)
 }
 
-fn texts(values: &[String]) -> Value {
-    Value::List(values.iter().map(|value| text(value)).collect())
+fn texts(values: &[String]) -> Option<Json> {
+    let items: Option<Vec<Json>> = values.iter().map(|value| text(value)).collect();
+    Some(Json::list(items?))
 }
 
-fn id(node_type: NodeType, id: i32) -> Value {
-    Value::String(ids::encode(node_type, id).0)
+fn id(node_type: NodeType, id: i32) -> Option<Json> {
+    Json::string(&ids::encode(node_type, id).0)
+}
+
+/// A scalar or enum as the resolvers answer it (`InputType::to_value`).
+fn value(value: Value) -> Option<Json> {
+    Json::of(&value)
 }
 
 /// Computes a column row by row.
-fn each<'a, M>(rows: &[&'a M], value: impl Fn(&'a M) -> Value) -> Option<Vec<Value>> {
-    Some(rows.iter().map(|row| value(row)).collect())
+fn each<'a, M>(rows: &[&'a M], value: impl Fn(&'a M) -> Option<Json>) -> Option<Vec<Json>> {
+    rows.iter().map(|row| value(row)).collect()
 }
 
 /// What the plan covers of `City` (`partners` and `source` are left to the resolvers).
@@ -172,7 +179,7 @@ impl FieldKind for CityField {
         &'a self,
         run: &'a Run<'a>,
         rows: &'a [&'a place::Model],
-    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+    ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             let parents = || rows.iter().map(|row| row.id);
             match self {
@@ -180,10 +187,12 @@ impl FieldKind for CityField {
                 Self::Slug => each(rows, |row| text(&row.slug)),
                 Self::Name => each(rows, |row| text(&row.name)),
                 Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
-                Self::Kind => each(rows, |row| enums::PlaceKind::from(row.kind).to_value()),
+                Self::Kind => each(rows, |row| {
+                    value(enums::PlaceKind::from(row.kind).to_value())
+                }),
                 Self::CountryCode => each(rows, |row| optional_text(row.country_code.as_deref())),
-                Self::Latitude => each(rows, |row| row.latitude.to_value()),
-                Self::Longitude => each(rows, |row| row.longitude.to_value()),
+                Self::Latitude => each(rows, |row| value(row.latitude.to_value())),
+                Self::Longitude => each(rows, |row| value(row.longitude.to_value())),
                 Self::NetworkCount => {
                     let keys = parents().map(|parent| CountKey {
                         relation: NetworkList::NetworksOfPlace,
@@ -283,7 +292,7 @@ impl FieldKind for NetworkField {
         &'a self,
         run: &'a Run<'a>,
         rows: &'a [&'a network::Model],
-    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+    ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             let parents = || rows.iter().map(|row| row.id);
             match self {
@@ -293,16 +302,20 @@ impl FieldKind for NetworkField {
                 Self::Acronym => each(rows, |row| optional_text(row.acronym.as_deref())),
                 Self::Description => each(rows, |row| optional_text(row.description.as_deref())),
                 Self::Topics => topics(run, rows).await,
-                Self::FoundedYear => each(rows, |row| row.founded_year.to_value()),
+                Self::FoundedYear => each(rows, |row| value(row.founded_year.to_value())),
                 Self::FoundedIn(selection) => {
                     let ids = rows.iter().map(|row| row.founded_in_id);
                     run::to_one(run, selection, ids.map(|id| id.map(PlaceId)), false).await
                 }
-                Self::ReportedMemberCount => each(rows, |row| row.reported_member_count.to_value()),
+                Self::ReportedMemberCount => {
+                    each(rows, |row| value(row.reported_member_count.to_value()))
+                }
                 Self::ReportedMemberCountQualifier => each(rows, |row| {
-                    row.reported_member_count_qualifier
-                        .map(enums::CountQualifier::from)
-                        .to_value()
+                    value(
+                        row.reported_member_count_qualifier
+                            .map(enums::CountQualifier::from)
+                            .to_value(),
+                    )
                 }),
                 Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
                 Self::Memberships(conn) => run::nested(run, conn, parents()).await,
@@ -314,18 +327,12 @@ impl FieldKind for NetworkField {
 }
 
 /// Each network's topics, in one batch.
-async fn topics(run: &Run<'_>, rows: &[&network::Model]) -> Option<Vec<Value>> {
+async fn topics(run: &Run<'_>, rows: &[&network::Model]) -> Option<Vec<Json>> {
     let keys: Vec<TopicsOf> = rows.iter().map(|row| TopicsOf(row.id)).collect();
     let found = run.load(keys.iter().copied()).await?;
-    Some(
-        keys.iter()
-            .map(|key| {
-                found
-                    .get(key)
-                    .map_or_else(|| Value::List(Vec::new()), |t| texts(t))
-            })
-            .collect(),
-    )
+    keys.iter()
+        .map(|key| found.get(key).map_or_else(|| texts(&[]), |t| texts(t)))
+        .collect()
 }
 
 /// What the plan covers of `Membership` (`evidence` and `source` are left to the resolvers).
@@ -376,7 +383,7 @@ impl FieldKind for MembershipField {
         &'a self,
         run: &'a Run<'a>,
         rows: &'a [&'a membership::Model],
-    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+    ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             match self {
                 Self::Id => each(rows, |row| id(NodeType::Membership, row.id)),
@@ -388,8 +395,10 @@ impl FieldKind for MembershipField {
                     let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
                     run::to_one(run, selection, ids, true).await
                 }
-                Self::Role => each(rows, |row| enums::MembershipRole::from(row.role).to_value()),
-                Self::Since => each(rows, |row| row.since.to_value()),
+                Self::Role => each(rows, |row| {
+                    value(enums::MembershipRole::from(row.role).to_value())
+                }),
+                Self::Since => each(rows, |row| value(row.since.to_value())),
                 Self::RepresentedBy => {
                     each(rows, |row| optional_text(row.represented_by.as_deref()))
                 }
@@ -456,13 +465,15 @@ impl FieldKind for EventField {
         &'a self,
         run: &'a Run<'a>,
         rows: &'a [&'a event::Model],
-    ) -> BoxFuture<'a, Option<Vec<Value>>> {
+    ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             match self {
                 Self::Id => each(rows, |row| id(NodeType::Event, row.id)),
-                Self::Kind => each(rows, |row| enums::EventKind::from(row.kind).to_value()),
+                Self::Kind => each(rows, |row| {
+                    value(enums::EventKind::from(row.kind).to_value())
+                }),
                 Self::Title => each(rows, |row| text(&row.title)),
-                Self::Year => each(rows, |row| row.year.to_value()),
+                Self::Year => each(rows, |row| value(row.year.to_value())),
                 Self::Topic => each(rows, |row| optional_text(row.topic.as_deref())),
                 Self::Network(selection) => {
                     let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
@@ -476,7 +487,7 @@ impl FieldKind for EventField {
                     run::nested(run, conn, rows.iter().map(|row| row.id)).await
                 }
                 Self::ReportedParticipantCount => {
-                    each(rows, |row| row.reported_participant_count.to_value())
+                    each(rows, |row| value(row.reported_participant_count.to_value()))
                 }
             }
         })

@@ -1,20 +1,21 @@
 //! Runs a [`Plan`]: each root field in turn; below it, one batch per field and level for all
 //! the rows of that level (the loaders' statements, the same the resolvers batch into). Values
-//! are built column by column and assembled into objects in selection order.
+//! are written as JSON text column by column and assembled into objects in selection order
+//! ([`super::json`]).
 
 use std::collections::HashMap;
 
 use async_graphql::{
     dataloader::{DataLoader, Loader},
     extensions::ExtensionContext,
-    indexmap::IndexMap,
-    Name, Value,
+    Name,
 };
 use sea_orm::DatabaseConnection;
 
 use super::{
     build::{ConnPlan, ConnSlot, EdgeSlot, Nested, PageInfoSlot, Plan, RootField, Selection, Slot},
     fields::{FieldKind, Model},
+    json::{self, Json},
 };
 use crate::{
     loaders::{
@@ -57,16 +58,16 @@ fn succeeded<T, E: std::fmt::Debug>(result: Result<T, E>) -> Option<T> {
         .ok()
 }
 
-/// The response's `data` for `plan`, or `None` when a statement failed.
-pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Value> {
+/// The response's `data` for `plan` as JSON text, or `None` when a statement failed.
+pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Json> {
     let run = Run {
         loader: ctx.data::<DataLoader<AppLoader>>().ok()?,
         db: ctx.data::<DatabaseConnection>().ok()?,
     };
-    let mut data = IndexMap::with_capacity(plan.fields.len());
-    for (key, field) in &plan.fields {
+    let mut data = Vec::with_capacity(plan.fields.len());
+    for (_, field) in &plan.fields {
         let value = match field {
-            RootField::Typename => Value::String(ctx.schema_env.registry.query_type.clone()),
+            RootField::Typename => Json::string(&ctx.schema_env.registry.query_type)?,
             RootField::Cities(conn) => root(&run, conn).await?,
             RootField::Networks(conn) => root(&run, conn).await?,
             RootField::Events(conn) => root(&run, conn).await?,
@@ -79,9 +80,9 @@ pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Value> {
                 one(&run, selection, found.as_ref()).await?
             }
         };
-        data.insert(key.clone(), value);
+        data.push(vec![value]);
     }
-    Some(Value::Object(data))
+    json::objects(plan.fields.iter().map(|(key, _)| key), data, 1)?.pop()
 }
 
 /// A nullable object at the root.
@@ -89,9 +90,9 @@ async fn one<F: FieldKind>(
     run: &Run<'_>,
     selection: &Selection<F>,
     row: Option<&Model<F>>,
-) -> Option<Value> {
+) -> Option<Json> {
     match row {
-        None => Some(Value::Null),
+        None => Some(Json::NULL),
         Some(row) => objects(run, selection, &[row]).await?.pop(),
     }
 }
@@ -101,36 +102,15 @@ pub async fn objects<F: FieldKind>(
     run: &Run<'_>,
     selection: &Selection<F>,
     rows: &[&Model<F>],
-) -> Option<Vec<Value>> {
+) -> Option<Vec<Json>> {
     let mut columns = Vec::with_capacity(selection.len());
     for (_, slot) in selection {
         columns.push(match slot {
-            Slot::Typename => vec![Value::String(F::TYPE.into()); rows.len()],
+            Slot::Typename => vec![Json::string(F::TYPE)?; rows.len()],
             Slot::Field(field) => field.column(run, rows).await?,
         });
     }
-    Some(assemble(
-        selection.iter().map(|(key, _)| key),
-        columns,
-        rows.len(),
-    ))
-}
-
-/// Objects from columns: the `n` values of each key, one per object.
-fn assemble<'k>(
-    keys: impl ExactSizeIterator<Item = &'k Name>,
-    columns: Vec<Vec<Value>>,
-    n: usize,
-) -> Vec<Value> {
-    let width = keys.len();
-    let mut objects: Vec<IndexMap<Name, Value>> =
-        (0..n).map(|_| IndexMap::with_capacity(width)).collect();
-    for (key, column) in keys.zip(columns) {
-        for (object, value) in objects.iter_mut().zip(column) {
-            object.insert(key.clone(), value);
-        }
-    }
-    objects.into_iter().map(Value::Object).collect()
+    json::objects(selection.iter().map(|(key, _)| key), columns, rows.len())
 }
 
 /// A to-one relation: the row each key names (`None`: no row, `null`). A `required` relation
@@ -141,7 +121,7 @@ pub async fn to_one<F, K>(
     selection: &Selection<F>,
     keys: impl Iterator<Item = Option<K>>,
     required: bool,
-) -> Option<Vec<Value>>
+) -> Option<Vec<Json>>
 where
     F: FieldKind,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -162,13 +142,13 @@ where
     rows.iter()
         .map(|row| match row {
             Some(_) => values.next(),
-            None => Some(Value::Null),
+            None => Some(Json::NULL),
         })
         .collect()
 }
 
 /// Counts by key (`totalCount`-like fields), as `Int`s.
-pub async fn counts<K>(run: &Run<'_>, keys: Vec<K>) -> Option<Vec<Value>>
+pub async fn counts<K>(run: &Run<'_>, keys: Vec<K>) -> Option<Vec<Json>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     AppLoader: Loader<K, Value = u64, Error = LoadError>,
@@ -181,8 +161,8 @@ where
     )
 }
 
-fn count(n: u64) -> Value {
-    Value::from(i32::try_from(n).unwrap_or(i32::MAX))
+fn count(n: u64) -> Json {
+    Json::int(i32::try_from(n).unwrap_or(i32::MAX))
 }
 
 /// A list field of each of `parents`: their pages in one batch, their counts in another.
@@ -190,7 +170,7 @@ pub async fn nested<F, R, T>(
     run: &Run<'_>,
     conn: &ConnPlan<F, Nested<R, T>>,
     parents: impl Iterator<Item = i32>,
-) -> Option<Vec<Value>>
+) -> Option<Vec<Json>>
 where
     F: FieldKind,
     R: Relation<Target = F::Entity>,
@@ -249,7 +229,7 @@ where
 async fn root<F: FieldKind>(
     run: &Run<'_>,
     conn: &ConnPlan<F, ListSpec<impl Term>>,
-) -> Option<Value> {
+) -> Option<Json> {
     let spec = &conn.list;
     let rows: Rows<Model<F>> = if conn.needs_rows() {
         succeeded(
@@ -283,17 +263,17 @@ async fn connections<F: FieldKind, L>(
     run: &Run<'_>,
     conn: &ConnPlan<F, L>,
     pages: &[Page<Model<F>>],
-    totals: Vec<Value>,
-) -> Option<Vec<Value>> {
+    totals: Vec<Json>,
+) -> Option<Vec<Json>> {
     let mut columns = Vec::with_capacity(conn.fields.len());
     for (_, slot) in &conn.fields {
         columns.push(match slot {
-            ConnSlot::Typename => vec![Value::String(F::CONNECTION.into()); pages.len()],
+            ConnSlot::Typename => vec![Json::string(F::CONNECTION)?; pages.len()],
             ConnSlot::TotalCount => totals.clone(),
             ConnSlot::PageInfo(fields) => pages
                 .iter()
                 .map(|page| page_info(fields, page, &conn.cursors))
-                .collect(),
+                .collect::<Option<_>>()?,
             ConnSlot::Nodes(selection) => {
                 let rows: Vec<&Model<F>> = pages
                     .iter()
@@ -306,11 +286,7 @@ async fn connections<F: FieldKind, L>(
             }
         });
     }
-    Some(assemble(
-        conn.fields.iter().map(|(key, _)| key),
-        columns,
-        pages.len(),
-    ))
+    json::objects(conn.fields.iter().map(|(key, _)| key), columns, pages.len())
 }
 
 /// The edges of all `pages`, in order.
@@ -319,56 +295,55 @@ async fn edges<F: FieldKind>(
     fields: &[(Name, EdgeSlot<F>)],
     pages: &[Page<Model<F>>],
     cursors: &Cursors,
-) -> Option<Vec<Value>> {
+) -> Option<Vec<Json>> {
     let rows: Vec<_> = pages.iter().flat_map(|page| page.rows.iter()).collect();
     let mut columns = Vec::with_capacity(fields.len());
     for (_, slot) in fields {
         columns.push(match slot {
-            EdgeSlot::Typename => vec![Value::String(F::EDGE.into()); rows.len()],
+            EdgeSlot::Typename => vec![Json::string(F::EDGE)?; rows.len()],
             EdgeSlot::Cursor => rows
                 .iter()
-                .map(|row| Value::String(cursors.encode(&row.position)))
-                .collect(),
+                .map(|row| Json::string(&cursors.encode(&row.position)))
+                .collect::<Option<_>>()?,
             EdgeSlot::Node(selection) => {
                 let models: Vec<&Model<F>> = rows.iter().map(|row| &row.model).collect();
                 objects(run, selection, &models).await?
             }
         });
     }
-    Some(assemble(
-        fields.iter().map(|(key, _)| key),
-        columns,
-        rows.len(),
-    ))
+    json::objects(fields.iter().map(|(key, _)| key), columns, rows.len())
 }
 
 /// Splits the values of all pages' rows into one list per page.
-fn lists<M>(pages: &[Page<M>], values: Vec<Value>) -> Vec<Value> {
+fn lists<M>(pages: &[Page<M>], values: Vec<Json>) -> Vec<Json> {
     let mut values = values.into_iter();
     pages
         .iter()
-        .map(|page| Value::List(values.by_ref().take(page.rows.len()).collect()))
+        .map(|page| Json::list(values.by_ref().take(page.rows.len())))
         .collect()
 }
 
-fn page_info<M>(fields: &[(Name, PageInfoSlot)], page: &Page<M>, cursors: &Cursors) -> Value {
+fn page_info<M>(
+    fields: &[(Name, PageInfoSlot)],
+    page: &Page<M>,
+    cursors: &Cursors,
+) -> Option<Json> {
     let cursor = |row: Option<&page::Row<M>>| {
-        row.map_or(Value::Null, |row| {
-            Value::String(cursors.encode(&row.position))
+        row.map_or(Some(Json::NULL), |row| {
+            Json::string(&cursors.encode(&row.position))
         })
     };
-    let object = fields
+    let values = fields
         .iter()
-        .map(|(key, slot)| {
-            let value = match slot {
-                PageInfoSlot::Typename => Value::String("PageInfo".into()),
-                PageInfoSlot::HasNextPage => Value::Boolean(page.has_next),
-                PageInfoSlot::HasPreviousPage => Value::Boolean(page.has_previous),
-                PageInfoSlot::StartCursor => cursor(page.rows.first()),
-                PageInfoSlot::EndCursor => cursor(page.rows.last()),
-            };
-            (key.clone(), value)
+        .map(|(_, slot)| {
+            Some(vec![match slot {
+                PageInfoSlot::Typename => Json::string("PageInfo")?,
+                PageInfoSlot::HasNextPage => Json::boolean(page.has_next),
+                PageInfoSlot::HasPreviousPage => Json::boolean(page.has_previous),
+                PageInfoSlot::StartCursor => cursor(page.rows.first())?,
+                PageInfoSlot::EndCursor => cursor(page.rows.last())?,
+            }])
         })
-        .collect();
-    Value::Object(object)
+        .collect::<Option<Vec<_>>>()?;
+    json::objects(fields.iter().map(|(key, _)| key), values, 1)?.pop()
 }

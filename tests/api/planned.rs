@@ -158,6 +158,30 @@ async fn planned_answers_are_kept_by_the_response_cache() {
     );
 }
 
+/// Over HTTP a planned answer's body is written from the plan's JSON text; in a batch (as over a
+/// WebSocket or an event stream) the text is read back into values. Both are planned, and both
+/// answer what a single request answers, Unicode, floats and nulls included.
+#[tokio::test]
+async fn a_planned_answer_in_a_batch_equals_the_single_answer() {
+    let app = TestApp::builder().envs(SETTINGS).spawn().await;
+    let query = "{ cities(first: 30) { nodes { id name countryCode latitude longitude kind \
+                 networks(first: 2) { totalCount nodes { name foundedYear } } } } }";
+    let single: Value = serde_json::from_str(
+        raw(&app, &json!({ "query": query }))
+            .await
+            .trim_start_matches("200 "),
+    )
+    .expect("a JSON body");
+    let batch = app
+        .post_json(json!([{ "query": query }, { "query": query }]))
+        .await;
+    assert!(single.get("errors").is_none(), "{single:#}");
+    assert_eq!(batch[0], single);
+    assert_eq!(batch[1], single);
+    let metrics = metrics::metrics(&app).await;
+    assert_eq!(planned_executions(&metrics), 3.0, "{metrics}");
+}
+
 /// The time limit stops a planned operation as it stops the resolvers: a read of millions of
 /// rows over a generated world is answered `REQUEST_TIMEOUT` (503) at `REQUEST_TIMEOUT_MS`, and
 /// the server goes on answering.

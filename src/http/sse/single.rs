@@ -422,7 +422,7 @@ fn unknown() -> HttpResponse {
 /// the client holds too many subscriptions or spent its budget.
 fn refused(req: &HttpRequest, refusal: Response) -> HttpResponse {
     let status = streams::refusal_status(&refusal);
-    let mut http = negotiation::graphql_response(req, BatchResponse::Single(refusal));
+    let mut http = negotiation::graphql_response(req, BatchResponse::Single(refusal), None);
     if status == StatusCode::TOO_MANY_REQUESTS || http.status() != StatusCode::OK {
         http.head_mut().status = status;
     }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error_code, strings, TestApp};
+use crate::helpers::{first_error_code, strings, TestApp, TestDatabase};
 
 const CITY_PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String) {
     cities(first: $first, after: $after, last: $last, before: $before) {
@@ -181,6 +181,84 @@ async fn nested_pages_are_per_parent() {
         .find(|n| n["slug"] == "international-city-network-for-crisis-management")
         .unwrap();
     assert_eq!(strings(&crisis["members"], "slug"), ["vienna", "tallinn"]);
+}
+
+/// Nested pages over a generated world, with and without a filter, forward and backward:
+/// every walk holds each member once, in one order, and the members are the places the root
+/// list finds with the same filter (another statement) and as many as `totalCount` (a third);
+/// a batch of every network's first page holds each network's own first rows.
+#[tokio::test]
+async fn nested_pages_over_a_generated_world_hold_every_member_once() {
+    let database = TestDatabase::generated(citynet::generate::Plan {
+        places: 300,
+        networks: 8,
+        memberships: 900,
+        events: 4,
+        seed: 3,
+    })
+    .await;
+    let mut app = TestApp::builder()
+        .settings(database.settings_with(&[("RATE_LIMIT_POINTS", "0")]))
+        .spawn()
+        .await;
+    app.database = Some(database);
+    let args = "first: $first, after: $after, last: $last, before: $before";
+    let page = "totalCount edges { cursor node { slug } } \
+                pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
+    let variables = "query($first: Int, $after: String, $last: Int, $before: String)";
+    let networks = app
+        .data("{ networks(first: 100) { nodes { slug } } }", json!({}))
+        .await;
+    let slugs = strings(&networks["networks"], "slug");
+    assert_eq!(slugs.len(), 8);
+    for filter in ["", "nameContains: \"e\""] {
+        let batch = app
+            .data(
+                &format!(
+                    "{{ networks(first: 100) {{ nodes {{ slug \
+                     members(first: 5, filter: {{ {filter} }}) {{ nodes {{ slug }} }} }} }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        for (at, slug) in slugs.iter().enumerate() {
+            let nested = format!(
+                "{variables} {{ network(slug: \"{slug}\") {{ \
+                 members({args}, filter: {{ {filter} }}) {{ {page} }} }} }}"
+            );
+            let root = format!(
+                "{variables} {{ cities({args}, filter: {{ memberOf: \"{slug}\" {filter} }}) \
+                 {{ {page} }} }}"
+            );
+            let (all, _) = walk(&app, &nested, &["network", "members"], 100).await;
+            let total = app.data(&nested, json!({ "first": 0 })).await["network"]["members"]
+                ["totalCount"]
+                .as_u64();
+            assert_eq!(total, Some(all.len() as u64), "{slug} {filter}");
+            assert_no_duplicates(&all);
+            for size in [3, 25] {
+                let (forward, backward) = walk(&app, &nested, &["network", "members"], size).await;
+                assert_eq!(forward, all, "{slug} {filter}: forward in pages of {size}");
+                assert_eq!(
+                    backward, all,
+                    "{slug} {filter}: backward in pages of {size}"
+                );
+            }
+            let (mut by_root, _) = walk(&app, &root, &["cities"], 100).await;
+            let mut members = all.clone();
+            by_root.sort();
+            members.sort();
+            assert_eq!(members, by_root, "{slug} {filter}: the root list's places");
+            let first_five = &batch["networks"]["nodes"][at];
+            assert_eq!(&first_five["slug"], slug.as_str());
+            let first: Vec<String> = all.iter().take(5).cloned().collect();
+            assert_eq!(
+                strings(&first_five["members"], "slug"),
+                first,
+                "{slug} {filter}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -158,10 +158,10 @@ pub(super) fn response_body(
     match response {
         BatchResponse::Single(single) => {
             let body = serde_json::to_vec(&Body::of(single))?;
-            Ok(match planned {
+            match planned {
                 Some(data) => with_data(body, data),
-                None => body,
-            })
+                None => Ok(body),
+            }
         }
         BatchResponse::Batch(batch) => {
             serde_json::to_vec(&batch.iter().map(Body::of).collect::<Vec<_>>())
@@ -169,18 +169,20 @@ pub(super) fn response_body(
     }
 }
 
-/// `body` (`{"data":null…`) with `data` in place of its `null`.
-fn with_data(body: Vec<u8>, data: &[u8]) -> Vec<u8> {
+/// `body` (`{"data":null…`) with `data` in place of its `null`; an error (a 500, never kept
+/// by the response cache) if the body does not start so.
+fn with_data(body: Vec<u8>, data: &[u8]) -> serde_json::Result<Vec<u8>> {
     const EMPTY: &[u8] = b"{\"data\":null";
     let Some(rest) = body.strip_prefix(EMPTY) else {
-        tracing::error!("a planned answer's body does not start with its data");
-        return body;
+        return Err(serde::ser::Error::custom(
+            "a planned answer's body does not start with its data",
+        ));
     };
     let mut out = Vec::with_capacity(body.len() + data.len());
     out.extend_from_slice(b"{\"data\":");
     out.extend_from_slice(data);
     out.extend_from_slice(rest);
-    out
+    Ok(out)
 }
 
 /// One response as sent: whole, or without `data` when the request never ran.

@@ -360,7 +360,8 @@ impl LimitsExtension {
         state.arguments = arguments;
         state.entities = entities;
         state.new_document = new_document;
-        // A hash-only persisted query has no text here: it is validated every time.
+        // A hash-only persisted query has no text here: it is validated every time. The
+        // variables are as serialised above: the extensions inside `next` do not change them.
         state.validation = variables_json
             .filter(|_| !request.query.is_empty())
             .map(|json| Validations::key(&request, &json));

@@ -91,8 +91,10 @@ async fn deep_complex_and_wide_queries_are_refused_before_sql() {
 /// still passes after the refusal.
 #[tokio::test]
 async fn a_remembered_validation_holds_only_for_the_same_variables() {
+    // Without the response cache, the repeated cheap request reaches validation again.
     let app = TestApp::builder()
         .env("MAX_QUERY_COMPLEXITY", "1000")
+        .env("RESPONSE_CACHE_BYTES", "0")
         .spawn()
         .await;
     let page = "query Page($n: Int) { cities(first: $n) { nodes {

@@ -68,7 +68,8 @@ impl Columns {
     }
 }
 
-/// A model read from the columns [`Columns::select`] put first in a row.
+/// A model read from the columns [`Columns::select`] put in a row (after the page's own
+/// `__parent`, `__key` and `__sort`).
 pub trait Partial: FromQueryResult {
     /// Its table's columns: a page selects them, and `read` decodes them, in this order.
     type Column: ColumnTrait + Iterable;

@@ -55,7 +55,7 @@ impl Json {
         Self(Cow::Borrowed(if value { b"true" } else { b"false" }))
     }
 
-    /// An `Int` (a count saturates at `i32::MAX`, as the resolvers' do).
+    /// An `Int`.
     pub fn int(value: i32) -> Self {
         Self::owned(itoa::Buffer::new().format(value).as_bytes().to_vec())
     }

@@ -161,8 +161,9 @@ where
     )
 }
 
+/// A count as an `Int`, saturating as the resolvers' counts do.
 fn count(n: u64) -> Json {
-    Json::int(i32::try_from(n).unwrap_or(i32::MAX))
+    Json::int(crate::schema::saturating_i32(n))
 }
 
 /// A list field of each of `parents`: their pages in one batch, their counts in another.

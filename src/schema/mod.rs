@@ -249,7 +249,7 @@ pub fn sdl() -> String {
 }
 
 /// A count or length as a GraphQL `Int`: beyond `i32::MAX`, it shows as `i32::MAX`.
-fn saturating_i32<N: TryInto<i32>>(n: N) -> i32 {
+pub(crate) fn saturating_i32<N: TryInto<i32>>(n: N) -> i32 {
     n.try_into().unwrap_or(i32::MAX)
 }
 

@@ -55,7 +55,8 @@ pub fn data_loader(db: DatabaseConnection, wrap: BatchWrapper) -> DataLoader<App
 /// batches whenever resolving it takes longer than the window, and adds the window to every
 /// level's latency. Instead, the batch task yields to the scheduler first: tokio runs a yielded
 /// task only after the tasks that are ready, so every resolver of the current level registers its
-/// key before the statement runs, and no time is spent waiting.
+/// key before the statement runs, and no time is spent waiting. (The loader's own zero delay
+/// must not go through tokio's timer, which rounds it up to a 1 ms tick: see `Cargo.toml`.)
 fn spawn_when_idle(batch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         for _ in 0..IDLE_YIELDS {
@@ -100,4 +101,46 @@ async fn grouped_counts(
         counts.insert(row.try_get("", parent)?, u64::try_from(value).unwrap_or(0));
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use async_graphql::dataloader::{DataLoader, Loader};
+
+    struct Doubles;
+
+    impl Loader<i32> for Doubles {
+        type Value = i32;
+        type Error = String;
+
+        async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, i32>, String> {
+            Ok(keys.iter().map(|&key| (key, key * 2)).collect())
+        }
+    }
+
+    /// The loader's batches wait for no timer: a runtime without one runs them. With
+    /// async-graphql's "tokio-timer" feature its zero delay is a tokio sleep, which panics in
+    /// the batch task here (and elsewhere waits for the timer's next 1 ms tick); the load then
+    /// never ends, so it runs on a thread of its own, watched.
+    #[test]
+    fn a_batch_waits_for_no_timer() {
+        let (done, loaded) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a runtime without timers");
+            let result = runtime.block_on(async {
+                let loader = DataLoader::new(Doubles, super::spawn_when_idle)
+                    .delay(std::time::Duration::ZERO);
+                loader.load_many([1, 2, 3]).await
+            });
+            let _ = done.send(result);
+        });
+        let loaded = loaded
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the batch never ran: it waited for a timer");
+        assert_eq!(loaded, Ok(HashMap::from([(1, 2), (2, 4), (3, 6)])));
+    }
 }

@@ -217,6 +217,7 @@ fn configure<Q: ObjectType + 'static>(
             db.clone(),
             crate::observe::operation::observed_batch,
         ))
+        .data(crate::plan::PlansRunning::default())
         .data(crate::service::write::WriteLock::default())
         .data(services.changes.clone())
         .data(services.feed.clone())

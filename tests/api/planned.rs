@@ -182,6 +182,69 @@ async fn a_planned_answer_in_a_batch_equals_the_single_answer() {
     assert_eq!(planned_executions(&metrics), 3.0, "{metrics}");
 }
 
+/// Plans that run at the same time load through the shared loader, where concurrent requests
+/// share statements (a plan alone loads by itself): each request still gets exactly the answer
+/// it gets alone, whether the others ask for the same pages, for other pages of the same lists,
+/// or for other lists.
+#[tokio::test]
+async fn concurrent_planned_requests_each_get_their_own_answer() {
+    let app = TestApp::builder().envs(SETTINGS).spawn().await;
+    let queries: Vec<String> = (0..8)
+        .map(|i| match i % 4 {
+            0 => "{ cities(first: 40) { nodes { id name countryCode } } }".to_owned(),
+            1 => format!(
+                "{{ networks(first: {}) {{ totalCount nodes {{ name members(first: {}) {{ \
+                 totalCount nodes {{ name networks(first: 3) {{ nodes {{ name }} }} }} }} }} }} }}",
+                5 + i,
+                2 + i
+            ),
+            2 => format!(
+                "{{ cities(last: {}, orderBy: {{ field: NAME, direction: DESC }}) {{ totalCount \
+                 edges {{ cursor node {{ name memberships(first: 4) {{ nodes {{ role \
+                 network {{ name }} }} }} }} }} }} }}",
+                3 + i
+            ),
+            _ => "{ events(first: 20) { nodes { title year host { name } network { name } } } }"
+                .to_owned(),
+        })
+        .collect();
+    let mut alone = Vec::new();
+    for query in &queries {
+        let answer = raw(&app, &json!({ "query": query })).await;
+        assert!(
+            answer.starts_with("200 ") && first_code(&answer).is_none(),
+            "{answer}"
+        );
+        alone.push(answer);
+    }
+    let bodies: Vec<Value> = queries
+        .iter()
+        .map(|query| json!({ "query": query }))
+        .collect();
+    for _round in 0..3 {
+        let together = futures_util::future::join_all(
+            bodies
+                .iter()
+                .cycle()
+                .take(bodies.len() * 4)
+                .map(|body| raw(&app, body)),
+        )
+        .await;
+        for (i, answer) in together.iter().enumerate() {
+            let expected = &alone[i % queries.len()];
+            assert!(
+                answer == expected,
+                "{}\n{}",
+                queries[i % queries.len()],
+                around_difference(answer, expected)
+            );
+        }
+    }
+    let metrics = metrics::metrics(&app).await;
+    let executions = (queries.len() * 13) as f64;
+    assert_eq!(planned_executions(&metrics), executions, "{metrics}");
+}
+
 /// The time limit stops a planned operation as it stops the resolvers: a read of millions of
 /// rows over a generated world is answered `REQUEST_TIMEOUT` (503) at `REQUEST_TIMEOUT_MS`, and
 /// the server goes on answering.

@@ -1,12 +1,122 @@
 //! Root lists (`cities`, `networks`, `events`): a page of a whole table and its `totalCount`,
-//! one statement each, not batched (a query has few root lists).
+//! one statement each. The resolvers call [`root_page`] and [`root_count`]; the planned path
+//! also has them as loaders ([`RootPageKey`], [`RootCountKey`]), so that concurrent requests
+//! asking for the same page at the same moment (a front page, an explorer's first screen) share
+//! one statement. The loader caches nothing, and a batch's statement starts only after every
+//! key in it was asked for, so no request reads rows older than its own arrival.
 
+use std::{collections::HashMap, hash::Hash, marker::PhantomData};
+
+use async_graphql::dataloader::Loader;
 use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
     ConnectionTrait, DatabaseConnection, EntityTrait,
 };
 
 use super::{super::filter::Term, sql, Columns, ListSpec, Partial, Rows, Window, T};
+use crate::loaders::{AppLoader, LoadError};
+
+/// One page of a whole table `E`.
+pub struct RootPageKey<E, F> {
+    pub spec: ListSpec<F>,
+    pub window: Window,
+    /// The columns of the listed rows to read (the resolvers read them all).
+    pub columns: Columns,
+    pub entity: PhantomData<fn() -> E>,
+}
+
+/// The number of rows of a whole (filtered) table `E`: a root list's `totalCount`.
+pub struct RootCountKey<E, F> {
+    pub spec: ListSpec<F>,
+    pub entity: PhantomData<fn() -> E>,
+}
+
+// Derives would ask `E` (an entity, only a marker here) for the same traits.
+impl<E, F: Clone> Clone for RootPageKey<E, F> {
+    fn clone(&self) -> Self {
+        Self {
+            spec: self.spec.clone(),
+            window: self.window.clone(),
+            columns: self.columns,
+            entity: PhantomData,
+        }
+    }
+}
+
+impl<E, F: PartialEq> PartialEq for RootPageKey<E, F> {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.spec, &self.window, self.columns) == (&other.spec, &other.window, other.columns)
+    }
+}
+
+impl<E, F: Eq> Eq for RootPageKey<E, F> {}
+
+impl<E, F: Hash> Hash for RootPageKey<E, F> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (&self.spec, &self.window, self.columns).hash(state);
+    }
+}
+
+impl<E, F: Clone> Clone for RootCountKey<E, F> {
+    fn clone(&self) -> Self {
+        Self {
+            spec: self.spec.clone(),
+            entity: PhantomData,
+        }
+    }
+}
+
+impl<E, F: PartialEq> PartialEq for RootCountKey<E, F> {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec == other.spec
+    }
+}
+
+impl<E, F: Eq> Eq for RootCountKey<E, F> {}
+
+impl<E, F: Hash> Hash for RootCountKey<E, F> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.spec.hash(state);
+    }
+}
+
+impl<E, F> Loader<RootPageKey<E, F>> for AppLoader
+where
+    E: EntityTrait<Model: Sync + Partial>,
+    F: Term,
+{
+    type Value = Rows<E::Model>;
+    type Error = LoadError;
+
+    /// Each distinct page is one statement (a batch almost always holds one).
+    async fn load(
+        &self,
+        keys: &[RootPageKey<E, F>],
+    ) -> Result<HashMap<RootPageKey<E, F>, Self::Value>, Self::Error> {
+        let mut pages = HashMap::with_capacity(keys.len());
+        for key in keys {
+            let rows = root_page::<E, F>(&self.db, &key.spec, &key.window, key.columns).await?;
+            pages.insert(key.clone(), rows);
+        }
+        Ok(pages)
+    }
+}
+
+impl<E: EntityTrait, F: Term> Loader<RootCountKey<E, F>> for AppLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[RootCountKey<E, F>],
+    ) -> Result<HashMap<RootCountKey<E, F>, u64>, Self::Error> {
+        let mut counts = HashMap::with_capacity(keys.len());
+        for key in keys {
+            counts.insert(key.clone(), root_count::<E, F>(&self.db, &key.spec).await?);
+        }
+        Ok(counts)
+    }
+}
 
 /// The first or last `window.size + 1` rows of a whole (filtered) table, e.g. `cities`.
 pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(

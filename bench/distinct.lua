@@ -1,6 +1,7 @@
--- wrk script: POST W1 with a page size drawn at random from 1 to 100 (and W2 with its three
--- sizes drawn likewise), so that concurrent requests rarely ask for the same page and cannot
--- share its statement. $WORKLOAD is W1 or W2.
+-- wrk script: POST W1 with a page size drawn at random from 1 to 100 (W2: its three sizes
+-- from 5-10, 5-10 and 3-5, a lighter query than W2's 10/10/5), so that concurrent requests ask
+-- for the same page less often and share fewer statements (some still do: with 32 in flight,
+-- a few draw the same size). $WORKLOAD is W1 or W2.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local workload = os.getenv("WORKLOAD") or "W1"

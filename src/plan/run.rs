@@ -48,8 +48,8 @@ impl Run<'_> {
     /// concurrent requests asking for the same page (or the same parents' pages) share one
     /// statement. Alone, it runs right here in the request's task: the `DataLoader` would only
     /// add a task and two scheduler turns (about 0.1 ms) with nobody to share them with.
-    /// Either way the same loader function answers; the statement is counted for the
-    /// operation and traced as a batch.
+    /// Either way the same loader function answers and the statement is traced as a batch; a
+    /// shared statement is counted for the operation whose batch ran it.
     pub async fn load<K>(
         &self,
         keys: impl IntoIterator<Item = K>,

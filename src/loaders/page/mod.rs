@@ -14,7 +14,7 @@
 //! - `columns`: which columns of the listed table a page reads (all, or the planned selection's).
 //! - `cursor`: the sort, a row's position, the window and the fetched rows (plain data).
 //! - `relation`: the catalogue of nested lists and their edge tables.
-//! - `nested`: the loaders of nested pages and counts; `root`: of pages of whole tables.
+//! - `nested`: the loaders of nested pages and counts; `root`: pages of whole tables.
 //! - `sql`: the statement pieces both backends share; `sqlite` and `postgres`: the nested page
 //!   statement in each backend's shape.
 

@@ -8,6 +8,7 @@
 use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
 use async_graphql::dataloader::Loader;
+use futures_util::future::try_join_all;
 use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
     ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -88,17 +89,18 @@ where
     type Value = Rows<E::Model>;
     type Error = LoadError;
 
-    /// Each distinct page is one statement (a batch almost always holds one).
+    /// Each distinct page is one statement. Requests that share a batch may ask for different
+    /// pages: they run side by side on the pool, so that none waits for another's.
     async fn load(
         &self,
         keys: &[RootPageKey<E, F>],
     ) -> Result<HashMap<RootPageKey<E, F>, Self::Value>, Self::Error> {
-        let mut pages = HashMap::with_capacity(keys.len());
-        for key in keys {
+        try_join_all(keys.iter().map(|key| async move {
             let rows = root_page::<E, F>(&self.db, &key.spec, &key.window, key.columns).await?;
-            pages.insert(key.clone(), rows);
-        }
-        Ok(pages)
+            Ok((key.clone(), rows))
+        }))
+        .await
+        .map(HashMap::from_iter)
     }
 }
 
@@ -106,15 +108,16 @@ impl<E: EntityTrait, F: Term> Loader<RootCountKey<E, F>> for AppLoader {
     type Value = u64;
     type Error = LoadError;
 
+    /// Side by side, as pages are.
     async fn load(
         &self,
         keys: &[RootCountKey<E, F>],
     ) -> Result<HashMap<RootCountKey<E, F>, u64>, Self::Error> {
-        let mut counts = HashMap::with_capacity(keys.len());
-        for key in keys {
-            counts.insert(key.clone(), root_count::<E, F>(&self.db, &key.spec).await?);
-        }
-        Ok(counts)
+        try_join_all(keys.iter().map(|key| async move {
+            Ok((key.clone(), root_count::<E, F>(&self.db, &key.spec).await?))
+        }))
+        .await
+        .map(HashMap::from_iter)
     }
 }
 

@@ -70,17 +70,12 @@ impl Run<'_> {
     }
 }
 
-/// `keys` without repeats, in their order (a loader takes each key once, as the `DataLoader`
-/// gives them).
-fn distinct<K: std::hash::Hash + Eq + Clone>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
-    let keys: Vec<K> = keys.into_iter().collect();
-    let mut seen = HashSet::with_capacity(keys.len());
-    let first: Vec<usize> = (0..keys.len()).filter(|&i| seen.insert(&keys[i])).collect();
-    drop(seen);
-    if first.len() == keys.len() {
-        return keys;
-    }
-    first.into_iter().map(|i| keys[i].clone()).collect()
+/// `keys` without repeats (a loader takes each key once, as the `DataLoader` gives them).
+fn distinct<K: std::hash::Hash + Eq>(keys: impl IntoIterator<Item = K>) -> Vec<K> {
+    keys.into_iter()
+        .collect::<HashSet<K>>()
+        .into_iter()
+        .collect()
 }
 
 /// How many plans are running on this server (schema data).

@@ -21,8 +21,8 @@ use crate::{
     loaders::{
         filter::Term,
         page::{
-            self, Columns, CountKey, ListSpec, PageKey, Partial, Position, Relation, Rows, Sort,
-            SortValue, Window,
+            self, Columns, CountKey, ListSpec, PageKey, Partial, Position, Relation, RootCountKey,
+            Rows, Sort, SortValue, Window,
         },
     },
 };
@@ -318,7 +318,10 @@ pub async fn root<E: EntityTrait<Model: Sync + Partial>, F: Term, T: OutputType>
     let sort = spec.sort();
     let window = args.window(list, sort)?;
     let rows = page::root_page::<E, F>(db(ctx)?, &spec, &window, Columns::ALL).await?;
-    let total = TotalCount(Box::new(RootCount::<E, F>(spec, PhantomData)));
+    let total = TotalCount(Box::new(RootCountKey::<E, F> {
+        spec,
+        entity: PhantomData,
+    }));
     Ok(connection(list, sort, &window, rows, total, to_node))
 }
 
@@ -333,12 +336,11 @@ impl<R: Relation, F: Term> Counter for CountKey<R, ListSpec<F>> {
     }
 }
 
-/// The count of a root list.
-struct RootCount<E, F>(ListSpec<F>, PhantomData<fn() -> E>);
-
-impl<E: EntityTrait, F: Term> Counter for RootCount<E, F> {
+/// The count of a root list: one statement of its own (the planned path shares it between
+/// concurrent requests through the loader; the resolvers do not).
+impl<E: EntityTrait, F: Term> Counter for RootCountKey<E, F> {
     fn count<'a>(&'a self, ctx: &'a Context<'_>) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { Ok(page::root_count::<E, F>(db(ctx)?, &self.0).await?) })
+        Box::pin(async move { Ok(page::root_count::<E, F>(db(ctx)?, &self.spec).await?) })
     }
 }
 

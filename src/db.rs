@@ -3,6 +3,8 @@
 
 mod deadline;
 
+pub use deadline::stopped_at_the_deadline;
+
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
@@ -169,8 +171,9 @@ mod tests {
     const ENDLESS: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
                            SELECT count(*) FROM n WHERE x < 0";
 
-    /// The serving pool stops a statement after `REQUEST_TIMEOUT_MS`, and the connection keeps
-    /// working; the maintenance pool lets statements run.
+    /// The serving pool stops a statement after `REQUEST_TIMEOUT_MS`, which clients are told
+    /// as `REQUEST_TIMEOUT`, and the connection keeps working; the maintenance pool lets
+    /// statements run.
     #[tokio::test]
     async fn the_database_stops_a_statement_at_the_time_limit() {
         let settings = Settings::from_lookup(|name| match name {
@@ -187,6 +190,11 @@ mod tests {
             .await
             .unwrap_err();
         assert!(error.to_string().contains("interrupt"), "{error}");
+        assert!(super::stopped_at_the_deadline(&error), "{error}");
+        assert_eq!(
+            crate::error::AppError::from(error).code(),
+            crate::error::ErrorCode::RequestTimeout
+        );
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         let row = db
             .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 41 + 1"))
@@ -209,6 +217,37 @@ mod tests {
             started.elapsed() > std::time::Duration::from_millis(200),
             "ran past the serving pool's limit"
         );
+    }
+
+    /// PostgreSQL's `statement_timeout` is the same deadline, told to clients the same way. Runs
+    /// where the tests have a PostgreSQL server (`scripts/with-postgres`, as CI does).
+    #[tokio::test]
+    async fn postgres_stops_a_statement_at_the_time_limit() {
+        let Ok(url) = std::env::var("CITYNET_TEST_DATABASE_URL") else {
+            return;
+        };
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
+            "REQUEST_TIMEOUT_MS" => Some("200".into()),
+            _ => None,
+        })
+        .unwrap();
+        let db = super::connect(&settings).await.unwrap();
+        let error = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_sleep(30)",
+            ))
+            .await
+            .unwrap_err();
+        assert!(super::stopped_at_the_deadline(&error), "{error}");
+        let row = db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT 41 + 1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 42);
     }
 
     /// `.cargo/config.toml` compiles the bundled SQLite with the query-planner stability

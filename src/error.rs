@@ -141,6 +141,8 @@ pub enum AppError {
     /// An error about one input field; `field` is its path in the arguments, such as
     /// `input.countryCode` or `input.participantIds[2]`, sent as `extensions.field`.
     InField { field: String, error: Box<AppError> },
+    /// The database stopped a statement at the request's time limit (`REQUEST_TIMEOUT_MS`).
+    TimedOut,
     /// Anything the client cannot fix; details go to the log only.
     Database(Arc<sea_orm::DbErr>),
 }
@@ -157,6 +159,7 @@ impl AppError {
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::InField { error, .. } => error.code(),
+            AppError::TimedOut => ErrorCode::RequestTimeout,
             AppError::Database(_) => ErrorCode::InternalServerError,
         }
     }
@@ -188,6 +191,7 @@ impl AppError {
             | AppError::Unauthenticated(msg)
             | AppError::Forbidden(msg) => msg,
             AppError::InField { error, .. } => error.message(),
+            AppError::TimedOut => "The operation took longer than its time limit and was stopped.",
             AppError::Database(_) => "Internal server error",
         }
     }
@@ -212,6 +216,7 @@ impl From<sea_orm::DbErr> for AppError {
             sea_orm::DbErr::RecordNotUpdated => {
                 AppError::NotFound("The record to update no longer exists.".into())
             }
+            err if crate::db::stopped_at_the_deadline(&err) => AppError::TimedOut,
             err => AppError::Database(Arc::new(err)),
         }
     }
@@ -219,6 +224,9 @@ impl From<sea_orm::DbErr> for AppError {
 
 impl From<Arc<sea_orm::DbErr>> for AppError {
     fn from(err: Arc<sea_orm::DbErr>) -> Self {
+        if crate::db::stopped_at_the_deadline(&err) {
+            return AppError::TimedOut;
+        }
         AppError::Database(err)
     }
 }

@@ -19,12 +19,38 @@
 use std::{ptr::NonNull, time::Duration};
 
 use libsqlite3_sys as ffi;
-use sea_orm::sqlx::{sqlite::SqliteConnection, Error};
+use sea_orm::{
+    sqlx::{sqlite::SqliteConnection, Error},
+    DbErr, RuntimeErr,
+};
 use tokio::time::Instant;
 
 /// How many SQLite virtual-machine instructions run between two checks of the clock (about a
 /// millisecond of work).
 const CHECK_EVERY_OPS: i32 = 20_000;
+
+/// SQLite's result code for a statement its progress handler stopped (`SQLITE_INTERRUPT`).
+const SQLITE_INTERRUPTED: &str = "9";
+/// PostgreSQL's SQLSTATE for a statement `statement_timeout` stopped (`query_canceled`).
+const POSTGRES_QUERY_CANCELED: &str = "57014";
+
+/// True when `error` is the database stopping a statement at this deadline: the request that
+/// ran it has outlived `REQUEST_TIMEOUT_MS` as surely as when the executor's timer fires, and
+/// is answered the same way (`REQUEST_TIMEOUT`), not as an internal error.
+pub fn stopped_at_the_deadline(error: &DbErr) -> bool {
+    let (DbErr::Query(RuntimeErr::SqlxError(error)) | DbErr::Exec(RuntimeErr::SqlxError(error))) =
+        error
+    else {
+        return false;
+    };
+    let Error::Database(error) = error.as_ref() else {
+        return false;
+    };
+    matches!(
+        error.code().as_deref(),
+        Some(SQLITE_INTERRUPTED | POSTGRES_QUERY_CANCELED)
+    )
+}
 
 /// Installs the statement deadline on a fresh SQLite connection (sqlx's `after_connect`).
 pub async fn install_on_sqlite(

@@ -39,9 +39,28 @@ pub struct Run<'a> {
     loader: &'a DataLoader<AppLoader>,
     db: &'a DatabaseConnection,
     running: &'a PlansRunning,
+    /// Rows handled since the plan last gave the runtime a turn ([`Run::worked`]).
+    unyielded: AtomicUsize,
 }
 
+/// How many rows a plan handles (pages cut, values written) before it gives the runtime a turn.
+/// A page of W2 is far below it; a million-row answer yields every few milliseconds.
+const YIELD_EVERY_ROWS: usize = 4_096;
+
 impl Run<'_> {
+    /// Counts `rows` handled without an `await`, and past [`YIELD_EVERY_ROWS`] gives the runtime
+    /// a turn. Loads that are ready need no turn, so a large answer would otherwise be written
+    /// in one stretch of seconds: the time limit (a timer around the whole operation) cannot
+    /// stop a future that never returns to the runtime, and the other requests on its worker
+    /// thread wait.
+    async fn worked(&self, rows: usize) {
+        let handled = self.unyielded.fetch_add(rows, Ordering::Relaxed) + rows;
+        if handled >= YIELD_EVERY_ROWS {
+            self.unyielded.store(0, Ordering::Relaxed);
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// One batch of `keys`; `None` (the resolvers answer) when it fails.
     ///
     /// When other plans run at the same time, the batch goes through the shared `DataLoader`:
@@ -121,6 +140,7 @@ pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Json> {
         loader: ctx.data::<DataLoader<AppLoader>>().ok()?,
         db: ctx.data::<DatabaseConnection>().ok()?,
         running,
+        unyielded: AtomicUsize::new(0),
     };
     let mut data = Vec::with_capacity(plan.fields.len());
     for (_, field) in &plan.fields {
@@ -167,8 +187,11 @@ pub async fn objects<F: FieldKind>(
             Slot::Typename => vec![Json::string(F::TYPE)?; rows.len()],
             Slot::Field(field) => field.column(run, rows).await?,
         });
+        run.worked(rows.len()).await;
     }
-    json::objects(selection.iter().map(|(key, _)| key), columns, rows.len())
+    let objects = json::objects(selection.iter().map(|(key, _)| key), columns, rows.len());
+    run.worked(rows.len()).await;
+    objects
 }
 
 /// A to-one relation: the row each key names (`None`: no row, `null`). A `required` relation
@@ -271,6 +294,8 @@ where
     } else {
         parents.iter().map(|_| empty_page()).collect()
     };
+    run.worked(pages.iter().map(|page| page.rows.len()).sum())
+        .await;
     let totals = if conn.needs_total() {
         let keys = parents.iter().map(|&parent| CountKey {
             relation: *relation,
@@ -354,6 +379,7 @@ async fn connections<F: FieldKind, L>(
                 lists(pages, edges(run, fields, pages, &conn.cursors).await?)
             }
         });
+        run.worked(pages.len()).await;
     }
     json::objects(conn.fields.iter().map(|(key, _)| key), columns, pages.len())
 }
@@ -379,6 +405,7 @@ async fn edges<F: FieldKind>(
                 objects(run, selection, &models).await?
             }
         });
+        run.worked(rows.len()).await;
     }
     json::objects(fields.iter().map(|(key, _)| key), columns, rows.len())
 }

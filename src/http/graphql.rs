@@ -279,9 +279,13 @@ fn answer(
 }
 
 /// True for a single operation that the time limit stopped (a batch reports it per operation).
+/// A mutation is never stopped, and its `data` says what it wrote: a field error
+/// `REQUEST_TIMEOUT` there (reading back what was written took too long) is sent with it.
 fn stopped_by_time_limit(response: &BatchResponse) -> bool {
     match response {
-        BatchResponse::Single(single) => has_code(single, ErrorCode::RequestTimeout),
+        BatchResponse::Single(single) => {
+            single.data == async_graphql::Value::Null && has_code(single, ErrorCode::RequestTimeout)
+        }
         BatchResponse::Batch(_) => false,
     }
 }

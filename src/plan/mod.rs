@@ -24,13 +24,17 @@ mod json;
 mod run;
 
 pub use json::PlannedData;
-pub use run::PlansRunning;
+pub use run::{Deadline, PlansRunning};
 
 use async_graphql::{
     extensions::ExtensionContext, parser::types::ExecutableDocument, Response, Variables,
 };
 
-use crate::observe::operation::{executed_by, Path};
+use crate::{
+    error::AppError,
+    observe::operation::{executed_by, Path},
+};
+use run::Outcome;
 
 /// The planned path, handed to the extension that keeps each request's document
 /// (`schema::shape`), innermost in the chain: the limits, the rate-limit charge, the response
@@ -50,13 +54,23 @@ impl crate::schema::shape::PlannedExecution for Planner {
         if let Some(plan) = build::plan(registry, document, operation_name, variables) {
             // Counted as planned from here: a planned run the time limit stops is one.
             executed_by(Path::Planned);
-            if let Some(data) = run::run(ctx, &plan).await {
-                return answer(ctx, data.into_bytes());
+            match run::run(ctx, &plan).await {
+                Outcome::Answered(data) => return answer(ctx, data.into_bytes()),
+                // Past its time limit the operation ends here, answered as the time limit
+                // answers (`http::executor`); the resolvers would only run out of time again.
+                Outcome::Stopped => return Some(stopped()),
+                Outcome::Failed => {}
             }
         }
         executed_by(Path::Resolvers);
         None
     }
+}
+
+/// The response of a plan stopped at its time limit: no `data`, the `REQUEST_TIMEOUT` error.
+fn stopped() -> Response {
+    let error = async_graphql::Error::from(AppError::TimedOut);
+    Response::from_errors(vec![error.into_server_error(Default::default())])
 }
 
 /// The response carrying a planned `data`. Over HTTP the text goes to the request's

@@ -6,7 +6,8 @@
 use std::{
     collections::{HashMap, HashSet},
     marker::PhantomData,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
+    time::Instant,
 };
 
 use async_graphql::{
@@ -23,6 +24,7 @@ use super::{
     json::{self, Json},
 };
 use crate::{
+    error::AppError,
     loaders::{
         by_slug,
         filter::Term,
@@ -41,6 +43,28 @@ pub struct Run<'a> {
     running: &'a PlansRunning,
     /// Rows handled since the plan last gave the runtime a turn ([`Run::worked`]).
     unyielded: AtomicUsize,
+    /// When the operation's time limit ends, where it has one ([`Deadline`]).
+    deadline: Option<Instant>,
+    /// Set once the plan has stopped at its time limit: a statement was stopped at the
+    /// database's deadline, or [`Run::worked`] found the deadline past.
+    stopped: AtomicBool,
+}
+
+/// The moment an operation's time limit ends, handed to its plan as request data by the
+/// executor that runs the operation under that limit (`http::executor`). The executor's timer
+/// can only stop a future when it returns to the runtime, and then only after one more turn of
+/// work; a plan that knows the deadline stops at the next [`YIELD_EVERY_ROWS`] itself.
+#[derive(Clone, Copy)]
+pub struct Deadline(pub Instant);
+
+/// How a plan ended.
+pub enum Outcome {
+    /// The response's `data`, as JSON text.
+    Answered(Json),
+    /// Past the operation's time limit: it is answered `REQUEST_TIMEOUT`.
+    Stopped,
+    /// A statement failed: the resolvers answer (and report the error as they always did).
+    Failed,
 }
 
 /// How many rows a plan handles (pages cut, values written) before it gives the runtime a turn.
@@ -53,11 +77,37 @@ impl Run<'_> {
     /// in one stretch of seconds: the time limit (a timer around the whole operation) cannot
     /// stop a future that never returns to the runtime, and the other requests on its worker
     /// thread wait.
-    async fn worked(&self, rows: usize) {
+    /// `None` (the plan ends, [`Outcome::Stopped`]) once the operation's deadline has passed.
+    async fn worked(&self, rows: usize) -> Option<()> {
         let handled = self.unyielded.fetch_add(rows, Ordering::Relaxed) + rows;
         if handled >= YIELD_EVERY_ROWS {
             self.unyielded.store(0, Ordering::Relaxed);
+            if self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+            {
+                self.stopped.store(true, Ordering::Relaxed);
+                return None;
+            }
             tokio::task::yield_now().await;
+        }
+        Some(())
+    }
+
+    /// A statement's result; a failure is logged and ends the plan. A statement the database
+    /// stopped at the time limit ends it as [`Outcome::Stopped`], any other as
+    /// [`Outcome::Failed`].
+    fn succeeded<T>(&self, result: Result<T, LoadError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(AppError::TimedOut) => {
+                self.stopped.store(true, Ordering::Relaxed);
+                None
+            }
+            Err(err) => {
+                tracing::warn!(error = ?err, "a planned statement failed; the resolvers answer");
+                None
+            }
         }
     }
 
@@ -78,14 +128,14 @@ impl Run<'_> {
         AppLoader: Loader<K, Error = LoadError>,
     {
         if self.running.others() {
-            return succeeded(self.loader.load_many(keys).await);
+            return self.succeeded(self.loader.load_many(keys).await);
         }
         let keys = distinct(keys);
         if keys.is_empty() {
             return Some(HashMap::new());
         }
         let batch = self.loader.loader().load(&keys);
-        succeeded(batch.instrument(trace::batch()).await)
+        self.succeeded(batch.instrument(trace::batch()).await)
     }
 }
 
@@ -122,40 +172,47 @@ impl Drop for Leaves<'_> {
     }
 }
 
-/// A statement's result; a failure is logged, and the resolvers answer the operation (and
-/// report the error as they always did).
-fn succeeded<T, E: std::fmt::Debug>(result: Result<T, E>) -> Option<T> {
-    result
-        .inspect_err(
-            |err| tracing::warn!(error = ?err, "a planned statement failed; the resolvers answer"),
-        )
-        .ok()
-}
-
-/// The response's `data` for `plan` as JSON text, or `None` when a statement failed.
-pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Option<Json> {
-    let running = ctx.data::<PlansRunning>().ok()?;
+/// Runs `plan` into the response's `data`.
+pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Outcome {
+    let (Ok(running), Ok(loader), Ok(db)) = (
+        ctx.data::<PlansRunning>(),
+        ctx.data::<DataLoader<AppLoader>>(),
+        ctx.data::<DatabaseConnection>(),
+    ) else {
+        return Outcome::Failed;
+    };
     let _running = running.enter();
     let run = Run {
-        loader: ctx.data::<DataLoader<AppLoader>>().ok()?,
-        db: ctx.data::<DatabaseConnection>().ok()?,
+        loader,
+        db,
         running,
         unyielded: AtomicUsize::new(0),
+        deadline: ctx.data_opt::<Deadline>().map(|deadline| deadline.0),
+        stopped: AtomicBool::new(false),
     };
+    match data(ctx, plan, &run).await {
+        Some(data) => Outcome::Answered(data),
+        None if run.stopped.load(Ordering::Relaxed) => Outcome::Stopped,
+        None => Outcome::Failed,
+    }
+}
+
+/// The response's `data` for `plan` as JSON text; `None` when the plan ended early.
+async fn data(ctx: &ExtensionContext<'_>, plan: &Plan, run: &Run<'_>) -> Option<Json> {
     let mut data = Vec::with_capacity(plan.fields.len());
     for (_, field) in &plan.fields {
         let value = match field {
             RootField::Typename => Json::string(&ctx.schema_env.registry.query_type)?,
-            RootField::Cities(conn) => root(&run, conn).await?,
-            RootField::Networks(conn) => root(&run, conn).await?,
-            RootField::Events(conn) => root(&run, conn).await?,
+            RootField::Cities(conn) => root(run, conn).await?,
+            RootField::Networks(conn) => root(run, conn).await?,
+            RootField::Events(conn) => root(run, conn).await?,
             RootField::City(slug, selection) => {
-                let found = succeeded(by_slug::place(run.db, slug).await)?;
-                one(&run, selection, found.as_ref()).await?
+                let found = run.succeeded(by_slug::place(run.db, slug).await)?;
+                one(run, selection, found.as_ref()).await?
             }
             RootField::Network(slug, selection) => {
-                let found = succeeded(by_slug::network(run.db, slug).await)?;
-                one(&run, selection, found.as_ref()).await?
+                let found = run.succeeded(by_slug::network(run.db, slug).await)?;
+                one(run, selection, found.as_ref()).await?
             }
         };
         data.push(vec![value]);
@@ -187,10 +244,10 @@ pub async fn objects<F: FieldKind>(
             Slot::Typename => vec![Json::string(F::TYPE)?; rows.len()],
             Slot::Field(field) => field.column(run, rows).await?,
         });
-        run.worked(rows.len()).await;
+        run.worked(rows.len()).await?;
     }
     let objects = json::objects(selection.iter().map(|(key, _)| key), columns, rows.len());
-    run.worked(rows.len()).await;
+    run.worked(rows.len()).await?;
     objects
 }
 
@@ -295,7 +352,7 @@ where
         parents.iter().map(|_| empty_page()).collect()
     };
     run.worked(pages.iter().map(|page| page.rows.len()).sum())
-        .await;
+        .await?;
     let totals = if conn.needs_total() {
         let keys = parents.iter().map(|&parent| CountKey {
             relation: *relation,
@@ -379,7 +436,7 @@ async fn connections<F: FieldKind, L>(
                 lists(pages, edges(run, fields, pages, &conn.cursors).await?)
             }
         });
-        run.worked(pages.len()).await;
+        run.worked(pages.len()).await?;
     }
     json::objects(conn.fields.iter().map(|(key, _)| key), columns, pages.len())
 }
@@ -405,7 +462,7 @@ async fn edges<F: FieldKind>(
                 objects(run, selection, &models).await?
             }
         });
-        run.worked(rows.len()).await;
+        run.worked(rows.len()).await?;
     }
     json::objects(fields.iter().map(|(key, _)| key), columns, rows.len())
 }

@@ -216,8 +216,7 @@ impl From<sea_orm::DbErr> for AppError {
             sea_orm::DbErr::RecordNotUpdated => {
                 AppError::NotFound("The record to update no longer exists.".into())
             }
-            err if crate::db::stopped_at_the_deadline(&err) => AppError::TimedOut,
-            err => AppError::Database(Arc::new(err)),
+            err => Arc::new(err).into(),
         }
     }
 }
@@ -225,6 +224,7 @@ impl From<sea_orm::DbErr> for AppError {
 impl From<Arc<sea_orm::DbErr>> for AppError {
     fn from(err: Arc<sea_orm::DbErr>) -> Self {
         if crate::db::stopped_at_the_deadline(&err) {
+            tracing::warn!(error = %err, "a statement ran past the time limit and was stopped");
             return AppError::TimedOut;
         }
         AppError::Database(err)

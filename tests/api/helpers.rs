@@ -219,17 +219,9 @@ impl TestApp {
         socket
     }
 
-    /// A server with `variables` over a generated world large enough for slow reads: 2 000
-    /// places in 20 networks (Zipf-sized, so a few hold most places) with 20 000 memberships.
+    /// A server with `variables` over [`slow_world`].
     pub async fn over_generated_world(variables: &[(&str, &str)]) -> TestApp {
-        let database = TestDatabase::generated(citynet::generate::Plan {
-            places: 2_000,
-            networks: 20,
-            memberships: 20_000,
-            events: 10,
-            seed: 1,
-        })
-        .await;
+        let database = TestDatabase::generated(slow_world()).await;
         let mut app = TestApp::builder()
             .settings(database.settings_with(variables))
             .spawn()
@@ -404,4 +396,16 @@ pub fn first_error_field(body: &Value) -> &str {
     body["errors"][0]["extensions"]["field"]
         .as_str()
         .unwrap_or_else(|| panic!("no error field in {body:#}"))
+}
+
+/// A generated world large enough for slow reads: 2 000 places in 20 networks (Zipf-sized, so a
+/// few hold most places) with 20 000 memberships.
+pub fn slow_world() -> citynet::generate::Plan {
+    citynet::generate::Plan {
+        places: 2_000,
+        networks: 20,
+        memberships: 20_000,
+        events: 10,
+        seed: 1,
+    }
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    helpers::{TestApp, TestDatabase},
+    helpers::{slow_world, TestApp, TestDatabase},
     metrics,
 };
 
@@ -254,14 +254,7 @@ async fn concurrent_planned_requests_each_get_their_own_answer() {
 /// within the limit is allowed its 200.
 #[tokio::test]
 async fn the_time_limit_stops_a_planned_operation() {
-    let database = TestDatabase::generated(citynet::generate::Plan {
-        places: 2_000,
-        networks: 20,
-        memberships: 20_000,
-        events: 10,
-        seed: 1,
-    })
-    .await;
+    let database = TestDatabase::generated(slow_world()).await;
     let heavy = "{ cities(first: 100) { nodes { networks(first: 100) { nodes { \
                  members(first: 100) { nodes { name networks(first: 100) { totalCount \
                  nodes { name } } } } } } } } }";

@@ -250,6 +250,14 @@ impl From<AppError> for async_graphql::Error {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// True when one of the response's errors carries `code`.
+pub fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
+    response
+        .errors
+        .iter()
+        .any(|error| code_of(error) == Some(code.as_str()))
+}
+
 /// The `extensions.code` of an error about to be sent, if it has one.
 pub fn code_of(error: &async_graphql::ServerError) -> Option<&str> {
     match error.extensions.as_ref()?.get("code")? {

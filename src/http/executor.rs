@@ -7,12 +7,8 @@
 //! by the input limits, the number of mutations by `MAX_ROOT_FIELDS`, and each SQL statement by
 //! the statement deadline (`db::connect`).
 
-use crate::error::ErrorCode;
-use std::{
-    future::Future,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use crate::error::{has_code, ErrorCode};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use async_graphql::{parser::types::OperationType, Data, Executor, Request, Response};
 use futures_util::{
@@ -26,7 +22,6 @@ use crate::{
     cache::Documents,
     config::{Limits, Settings},
     observe::{operation::Operation, Metrics},
-    plan::Deadline,
     schema::{
         limits::{coded_error, text},
         AppSchema,
@@ -102,17 +97,12 @@ impl LimitedExecutor {
         }
     }
 
-    /// When a query operation starting now must end, for its plan to check ([`Deadline`]).
-    fn deadline(&self) -> Deadline {
-        Deadline(Instant::now() + self.timeout)
-    }
-
     /// A query's answer under the time limit (`None`: the timer stopped it). One that the
     /// database stopped at the same deadline — a statement stopped, a field error
     /// `REQUEST_TIMEOUT` — is answered as stopped too, whichever of the two came first.
     fn within_time_limit(&self, answered: Option<Response>) -> Response {
         match answered {
-            Some(response) if !stopped_by_the_database(&response) => response,
+            Some(response) if !has_code(&response, ErrorCode::RequestTimeout) => response,
             _ => self.timed_out(),
         }
     }
@@ -137,8 +127,8 @@ impl Executor for LimitedExecutor {
             if this.is_mutation(&mut request) {
                 return this.observed(operation, this.schema.execute(request)).await;
             }
-            let request = request.data(this.deadline());
-            let limited = tokio::time::timeout(this.timeout, this.schema.execute(request));
+            let deadline = operation.time_limit(this.timeout);
+            let limited = tokio::time::timeout_at(deadline.into(), this.schema.execute(request));
             this.observed(operation, async {
                 this.within_time_limit(limited.await.ok())
             })
@@ -207,9 +197,9 @@ impl LimitedExecutor {
         let operation = Operation::start(&request);
         stream::once(async move {
             let _permit = permit;
-            let request = request.data(this.deadline());
+            let deadline = operation.time_limit(this.timeout);
             let mut responses = this.schema.execute_stream_with_session_data(request, data);
-            let limited = tokio::time::timeout(this.timeout, responses.next());
+            let limited = tokio::time::timeout_at(deadline.into(), responses.next());
             this.observed(operation, async {
                 let answered = limited.await.ok().map(Option::unwrap_or_default);
                 this.within_time_limit(answered)
@@ -218,15 +208,6 @@ impl LimitedExecutor {
         })
         .boxed()
     }
-}
-
-/// True when one of the response's errors is a statement stopped at the time limit.
-fn stopped_by_the_database(response: &Response) -> bool {
-    let timed_out = ErrorCode::RequestTimeout.as_str();
-    response
-        .errors
-        .iter()
-        .any(|error| crate::error::code_of(error) == Some(timed_out))
 }
 
 fn too_many_operations() -> Response {

@@ -14,7 +14,12 @@ use super::{
     caching, client, errors, multipart, negotiation, observe, operation, playground,
     rate_limit_headers, request_id, response_cache, sse, streams, websocket, State,
 };
-use crate::{error::ErrorCode, plan::PlannedData, rate_limit::ChargeSlot, schema::limits::ViaGet};
+use crate::{
+    error::{has_code, ErrorCode},
+    plan::PlannedData,
+    rate_limit::ChargeSlot,
+    schema::limits::ViaGet,
+};
 
 /// `POST /graphql`: a JSON body holding one request or a batch (an array). A request that names
 /// a reserved event stream starts on it; one that accepts an event stream or Apollo's multipart
@@ -295,12 +300,4 @@ fn every_operation_has_code(response: &BatchResponse, code: ErrorCode) -> bool {
         BatchResponse::Single(single) => has_code(single, code),
         BatchResponse::Batch(batch) => batch.iter().all(|single| has_code(single, code)),
     }
-}
-
-/// True when one of the response's errors carries `code`.
-fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
-    response
-        .errors
-        .iter()
-        .any(|error| crate::error::code_of(error) == Some(code.as_str()))
 }

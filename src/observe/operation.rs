@@ -43,6 +43,8 @@ pub struct Operation {
     path: AtomicU8,
     /// Its span (exported only with traces on).
     span: tracing::Span,
+    /// When its time limit ends, for a query run under one ([`Operation::time_limit`]).
+    deadline: OnceLock<Instant>,
 }
 
 enum Document {
@@ -75,7 +77,15 @@ impl Operation {
             statements: AtomicU64::new(0),
             path: AtomicU8::new(0),
             span: super::trace::operation(),
+            deadline: OnceLock::new(),
         })
+    }
+
+    /// Puts the operation under a time limit of `limit` from its start, and returns when it
+    /// ends: the executor's timer stops the operation then, and a plan, which can be stopped
+    /// only when it returns to the runtime, checks it as it goes ([`deadline`]).
+    pub fn time_limit(&self, limit: Duration) -> Instant {
+        *self.deadline.get_or_init(|| self.started + limit)
     }
 
     /// Runs `future` (the operation's execution) with this record as the current one.
@@ -185,6 +195,14 @@ impl Path {
 /// that hands over to the resolvers says so).
 pub fn executed_by(path: Path) {
     let _ = CURRENT.try_with(|operation| operation.path.store(path.number(), Ordering::Relaxed));
+}
+
+/// When the current operation's time limit ends, if it runs under one.
+pub fn deadline() -> Option<Instant> {
+    CURRENT
+        .try_with(|operation| operation.deadline.get().copied())
+        .ok()
+        .flatten()
 }
 
 /// Counts one SQL statement for the current operation, if any.

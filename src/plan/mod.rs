@@ -24,7 +24,7 @@ mod json;
 mod run;
 
 pub use json::PlannedData;
-pub use run::{Deadline, PlansRunning};
+pub use run::PlansRunning;
 
 use async_graphql::{
     extensions::ExtensionContext, parser::types::ExecutableDocument, Response, Variables,

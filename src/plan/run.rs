@@ -31,7 +31,7 @@ use crate::{
         page::{self, CountKey, ListSpec, PageKey, Relation, RootCountKey, RootPageKey, Rows},
         AppLoader, LoadError,
     },
-    observe::trace,
+    observe::{operation, trace},
     schema::pagination::{self, Cursors, Page},
 };
 
@@ -43,19 +43,14 @@ pub struct Run<'a> {
     running: &'a PlansRunning,
     /// Rows handled since the plan last gave the runtime a turn ([`Run::worked`]).
     unyielded: AtomicUsize,
-    /// When the operation's time limit ends, where it has one ([`Deadline`]).
+    /// When the operation's time limit ends, where it has one (`operation::deadline`). The
+    /// executor's timer can stop a plan only when it returns to the runtime, and then only
+    /// after one more stretch of work; the plan stops itself at the next check instead.
     deadline: Option<Instant>,
     /// Set once the plan has stopped at its time limit: a statement was stopped at the
     /// database's deadline, or [`Run::worked`] found the deadline past.
     stopped: AtomicBool,
 }
-
-/// The moment an operation's time limit ends, handed to its plan as request data by the
-/// executor that runs the operation under that limit (`http::executor`). The executor's timer
-/// can only stop a future when it returns to the runtime, and then only after one more turn of
-/// work; a plan that knows the deadline stops at the next [`YIELD_EVERY_ROWS`] itself.
-#[derive(Clone, Copy)]
-pub struct Deadline(pub Instant);
 
 /// How a plan ended.
 pub enum Outcome {
@@ -77,6 +72,7 @@ impl Run<'_> {
     /// in one stretch of seconds: the time limit (a timer around the whole operation) cannot
     /// stop a future that never returns to the runtime, and the other requests on its worker
     /// thread wait.
+    ///
     /// `None` (the plan ends, [`Outcome::Stopped`]) once the operation's deadline has passed.
     async fn worked(&self, rows: usize) -> Option<()> {
         let handled = self.unyielded.fetch_add(rows, Ordering::Relaxed) + rows;
@@ -187,7 +183,7 @@ pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Outcome {
         db,
         running,
         unyielded: AtomicUsize::new(0),
-        deadline: ctx.data_opt::<Deadline>().map(|deadline| deadline.0),
+        deadline: operation::deadline(),
         stopped: AtomicBool::new(false),
     };
     match data(ctx, plan, &run).await {

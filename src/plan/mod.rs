@@ -62,7 +62,7 @@ impl crate::schema::shape::PlannedExecution for Planner {
                 Outcome::Failed => {}
             }
         }
-        executed_by(Path::Resolvers);
+        // The resolvers run next, and are counted where they start (`schema::shape`).
         None
     }
 }

@@ -185,6 +185,8 @@ impl Extension for ShapeExtension {
                 return response;
             }
         }
+        // Counted here, not by the planner, so that it counts with `QUERY_PLANNER=off` too.
+        crate::observe::operation::executed_by(crate::observe::operation::Path::Resolvers);
         let response = next.run(ctx, operation_name).await;
         match document {
             Some(parsed) => shape(&self.types, &parsed.0, &parsed.1, operation_name, response),

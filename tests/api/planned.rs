@@ -132,6 +132,30 @@ async fn planned_operations_are_counted_and_batched_per_level() {
     );
 }
 
+/// With the planned path off every operation runs the resolvers, and is counted as such.
+#[tokio::test]
+async fn without_the_planner_every_operation_is_counted_as_resolvers() {
+    let app = TestApp::builder()
+        .envs(SETTINGS)
+        .env("QUERY_PLANNER", "off")
+        .spawn()
+        .await;
+    let body = app
+        .gql("{ cities(first: 3) { nodes { name } } }", json!({}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let metrics = metrics::metrics(&app).await;
+    assert_eq!(planned_executions(&metrics), 0.0, "{metrics}");
+    assert_eq!(
+        metrics::sample(
+            &metrics,
+            "citynet_graphql_executions_total{path=\"resolvers\"}"
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+}
+
 fn planned_executions(text: &str) -> f64 {
     metrics::sample(text, "citynet_graphql_executions_total{path=\"planned\"}")
         .unwrap_or_else(|| panic!("the planned executions are counted:\n{text}"))

@@ -7,6 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod city;
+mod empty_selections;
 pub mod enums;
 mod event;
 mod federation;

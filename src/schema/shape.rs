@@ -19,8 +19,13 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, PoisonError,
+    },
 };
+
+use super::empty_selections;
 
 use async_graphql::{
     extensions::{
@@ -126,6 +131,7 @@ impl ExtensionFactory for ShapeResponses {
             types: self.types.clone(),
             planned: self.planned.clone(),
             document: Arc::new(Mutex::new(None)),
+            filled: Arc::new(AtomicBool::new(false)),
         })
     }
 }
@@ -136,6 +142,9 @@ struct ShapeExtension {
     /// The request's document and variables, kept from parsing for the shaping after execution
     /// (the variables decide `@skip` and `@include`).
     document: Arc<Mutex<Option<Parsed>>>,
+    /// Whether the document executed has hidden fields in selections left empty
+    /// ([`empty_selections`]), to be taken out of the answer.
+    filled: Arc<AtomicBool>,
 }
 
 type Parsed = Arc<(ExecutableDocument, Variables)>;
@@ -161,6 +170,8 @@ impl Extension for ShapeExtension {
         let document = next.run(ctx, query, variables).await?;
         *self.document.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(Arc::new((document.clone(), variables.clone())));
+        let (document, filled) = empty_selections::fill(document, variables);
+        self.filled.store(filled, Ordering::Relaxed);
         Ok(document)
     }
 
@@ -188,10 +199,14 @@ impl Extension for ShapeExtension {
         // Counted here, not by the planner, so that it counts with `QUERY_PLANNER=off` too.
         crate::observe::operation::executed_by(crate::observe::operation::Path::Resolvers);
         let response = next.run(ctx, operation_name).await;
-        match document {
+        let mut response = match document {
             Some(parsed) => shape(&self.types, &parsed.0, &parsed.1, operation_name, response),
             None => response,
+        };
+        if self.filled.load(Ordering::Relaxed) {
+            empty_selections::strip(&mut response.data);
         }
+        response
     }
 
     fn subscribe<'s>(
@@ -202,16 +217,21 @@ impl Extension for ShapeExtension {
     ) -> BoxStream<'s, Response> {
         let types = self.types.clone();
         let document = self.document.clone();
+        let filled = self.filled.clone();
         next.run(ctx, stream)
             .map(move |response| {
                 let document = document
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
-                match document {
+                let mut response = match document {
                     Some(parsed) => shape(&types, &parsed.0, &parsed.1, None, response),
                     None => response,
+                };
+                if filled.load(Ordering::Relaxed) {
+                    empty_selections::strip(&mut response.data);
                 }
+                response
             })
             .boxed()
     }

@@ -96,19 +96,10 @@ pub fn strip(data: &mut Value) {
 /// The variable `name` as given, else its default (from the first operation that declares it:
 /// a fragment's directives are read as any operation using it would read them).
 fn variable(document: &ExecutableDocument, variables: &Variables, name: &str) -> Option<Value> {
-    if let Some(value) = variables.get(name) {
-        return Some(value.clone());
-    }
-    document.operations.iter().find_map(|(_, operation)| {
-        operation
-            .node
-            .variable_definitions
-            .iter()
-            .find(|definition| definition.node.name.node == name)?
-            .node
-            .default_value()
-            .cloned()
-    })
+    document
+        .operations
+        .iter()
+        .find_map(|(_, operation)| crate::operation::variable(&operation.node, variables, name))
 }
 
 struct Filler<'a> {

@@ -6,7 +6,12 @@ use actix_web::dev::Server;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, db, http, observe, schema, seed};
+use secrecy::ExposeSecret;
+
+use crate::{
+    config::{PlannedReads, Settings},
+    db, http, observe, schema, seed,
+};
 
 pub struct Application {
     port: u16,
@@ -36,11 +41,12 @@ impl Application {
         // bookkeeping: its handle on the pool is taken before the counter is installed.
         let feed_db = db.clone();
         let metrics = observe::Metrics::new().context("defining the metrics")?;
-        let statements = db::StatementCounter::install(
-            &mut db,
+        let observer = db::StatementObserver::new(
             metrics.sql().clone(),
             settings.traces.is_some(),
+            db.get_database_backend(),
         );
+        let statements = db::StatementCounter::install(&mut db, observer.clone());
         let port = listener.local_addr()?.port();
         let services = schema::Services::start(&feed_db, settings)
             .await
@@ -48,7 +54,17 @@ impl Application {
         metrics
             .watch(&db, std::sync::Arc::new(services.caches.clone()))
             .context("defining the metrics")?;
-        let schema = schema::build(db.clone(), settings, &services);
+        let planned_reads = (settings.planned_reads == PlannedReads::Sync)
+            .then(|| {
+                db::sync_reads::SyncReader::for_url(
+                    settings.database_url.expose_secret(),
+                    settings.planned_readers as usize,
+                    settings.limits.request_timeout,
+                    observer,
+                )
+            })
+            .flatten();
+        let schema = schema::build(db.clone(), planned_reads, settings, &services);
         let metrics_server = match settings.metrics.address {
             Some(address) => {
                 let listener = TcpListener::bind(address)

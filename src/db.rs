@@ -2,6 +2,7 @@
 //! time ([`deadline`]), run migrations.
 
 mod deadline;
+pub mod sync_reads;
 
 pub use deadline::stopped_at_the_deadline;
 
@@ -78,28 +79,52 @@ async fn connect_with(
     Database::connect(options).await
 }
 
-/// Observes the SQL statements a connection executes: counted and timed in the instance's
-/// metrics (`citynet_sql_statements_total`, `citynet_sql_statement_duration_seconds`) and
-/// counted for the GraphQL operation that caused them. The tests read the count to prove that a
-/// nested query costs a fixed number of statements.
+/// What happens for every SQL statement run for a request, whichever driver ran it: it is
+/// counted and timed in the instance's metrics (`citynet_sql_statements_total`,
+/// `citynet_sql_statement_duration_seconds`), counted for the GraphQL operation that caused it
+/// (call it in the operation's task), and, with traces on, exported as a span.
+#[derive(Clone)]
+pub struct StatementObserver {
+    metrics: SqlMetrics,
+    traces: bool,
+    system: &'static str,
+}
+
+impl StatementObserver {
+    pub fn new(metrics: SqlMetrics, traces: bool, backend: DbBackend) -> Self {
+        let system = match backend {
+            DbBackend::Postgres => "postgresql",
+            _ => "sqlite",
+        };
+        Self {
+            metrics,
+            traces,
+            system,
+        }
+    }
+
+    /// Observes one statement, `sql`, that ran for `elapsed`.
+    pub fn ran(&self, sql: &str, elapsed: Duration, failed: bool) {
+        self.metrics.observe(elapsed);
+        operation::statement_ran();
+        if self.traces {
+            trace::statement(sql, elapsed, failed, self.system);
+        }
+    }
+}
+
+/// Counts the SQL statements executed for requests (the pool's, through its metric callback,
+/// and the synchronous reader's). The tests read the count to prove that a nested query costs
+/// a fixed number of statements.
 #[derive(Clone)]
 pub struct StatementCounter(SqlMetrics);
 
 impl StatementCounter {
-    /// Installs the observer on `db`, replacing any earlier metric callback; with `traces`,
-    /// each statement is also exported as a span.
-    pub fn install(db: &mut DatabaseConnection, metrics: SqlMetrics, traces: bool) -> Self {
-        let counter = Self(metrics.clone());
-        let system = match db.get_database_backend() {
-            DbBackend::Postgres => "postgresql",
-            _ => "sqlite",
-        };
+    /// Installs `observer` on `db`, replacing any earlier metric callback.
+    pub fn install(db: &mut DatabaseConnection, observer: StatementObserver) -> Self {
+        let counter = Self(observer.metrics.clone());
         db.set_metric_callback(move |info| {
-            metrics.observe(info.elapsed);
-            operation::statement_ran();
-            if traces {
-                trace::statement(&info.statement.sql, info.elapsed, info.failed, system);
-            }
+            observer.ran(&info.statement.sql, info.elapsed, info.failed);
         });
         counter
     }

@@ -1,9 +1,33 @@
-//! The database: its URL (a secret: it may hold a password) and the pool's size.
+//! The database: its URL (a secret: it may hold a password), the pool's size, and the driver
+//! of the planned reads.
+
+use std::str::FromStr;
 
 use super::ConfigError;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://citynet.db?mode=rwc";
 pub const DEFAULT_DATABASE_MAX_CONNECTIONS: u32 = 8;
+pub const DEFAULT_PLANNED_READERS: u32 = 4;
+
+/// Which driver runs the planned path's statements on SQLite (`PLANNED_READS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlannedReads {
+    /// sqlx's pool, as everything else (the only choice on PostgreSQL).
+    Sqlx,
+    /// Synchronous read-only connections (`crate::db::sync_reads`), on SQLite files.
+    Sync,
+}
+
+impl FromStr for PlannedReads {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text.to_ascii_lowercase().as_str() {
+            "sqlx" => Ok(Self::Sqlx),
+            "sync" => Ok(Self::Sync),
+            _ => Err(()),
+        }
+    }
+}
 
 pub(super) fn validate_database_url(url: &str) -> Result<(), ConfigError> {
     let supported = ["sqlite:", "postgres://", "postgresql://"];

@@ -18,7 +18,10 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::auth::ApiTokens;
 
 pub use caches::DEFAULT_RESPONSE_CACHE_BYTES;
-pub use database::{redact_url, DEFAULT_DATABASE_MAX_CONNECTIONS, DEFAULT_DATABASE_URL};
+pub use database::{
+    redact_url, PlannedReads, DEFAULT_DATABASE_MAX_CONNECTIONS, DEFAULT_DATABASE_URL,
+    DEFAULT_PLANNED_READERS,
+};
 pub use limits::Limits;
 pub use observability::{LogFormat, MetricsExposure, TraceExport};
 pub use security::{AllowedOrigins, DEFAULT_CORS_ALLOWED_HEADERS};
@@ -31,6 +34,11 @@ pub struct Settings {
     pub database_url: SecretString,
     /// `DATABASE_MAX_CONNECTIONS`: pool size.
     pub database_max_connections: u32,
+    /// `PLANNED_READS`: the driver of the planned path's statements on a SQLite file, `sqlx`
+    /// or `sync` (ignored on PostgreSQL and in-memory databases).
+    pub planned_reads: PlannedReads,
+    /// `PLANNED_READERS`: how many synchronous connections run planned statements at once.
+    pub planned_readers: u32,
     /// `HOST`: address to bind.
     pub host: IpAddr,
     /// `PORT`: port to bind; 0 picks a free one (the tests do).
@@ -137,6 +145,14 @@ impl Settings {
                 "a whole number of connections from 1 to 1000",
             )
             .and_then(|n| in_range("DATABASE_MAX_CONNECTIONS", n, 1..=1000))?,
+            planned_reads: parse_or(&lookup, "PLANNED_READS", PlannedReads::Sqlx, "sqlx or sync")?,
+            planned_readers: parse_or(
+                &lookup,
+                "PLANNED_READERS",
+                DEFAULT_PLANNED_READERS,
+                "a whole number of connections from 1 to 64",
+            )
+            .and_then(|n| in_range("PLANNED_READERS", n, 1..=64))?,
             host: parse_or(
                 &lookup,
                 "HOST",

@@ -3,6 +3,7 @@
 //!
 //! - [`by_id`]: single rows by primary key (a membership's city, an event's host, …).
 //! - [`by_slug`]: single rows by slug, for the root fields that take one.
+//! - [`cells`]: reading rows by position from either SQLite driver.
 //! - [`filter`]: filters as data (built by the schema) and their translation to SQL.
 //! - [`page`]: one page of a list per parent, paged in SQL with a `LIMIT` per parent, plus the
 //!   per-parent `totalCount`.
@@ -15,6 +16,7 @@
 
 pub mod by_id;
 pub mod by_slug;
+pub mod cells;
 pub mod filter;
 pub mod graph;
 pub mod page;
@@ -25,11 +27,47 @@ pub mod topics;
 use std::time::Duration;
 
 use async_graphql::{dataloader::DataLoader, futures_util::future::BoxFuture};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{sea_query::SelectStatement, ConnectionTrait, DatabaseConnection, DbErr};
+
+use crate::db::sync_reads::SyncReader;
+use cells::{Cells, ReadRow};
 
 /// The one loader type; it implements `Loader<K>` for every key type in the submodules.
 pub struct AppLoader {
     db: DatabaseConnection,
+    /// Where pages and their counts are read when not on the pool: the planned path's
+    /// synchronous SQLite reader (`PLANNED_READS=sync`). The resolvers' loader has none, so
+    /// that they stay an independent oracle of the planned answers.
+    sync: Option<SyncReader>,
+}
+
+impl AppLoader {
+    /// The rows of `statement`, each read by `read`, from the synchronous reader if this loader
+    /// has one, else from the pool.
+    async fn rows<R: ReadRow>(
+        &self,
+        statement: &SelectStatement,
+        read: R,
+    ) -> Result<Vec<R::Output>, LoadError> {
+        select(&self.db, self.sync.as_ref(), statement, read).await
+    }
+}
+
+/// The rows of `statement`, each read by `read`: from `sync` if given, else from `db`.
+async fn select<R: ReadRow>(
+    db: &DatabaseConnection,
+    sync: Option<&SyncReader>,
+    statement: &SelectStatement,
+    read: R,
+) -> Result<Vec<R::Output>, LoadError> {
+    match sync {
+        Some(reader) => reader.rows(statement, read).await,
+        None => {
+            let rows = db.query_all(statement).await?;
+            let read_rows = rows.iter().map(|row| read.read(row));
+            Ok(read_rows.collect::<Result<_, DbErr>>()?)
+        }
+    }
 }
 
 /// Loader errors must be `Clone` (one failure answers every waiting resolver). They are the
@@ -43,10 +81,17 @@ pub type BatchWrapper = fn(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>;
 
 /// Built once per server and shared by all requests: it caches nothing, so results are never
 /// stale, while concurrent requests can still share a batch. Each batch runs inside `wrap`.
-pub fn data_loader(db: DatabaseConnection, wrap: BatchWrapper) -> DataLoader<AppLoader> {
-    DataLoader::new(AppLoader { db }, move |batch| spawn_when_idle(wrap(batch)))
-        .delay(Duration::ZERO)
-        .max_batch_size(MAX_BATCH)
+/// With `sync`, pages and counts are read there instead of on `db` (see [`AppLoader`]).
+pub fn data_loader(
+    db: DatabaseConnection,
+    sync: Option<SyncReader>,
+    wrap: BatchWrapper,
+) -> DataLoader<AppLoader> {
+    DataLoader::new(AppLoader { db, sync }, move |batch| {
+        spawn_when_idle(wrap(batch))
+    })
+    .delay(Duration::ZERO)
+    .max_batch_size(MAX_BATCH)
 }
 
 /// Runs a batch only once the worker has nothing else ready to run.
@@ -86,6 +131,18 @@ fn group_by<K: PartialEq, T>(items: impl IntoIterator<Item = (K, T)>) -> Vec<(K,
     groups
 }
 
+/// The rows of a `SELECT parent, COUNT(*) … GROUP BY parent`, by position.
+struct GroupedCount;
+
+impl ReadRow for GroupedCount {
+    type Output = (i32, u64);
+
+    fn read<R: Cells>(&self, row: &R) -> Result<Self::Output, DbErr> {
+        let count: i64 = row.cell(1)?;
+        Ok((row.cell(0)?, u64::try_from(count).unwrap_or(0)))
+    }
+}
+
 /// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` and returns the counts by parent; the
 /// count loaders all read their rows this way.
 async fn grouped_counts(
@@ -94,7 +151,6 @@ async fn grouped_counts(
     parent: &str,
     count: &str,
 ) -> Result<std::collections::HashMap<i32, u64>, DbErr> {
-    use sea_orm::ConnectionTrait;
     let mut counts = std::collections::HashMap::new();
     for row in db.query_all(statement).await? {
         let value: i64 = row.try_get("", count)?;

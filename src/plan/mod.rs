@@ -24,7 +24,7 @@ mod json;
 mod run;
 
 pub use json::PlannedData;
-pub use run::PlansRunning;
+pub use run::{PlannedLoader, PlansRunning};
 
 use async_graphql::{
     extensions::ExtensionContext, parser::types::ExecutableDocument, Response, Variables,

@@ -143,6 +143,11 @@ fn distinct<K: std::hash::Hash + Eq>(keys: impl IntoIterator<Item = K>) -> Vec<K
         .collect()
 }
 
+/// The loader of the planned path when it reads elsewhere than the resolvers (schema data):
+/// over the synchronous SQLite reader (`PLANNED_READS=sync`). Without it, plans use the
+/// resolvers' loader.
+pub struct PlannedLoader(pub DataLoader<AppLoader>);
+
 /// How many plans are running on this server (schema data).
 #[derive(Default)]
 pub struct PlansRunning(AtomicUsize);
@@ -170,13 +175,16 @@ impl Drop for Leaves<'_> {
 
 /// Runs `plan` into the response's `data`.
 pub async fn run(ctx: &ExtensionContext<'_>, plan: &Plan) -> Outcome {
-    let (Ok(running), Ok(loader), Ok(db)) = (
+    let (Ok(running), Ok(shared), Ok(db)) = (
         ctx.data::<PlansRunning>(),
         ctx.data::<DataLoader<AppLoader>>(),
         ctx.data::<DatabaseConnection>(),
     ) else {
         return Outcome::Failed;
     };
+    let loader = ctx
+        .data_opt::<PlannedLoader>()
+        .map_or(shared, |planned| &planned.0);
     let _running = running.enter();
     let run = Run {
         loader,

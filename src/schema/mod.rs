@@ -42,6 +42,7 @@ use crate::{
     cache::Caches,
     changes::{feed::Feed, Changes},
     config::Settings,
+    db::sync_reads::SyncReader,
     loaders::{self, AppLoader},
     rate_limit::RateLimiter,
 };
@@ -179,12 +180,26 @@ impl Services {
 
 /// The executable schema over `db`, with the request limits and introspection switch of
 /// `settings`, sharing `services` with the HTTP layer.
-pub fn build(db: DatabaseConnection, settings: &Settings, services: &Services) -> AppSchema {
+pub fn build(
+    db: DatabaseConnection,
+    planned_reads: Option<SyncReader>,
+    settings: &Settings,
+    services: &Services,
+) -> AppSchema {
     if settings.federation {
         let sdl = subgraph_builder().finish().sdl();
-        AppSchema::Subgraph(configure(subgraph_builder(), &sdl, db, settings, services))
+        let schema = configure(
+            subgraph_builder(),
+            &sdl,
+            db,
+            planned_reads,
+            settings,
+            services,
+        );
+        AppSchema::Subgraph(schema)
     } else {
-        AppSchema::Public(configure(builder(), &sdl(), db, settings, services))
+        let schema = configure(builder(), &sdl(), db, planned_reads, settings, services);
+        AppSchema::Public(schema)
     }
 }
 
@@ -194,10 +209,12 @@ fn configure<Q: ObjectType + 'static>(
     builder: SchemaBuilder<Q, Mutation, Subscription>,
     sdl: &str,
     db: DatabaseConnection,
+    planned_reads: Option<SyncReader>,
     settings: &Settings,
     services: &Services,
 ) -> Schema<Q, Mutation, Subscription> {
     let limits = &settings.limits;
+    let db_for_plans = db.clone();
     let caches = &services.caches;
     let mut builder = builder
         .limit_depth(limits.max_depth)
@@ -216,6 +233,7 @@ fn configure<Q: ObjectType + 'static>(
         .extension(ApolloPersistedQueries::new(caches.persisted.clone()))
         .data(loaders::data_loader(
             db.clone(),
+            None,
             crate::observe::operation::observed_batch,
         ))
         .data(crate::plan::PlansRunning::default())
@@ -223,6 +241,13 @@ fn configure<Q: ObjectType + 'static>(
         .data(services.changes.clone())
         .data(services.feed.clone())
         .data(db);
+    if let Some(reader) = planned_reads {
+        builder = builder.data(crate::plan::PlannedLoader(loaders::data_loader(
+            db_for_plans,
+            Some(reader),
+            crate::observe::operation::observed_batch,
+        )));
+    }
     if let Some(limiter) = &services.rate_limiter {
         builder = builder.data(limiter.clone());
     }

@@ -18,7 +18,10 @@ async fn schema() -> (AppSchema, TestDatabase) {
     let services = citynet::schema::Services::start(&db, &settings)
         .await
         .expect("the services start");
-    (citynet::schema::build(db, &settings, &services), database)
+    (
+        citynet::schema::build(db, None, &settings, &services),
+        database,
+    )
 }
 
 async fn execute(schema: &AppSchema, query: &str, variables: Value) -> Value {

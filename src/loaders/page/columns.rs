@@ -14,8 +14,10 @@
 use entity::{event, membership, network, place};
 use sea_orm::{
     sea_query::{Alias, SelectStatement},
-    ColumnTrait, DbErr, FromQueryResult, Iterable, QueryResult,
+    ColumnTrait, DbErr, FromQueryResult, Iterable,
 };
+
+use crate::loaders::cells::Cells;
 
 /// A set of columns of one table, by their position in the entity's `Column` enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,19 +71,19 @@ impl Columns {
 }
 
 /// A model read from the columns [`Columns::select`] put in a row (after the page's own
-/// `__parent`, `__key` and `__sort`).
-pub trait Partial: FromQueryResult {
+/// `__parent`, `__key` and `__sort`), from either driver's rows.
+pub trait Partial: FromQueryResult + Send + 'static {
     /// Its table's columns: a page selects them, and `read` decodes them, in this order.
     type Column: ColumnTrait + Iterable;
 
     /// The model with only `columns` read, from the row's columns at `first` onwards (the rest
     /// keep placeholders).
-    fn read(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr>;
+    fn read<R: Cells>(row: &R, columns: Columns, first: usize) -> Result<Self, DbErr>;
 
     /// The whole row by name, or the selected columns by position from `first`.
-    fn from_row(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr> {
+    fn from_row<R: Cells>(row: &R, columns: Columns, first: usize) -> Result<Self, DbErr> {
         if columns.is_all() {
-            Self::from_query_result(row, "")
+            row.by_name()
         } else {
             Self::read(row, columns, first)
         }
@@ -95,12 +97,12 @@ macro_rules! read_by_position {
         impl Partial for $entity::Model {
             type Column = $entity::Column;
 
-            fn read(row: &QueryResult, columns: Columns, first: usize) -> Result<Self, DbErr> {
+            fn read<R: Cells>(row: &R, columns: Columns, first: usize) -> Result<Self, DbErr> {
                 let mut model = Self::default();
                 let selected = columns.selected::<$entity::Column>();
                 for (at, column) in (first..).zip(selected) {
                     match column {
-                        $($entity::Column::$column => model.$field = row.try_get_by_index(at)?,)+
+                        $($entity::Column::$column => model.$field = row.cell(at)?,)+
                     }
                 }
                 Ok(model)

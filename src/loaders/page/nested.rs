@@ -1,16 +1,16 @@
 //! Loaders for nested lists: one parent's page (`PageKey`) and one parent's `totalCount`
 //! (`CountKey`), each answered for a whole batch of siblings in one statement per list.
 
-use std::{collections::HashMap, hash::Hash};
+use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement},
-    ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, Iterable,
+    ColumnTrait, DbBackend, EntityName, EntityTrait, Iterable,
 };
 
 use super::{postgres, sql, sqlite, Columns, EdgeSpec, ListSpec, Partial, Relation, Rows, Window};
-use crate::loaders::{filter::Term, group_by, grouped_counts, AppLoader, LoadError};
+use crate::loaders::{filter::Term, group_by, AppLoader, GroupedCount, LoadError};
 
 /// One parent's page of one list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,15 +83,14 @@ impl<R: Relation, F: Term> Loader<PageKey<R, ListSpec<F>>> for AppLoader {
                     window,
                     columns,
                 );
-                for row in self.db.query_all(&statement).await? {
-                    // `__parent`, then the position (see `edge_page_query`).
-                    let parent: i32 = row.try_get_by_index(0)?;
-                    rows_of.entry(parent).or_default().push(sql::parse_row(
-                        &row,
-                        spec.sort(),
-                        columns,
-                        1,
-                    )?);
+                let read = sql::PageRows::<Model<R>> {
+                    sort: spec.sort(),
+                    columns,
+                    with_parent: true,
+                    model: PhantomData,
+                };
+                for (parent, row) in self.rows(&statement, read).await? {
+                    rows_of.entry(parent).or_default().push(row);
                 }
             }
             for parent in parents {
@@ -142,9 +141,7 @@ impl<R: Relation, F: Term> Loader<CountKey<R, ListSpec<F>>> for AppLoader {
             if let Some(condition) = spec.condition() {
                 statement.cond_where(condition);
             }
-            for (parent, count) in
-                grouped_counts(&self.db, &statement, "__parent", "__count").await?
-            {
+            for (parent, count) in self.rows(&statement, GroupedCount).await? {
                 let key = CountKey {
                     relation,
                     parent,

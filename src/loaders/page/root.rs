@@ -10,12 +10,15 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData};
 use async_graphql::dataloader::Loader;
 use futures_util::future::try_join_all;
 use sea_orm::{
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
-    ConnectionTrait, DatabaseConnection, EntityTrait,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement},
+    DatabaseConnection, DbErr, EntityTrait,
 };
 
 use super::{super::filter::Term, sql, Columns, ListSpec, Partial, Rows, Window, T};
-use crate::loaders::{AppLoader, LoadError};
+use crate::loaders::{
+    cells::{Cells, ReadRow},
+    select, AppLoader, LoadError,
+};
 
 /// One page of a whole table `E`.
 pub struct RootPageKey<E, F> {
@@ -96,8 +99,9 @@ where
         keys: &[RootPageKey<E, F>],
     ) -> Result<HashMap<RootPageKey<E, F>, Self::Value>, Self::Error> {
         try_join_all(keys.iter().map(|key| async move {
-            let rows = root_page::<E, F>(&self.db, &key.spec, &key.window, key.columns).await?;
-            Ok((key.clone(), rows))
+            let (query, read) = page_query::<E, F>(&key.spec, &key.window, key.columns);
+            let rows = select(&self.db, self.sync.as_ref(), &query, read).await?;
+            Ok((key.clone(), rows.into_iter().map(|(_, row)| row).collect()))
         }))
         .await
         .map(HashMap::from_iter)
@@ -114,7 +118,9 @@ impl<E: EntityTrait, F: Term> Loader<RootCountKey<E, F>> for AppLoader {
         keys: &[RootCountKey<E, F>],
     ) -> Result<HashMap<RootCountKey<E, F>, u64>, Self::Error> {
         try_join_all(keys.iter().map(|key| async move {
-            Ok((key.clone(), root_count::<E, F>(&self.db, &key.spec).await?))
+            let query = count_query::<E, F>(&key.spec);
+            let count = select(&self.db, self.sync.as_ref(), &query, Count).await?;
+            Ok((key.clone(), count.first().copied().unwrap_or(0)))
         }))
         .await
         .map(HashMap::from_iter)
@@ -128,6 +134,26 @@ pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
     window: &Window,
     columns: Columns,
 ) -> crate::error::AppResult<Rows<E::Model>> {
+    let (query, read) = page_query::<E, F>(spec, window, columns);
+    let rows = select(db, None, &query, read).await?;
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
+}
+
+/// The number of rows of a whole (filtered) table: `totalCount` of a root list.
+pub async fn root_count<E: EntityTrait, F: Term>(
+    db: &DatabaseConnection,
+    spec: &ListSpec<F>,
+) -> crate::error::AppResult<u64> {
+    let count = select(db, None, &count_query::<E, F>(spec), Count).await?;
+    Ok(count.first().copied().unwrap_or(0))
+}
+
+/// The statement of a root page, and how its rows are read.
+fn page_query<E: EntityTrait<Model: Partial>, F: Term>(
+    spec: &ListSpec<F>,
+    window: &Window,
+    columns: Columns,
+) -> (SelectStatement, sql::PageRows<E::Model>) {
     let t = Alias::new(T);
     let sort = spec.sort();
     // The position first, then the model (where `parse_row` reads them).
@@ -155,19 +181,17 @@ pub async fn root_page<E: EntityTrait<Model: Sync + Partial>, F: Term>(
         window,
         Expr::col((Alias::new(T), Alias::new("id"))),
     );
-    Ok(db
-        .query_all(&query)
-        .await?
-        .iter()
-        .map(|row| sql::parse_row(row, sort, columns, 0))
-        .collect::<Result<_, _>>()?)
+    let read = sql::PageRows {
+        sort,
+        columns,
+        with_parent: false,
+        model: PhantomData,
+    };
+    (query, read)
 }
 
-/// The number of rows of a whole (filtered) table: `totalCount` of a root list.
-pub async fn root_count<E: EntityTrait, F: Term>(
-    db: &DatabaseConnection,
-    spec: &ListSpec<F>,
-) -> crate::error::AppResult<u64> {
+/// `SELECT COUNT(*)` of a whole (filtered) table.
+fn count_query<E: EntityTrait, F: Term>(spec: &ListSpec<F>) -> SelectStatement {
     let mut query = Query::select();
     query
         .expr_as(Expr::col(Asterisk).count(), Alias::new("__count"))
@@ -175,9 +199,17 @@ pub async fn root_count<E: EntityTrait, F: Term>(
     if let Some(condition) = spec.condition() {
         query.cond_where(condition);
     }
-    let count: i64 = match db.query_one(&query).await? {
-        Some(row) => row.try_get("", "__count")?,
-        None => 0,
-    };
-    Ok(u64::try_from(count).unwrap_or(0))
+    query
+}
+
+/// The one row of a `COUNT(*)`.
+struct Count;
+
+impl ReadRow for Count {
+    type Output = u64;
+
+    fn read<R: Cells>(&self, row: &R) -> Result<u64, DbErr> {
+        let count: i64 = row.cell(0)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
 }

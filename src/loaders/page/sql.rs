@@ -4,8 +4,10 @@
 
 use sea_orm::{
     sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement},
-    DbErr, QueryResult, Value,
+    DbErr, Value,
 };
+
+use crate::loaders::cells::{Cells, ReadRow};
 
 use super::{
     super::filter::Term, Columns, EdgeSpec, ListSpec, Partial, Position, Row, Sort, SortType,
@@ -178,8 +180,8 @@ pub(super) fn sort_expr(sort: Option<Sort>) -> Expr {
 /// Reads a row back: its position from the `__key` column at `key_at` and the `__sort` column
 /// after it, then its model from the columns after those. Both are read by position: a lookup
 /// by name searches the row's column names, twice per row.
-pub(super) fn parse_row<M: Partial>(
-    row: &QueryResult,
+pub(super) fn parse_row<M: Partial, R: Cells>(
+    row: &R,
     sort: Option<Sort>,
     columns: Columns,
     key_at: usize,
@@ -188,20 +190,42 @@ pub(super) fn parse_row<M: Partial>(
     let value = match sort.map(|s| s.kind) {
         None => SortValue::Null,
         Some(SortType::Int) => row
-            .try_get_by_index::<Option<i32>>(sort_at)?
+            .cell::<Option<i32>>(sort_at)?
             .map_or(SortValue::Null, |v| SortValue::Int(v.into())),
         Some(SortType::Float) => row
-            .try_get_by_index::<Option<f64>>(sort_at)?
+            .cell::<Option<f64>>(sort_at)?
             .map_or(SortValue::Null, |v| SortValue::Float(F64(v))),
         Some(SortType::Text) => row
-            .try_get_by_index::<Option<String>>(sort_at)?
+            .cell::<Option<String>>(sort_at)?
             .map_or(SortValue::Null, SortValue::Text),
     };
     Ok(Row {
         position: Position {
             value,
-            key: row.try_get_by_index(key_at)?,
+            key: row.cell(key_at)?,
         },
         model: M::from_row(row, columns, sort_at + 1)?,
     })
+}
+
+/// A page's rows as [`parse_row`] reads them (`key_at` 0), or, `with_parent`, each with the
+/// parent it belongs to in column 0 before them (`key_at` 1).
+pub(super) struct PageRows<M> {
+    pub sort: Option<Sort>,
+    pub columns: Columns,
+    pub with_parent: bool,
+    pub model: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Partial> ReadRow for PageRows<M> {
+    /// The parent (0 without one) and the row.
+    type Output = (i32, Row<M>);
+
+    fn read<R: Cells>(&self, row: &R) -> Result<Self::Output, DbErr> {
+        if self.with_parent {
+            Ok((row.cell(0)?, parse_row(row, self.sort, self.columns, 1)?))
+        } else {
+            Ok((0, parse_row(row, self.sort, self.columns, 0)?))
+        }
+    }
 }

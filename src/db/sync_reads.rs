@@ -1,0 +1,298 @@
+//! The planned path's SQLite reads on synchronous, read-only connections (`PLANNED_READS=sync`).
+//!
+//! sqlx's SQLite driver runs each connection on a thread of its own and sends every statement
+//! there, and every row back, over channels; a statement costs several thread hand-offs. A page
+//! read that way was no faster than 18.9 % of the reference, with no GraphQL at all, against
+//! 35.7 % for the same statement on a synchronous connection on tokio's blocking pool
+//! (BENCHMARKS.md, run 16). Here a statement and the decoding of its rows run in one blocking
+//! task, on a connection of a small pool of our own.
+//!
+//! What holds for every statement of the sqlx pool holds here too:
+//! - **Bounded:** at most `PLANNED_READERS` statements run at once; others wait for a reader.
+//! - **Deadline and cancellation:** a progress handler stops a statement after
+//!   `REQUEST_TIMEOUT_MS`, or as soon as the request that waits for it is dropped
+//!   ([`AppError::TimedOut`] for the deadline).
+//! - **Observed:** each statement is counted, timed and traced by the same
+//!   [`StatementObserver`] as the pool's, in the task of the operation that ran it.
+//! - **Fresh:** the connections are read-only (`SQLITE_OPEN_READ_ONLY`, `query_only`), hold
+//!   no transaction between statements, and so see every write committed before a statement
+//!   starts.
+//!
+//! Writes, migrations, the resolvers and PostgreSQL stay on sqlx.
+
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, PoisonError,
+    },
+    time::{Duration, Instant},
+};
+
+use rusqlite::{types::Value as SqliteValue, Connection, ErrorCode, OpenFlags};
+use sea_orm::{
+    sea_query::{SelectStatement, SqliteQueryBuilder, Value},
+    sqlx::sqlite::SqliteConnectOptions,
+    DbErr,
+};
+use tokio::sync::Semaphore;
+
+use super::StatementObserver;
+use crate::{error::AppError, loaders::cells::ReadRow};
+
+/// How many SQLite virtual-machine instructions run between two checks of the deadline and of
+/// the cancel flag (about a millisecond of work), as on the sqlx pool.
+const CHECK_EVERY_OPS: i32 = 20_000;
+
+/// How long a statement waits for a lock held by another connection (a checkpoint).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection: a nested page's text depends on its number of
+/// parents, so a busy server prepares a few dozen distinct statements.
+const STATEMENT_CACHE: usize = 128;
+
+/// A pool of synchronous read-only connections to one SQLite file. Cloning shares it.
+#[derive(Clone)]
+pub struct SyncReader(Arc<Shared>);
+
+struct Shared {
+    path: PathBuf,
+    /// Connections not in use.
+    idle: Mutex<Vec<Reader>>,
+    /// One permit per statement that may run at once.
+    permits: Arc<Semaphore>,
+    /// The statement deadline (`REQUEST_TIMEOUT_MS`).
+    limit: Duration,
+    observer: StatementObserver,
+}
+
+/// One connection and what its progress handler watches.
+struct Reader {
+    connection: Connection,
+    watch: Arc<Watch>,
+}
+
+/// The statement a connection is running: when it must stop, and whether its request is gone.
+#[derive(Default)]
+struct Watch(Mutex<Option<Running>>);
+
+struct Running {
+    deadline: Instant,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Watch {
+    /// The progress handler's question: stop the statement now? A statement outside a run of
+    /// [`SyncReader::rows`] does not exist, so none is stopped then.
+    fn should_stop(&self) -> bool {
+        let running = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        running.as_ref().is_some_and(|running| {
+            running.cancelled.load(Ordering::Relaxed) || Instant::now() >= running.deadline
+        })
+    }
+
+    fn set(&self, running: Option<Running>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = running;
+    }
+}
+
+/// Sets the cancel flag of a statement when the request that waits for it is dropped (and,
+/// harmlessly, after it finished).
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Why a statement gave no rows.
+enum Failure {
+    Sqlite(rusqlite::Error),
+    Decode(DbErr),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Sqlite(err)
+    }
+}
+
+impl SyncReader {
+    /// A reader of the SQLite file `database_url` names, or `None` where there is none to read
+    /// beside the pool: PostgreSQL, or an in-memory database (each connection would have its
+    /// own, empty one).
+    pub fn for_url(
+        database_url: &str,
+        readers: usize,
+        limit: Duration,
+        observer: StatementObserver,
+    ) -> Option<Self> {
+        if !database_url.starts_with("sqlite:") {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(database_url).ok()?;
+        let path = options.get_filename();
+        if is_in_memory(database_url, path) {
+            return None;
+        }
+        Some(Self(Arc::new(Shared {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::with_capacity(readers)),
+            permits: Arc::new(Semaphore::new(readers.max(1))),
+            limit,
+            observer,
+        })))
+    }
+
+    /// The rows of `statement`, each read by `read`, run on a reader on tokio's blocking pool.
+    pub async fn rows<R: ReadRow>(
+        &self,
+        statement: &SelectStatement,
+        read: R,
+    ) -> Result<Vec<R::Output>, AppError> {
+        let (sql, values) = statement.build(SqliteQueryBuilder);
+        let parameters = values
+            .into_iter()
+            .map(to_sqlite)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| AppError::Database(Arc::new(err)))?;
+        let permit = Arc::clone(&self.0.permits)
+            .acquire_owned()
+            .await
+            .map_err(|err| AppError::Database(Arc::new(DbErr::Custom(err.to_string()))))?;
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
+        let shared = Arc::clone(&self.0);
+        let started = Instant::now();
+        let task = tokio::task::spawn_blocking(move || {
+            let result = shared.run(&sql, &parameters, &read, cancelled);
+            drop(permit);
+            (sql, result)
+        });
+        let (sql, result) = task
+            .await
+            .map_err(|err| AppError::Database(Arc::new(DbErr::Custom(err.to_string()))))?;
+        self.0
+            .observer
+            .ran(&sql, started.elapsed(), result.is_err());
+        result.map_err(|failure| match failure {
+            Failure::Sqlite(err) if interrupted(&err) => AppError::TimedOut,
+            Failure::Sqlite(err) => AppError::Database(Arc::new(DbErr::Custom(err.to_string()))),
+            Failure::Decode(err) => AppError::Database(Arc::new(err)),
+        })
+    }
+}
+
+impl Shared {
+    /// Runs one statement on an idle reader (or a new one), then gives the reader back.
+    fn run<R: ReadRow>(
+        &self,
+        sql: &str,
+        parameters: &[SqliteValue],
+        read: &R,
+        cancelled: Arc<AtomicBool>,
+    ) -> Result<Vec<R::Output>, Failure> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let reader = match idle {
+            Some(reader) => reader,
+            None => open(&self.path)?,
+        };
+        reader.watch.set(Some(Running {
+            deadline: Instant::now() + self.limit,
+            cancelled,
+        }));
+        let result = select(&reader.connection, sql, parameters, read);
+        reader.watch.set(None);
+        // Only a connection at rest goes back: none keeps a transaction (an old snapshot) or a
+        // statement open.
+        if reader.connection.is_autocommit() && !reader.connection.is_busy() {
+            self.idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(reader);
+        }
+        result
+    }
+}
+
+/// Opens a read-only connection with its progress handler.
+fn open(path: &Path) -> Result<Reader, rusqlite::Error> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "query_only", true)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    let watch = Arc::new(Watch::default());
+    let watched = Arc::clone(&watch);
+    // rusqlite's handler interrupts the statement when it returns `true`.
+    connection.progress_handler(CHECK_EVERY_OPS, Some(move || watched.should_stop()))?;
+    Ok(Reader { connection, watch })
+}
+
+/// Prepares (or takes from the cache) `sql`, binds `parameters` and reads every row.
+fn select<R: ReadRow>(
+    connection: &Connection,
+    sql: &str,
+    parameters: &[SqliteValue],
+    read: &R,
+) -> Result<Vec<R::Output>, Failure> {
+    let mut statement = connection.prepare_cached(sql)?;
+    for (at, value) in parameters.iter().enumerate() {
+        statement.raw_bind_parameter(at + 1, value)?;
+    }
+    let mut rows = statement.raw_query();
+    let mut read_rows = Vec::new();
+    while let Some(row) = rows.next()? {
+        read_rows.push(read.read(row).map_err(Failure::Decode)?);
+    }
+    Ok(read_rows)
+}
+
+/// Whether SQLite stopped the statement (its progress handler returned `true`).
+fn interrupted(err: &rusqlite::Error) -> bool {
+    err.sqlite_error_code() == Some(ErrorCode::OperationInterrupted)
+}
+
+/// `sqlite::memory:`, `sqlite://:memory:` or `mode=memory`: a database per connection.
+fn is_in_memory(url: &str, path: &Path) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str() == ":memory:"
+}
+
+/// A statement value as SQLite binds it, as sqlx binds it (booleans as 0 and 1).
+fn to_sqlite(value: Value) -> Result<SqliteValue, DbErr> {
+    let converted = match value {
+        Value::Bool(v) => v.map(|b| SqliteValue::Integer(i64::from(b))),
+        Value::TinyInt(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::SmallInt(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::Int(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::BigInt(v) => v.map(SqliteValue::Integer),
+        Value::TinyUnsigned(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::SmallUnsigned(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::Unsigned(v) => v.map(|n| SqliteValue::Integer(n.into())),
+        Value::BigUnsigned(v) => match v {
+            Some(n) => Some(SqliteValue::Integer(i64::try_from(n).map_err(|_| {
+                DbErr::Type(format!("{n} does not fit a SQLite integer"))
+            })?)),
+            None => None,
+        },
+        Value::Float(v) => v.map(|x| SqliteValue::Real(x.into())),
+        Value::Double(v) => v.map(SqliteValue::Real),
+        Value::String(v) => v.map(SqliteValue::Text),
+        Value::Char(v) => v.map(|c| SqliteValue::Text(c.to_string())),
+        Value::Bytes(v) => v.map(SqliteValue::Blob),
+        other => {
+            return Err(DbErr::Type(format!(
+                "the synchronous reader cannot bind {other:?}"
+            )))
+        }
+    };
+    Ok(converted.unwrap_or(SqliteValue::Null))
+}

@@ -296,3 +296,176 @@ fn to_sqlite(value: Value) -> Result<SqliteValue, DbErr> {
     };
     Ok(converted.unwrap_or(SqliteValue::Null))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{marker::PhantomData, time::Duration};
+
+    use entity::{event, membership, network, place};
+    use sea_orm::{
+        sea_query::{Expr, Query, SelectStatement},
+        ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Iterable,
+    };
+
+    use super::SyncReader;
+    use crate::{
+        config::Settings,
+        db::StatementObserver,
+        error::AppError,
+        loaders::{
+            self,
+            cells::{Cells, ReadRow},
+            filter::{EventTerm, MembershipTerm, NetworkTerm, PlaceTerm, Term},
+            page::{self, Columns, ListSpec, Partial, RootPageKey, Window},
+        },
+    };
+
+    /// A statement that would never end on its own.
+    const ENDLESS: &str = "(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+                           SELECT count(*) FROM n WHERE x < 0)";
+
+    /// The first column of each row, as an integer.
+    struct First;
+
+    impl ReadRow for First {
+        type Output = i64;
+        fn read<R: Cells>(&self, row: &R) -> Result<i64, DbErr> {
+            row.cell(0)
+        }
+    }
+
+    fn select(expression: &'static str) -> SelectStatement {
+        Query::select().expr(Expr::cust(expression)).to_owned()
+    }
+
+    /// A seeded SQLite file, its serving pool, and a reader of `readers` connections whose
+    /// statements stop after `limit`.
+    async fn seeded(
+        readers: usize,
+        limit: Duration,
+    ) -> (tempfile::TempDir, DatabaseConnection, SyncReader) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            _ => None,
+        })
+        .unwrap();
+        let db = crate::app::prepare_database(&settings).await.unwrap();
+        let metrics = crate::observe::Metrics::new().unwrap();
+        let observer = StatementObserver::new(metrics.sql().clone(), false, DbBackend::Sqlite);
+        let reader = SyncReader::for_url(&url, readers, limit, observer).unwrap();
+        (dir, db, reader)
+    }
+
+    #[test]
+    fn only_a_sqlite_file_has_a_reader() {
+        let observer = || {
+            let metrics = crate::observe::Metrics::new().unwrap();
+            StatementObserver::new(metrics.sql().clone(), false, DbBackend::Sqlite)
+        };
+        let limit = Duration::from_secs(1);
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://c.db?mode=memory",
+            "postgres://u@localhost/c",
+        ] {
+            assert!(
+                SyncReader::for_url(url, 1, limit, observer()).is_none(),
+                "{url}"
+            );
+        }
+        for url in ["sqlite://citynet.db?mode=rwc", "sqlite:/tmp/c.db"] {
+            assert!(
+                SyncReader::for_url(url, 1, limit, observer()).is_some(),
+                "{url}"
+            );
+        }
+    }
+
+    /// Every column of every listed entity decodes to the same model on both drivers (the
+    /// seed has NULLs, enums, alternate names and coordinates).
+    #[tokio::test]
+    async fn every_column_reads_as_the_pool_reads_it() {
+        let (_dir, db, reader) = seeded(2, Duration::from_secs(10)).await;
+        same_rows::<place::Entity, PlaceTerm>(&db, &reader).await;
+        same_rows::<network::Entity, NetworkTerm>(&db, &reader).await;
+        same_rows::<membership::Entity, MembershipTerm>(&db, &reader).await;
+        same_rows::<event::Entity, EventTerm>(&db, &reader).await;
+    }
+
+    async fn same_rows<E: EntityTrait<Model: Sync + Partial>, F: Term>(
+        db: &DatabaseConnection,
+        reader: &SyncReader,
+    ) {
+        let columns = Columns::of(<E::Model as Partial>::Column::iter());
+        let window = Window {
+            after: None,
+            before: None,
+            size: 10_000,
+            backward: false,
+        };
+        let spec = ListSpec::<F>::default();
+        let pool = page::root_page::<E, F>(db, &spec, &window, columns)
+            .await
+            .unwrap();
+        let loader = loaders::data_loader(db.clone(), Some(reader.clone()), |batch| batch);
+        let sync = loader
+            .load_one(RootPageKey::<E, F> {
+                spec,
+                window,
+                columns,
+                entity: PhantomData,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!pool.is_empty());
+        assert_eq!(format!("{sync:?}"), format!("{pool:?}"));
+    }
+
+    #[tokio::test]
+    async fn a_statement_stops_at_the_deadline() {
+        let (_dir, _db, reader) = seeded(1, Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        let error = reader.rows(&select(ENDLESS), First).await.unwrap_err();
+        assert!(matches!(error, AppError::TimedOut), "{error:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let answer = reader.rows(&select("41 + 1"), First).await.unwrap();
+        assert_eq!(answer, [42], "the reader goes on working");
+    }
+
+    /// A request dropped while its statement runs stops the statement: the one reader is free
+    /// again long before the statement's deadline.
+    #[tokio::test]
+    async fn a_dropped_request_stops_its_statement() {
+        let (_dir, _db, reader) = seeded(1, Duration::from_secs(600)).await;
+        let (endless, answer) = (select(ENDLESS), select("41 + 1"));
+        let endless = reader.rows(&endless, First);
+        let stopped = tokio::time::timeout(Duration::from_millis(200), endless).await;
+        assert!(stopped.is_err(), "the endless statement ended: {stopped:?}");
+        let next = reader.rows(&answer, First);
+        let answer = tokio::time::timeout(Duration::from_secs(10), next)
+            .await
+            .expect("the reader was freed")
+            .unwrap();
+        assert_eq!(answer, [42]);
+    }
+
+    /// A write committed on the pool is read at once, also by a statement prepared before it.
+    #[tokio::test]
+    async fn a_committed_write_is_read_at_once() {
+        let (_dir, db, reader) = seeded(1, Duration::from_secs(10)).await;
+        db.execute_unprepared("CREATE TABLE scratch (x INTEGER)")
+            .await
+            .unwrap();
+        let statement = select("(SELECT count(*) FROM scratch)");
+        let count = || reader.rows(&statement, First);
+        assert_eq!(count().await.unwrap(), [0]);
+        db.execute_unprepared("INSERT INTO scratch VALUES (1)")
+            .await
+            .unwrap();
+        assert_eq!(count().await.unwrap(), [1]);
+    }
+}

@@ -29,11 +29,22 @@ const SETTINGS: &[(&str, &str)] = &[
     ("MAX_QUERY_COMPLEXITY", "5000000"),
 ];
 
+/// The drivers the planned path reads with (`PLANNED_READS`): sqlx's pool, and synchronous
+/// SQLite connections (on PostgreSQL both are the pool). The resolvers always read on the pool.
+const READS: [&str; 2] = ["sqlx", "sync"];
+
 #[tokio::test]
 async fn planned_answers_equal_the_resolvers_on_the_seed() {
     let database = TestDatabase::new().await;
-    let pair = Pair::over(&database).await;
+    let pair = Pair::over(&database, "sqlx").await;
     pair.compare_random("seed", 1).await;
+}
+
+#[tokio::test]
+async fn planned_answers_over_synchronous_reads_equal_the_resolvers_on_the_seed() {
+    let database = TestDatabase::new().await;
+    let pair = Pair::over(&database, "sync").await;
+    pair.compare_random("seed", 3).await;
 }
 
 #[tokio::test]
@@ -46,8 +57,22 @@ async fn planned_answers_equal_the_resolvers_on_a_generated_world() {
         seed: 5,
     })
     .await;
-    let pair = Pair::over(&database).await;
+    let pair = Pair::over(&database, "sqlx").await;
     pair.compare_random("generated", 2).await;
+}
+
+#[tokio::test]
+async fn planned_answers_over_synchronous_reads_equal_the_resolvers_on_a_generated_world() {
+    let database = TestDatabase::generated(citynet::generate::Plan {
+        places: 400,
+        networks: 12,
+        memberships: 3_000,
+        events: 80,
+        seed: 6,
+    })
+    .await;
+    let pair = Pair::over(&database, "sync").await;
+    pair.compare_random("generated", 4).await;
 }
 
 /// Each covered field, selected on its own or beside a relation, is answered by the plan (not
@@ -56,7 +81,6 @@ async fn planned_answers_equal_the_resolvers_on_a_generated_world() {
 #[tokio::test]
 async fn every_covered_field_is_answered_by_the_plan() {
     let database = TestDatabase::new().await;
-    let pair = Pair::over(&database).await;
     let mut documents = Vec::new();
     for ty in [Ty::City, Ty::Network, Ty::Membership, Ty::Event] {
         let mut selections: Vec<String> = scalars(ty).iter().map(|s| s.to_string()).collect();
@@ -75,17 +99,31 @@ async fn every_covered_field_is_answered_by_the_plan() {
             documents.push(reaching(ty, &format!("edges {{ node {{ {selection} }} }}")));
         }
     }
-    for document in &documents {
+    for reads in READS {
+        let pair = Pair::over(&database, reads).await;
+        answered_by_the_plan(&pair, reads, &documents).await;
+    }
+}
+
+async fn answered_by_the_plan(pair: &Pair, reads: &str, documents: &[String]) {
+    for document in documents {
         let before = planned_executions(&metrics::metrics(&pair.planned).await);
         let body = json!({ "query": document });
         let (planned, resolvers) = (
             raw(&pair.planned, &body).await,
             raw(&pair.resolvers, &body).await,
         );
-        assert_eq!(planned, resolvers, "{document}");
-        assert!(first_code(&planned).is_none(), "{document}: {planned}");
+        assert_eq!(planned, resolvers, "{reads}: {document}");
+        assert!(
+            first_code(&planned).is_none(),
+            "{reads}: {document}: {planned}"
+        );
         let after = planned_executions(&metrics::metrics(&pair.planned).await);
-        assert_eq!(after - before, 1.0, "answered by the plan: {document}");
+        assert_eq!(
+            after - before,
+            1.0,
+            "{reads}: answered by the plan: {document}"
+        );
     }
 }
 
@@ -105,7 +143,17 @@ fn reaching(ty: Ty, selection: &str) -> String {
 /// resolvers, counted as such.
 #[tokio::test]
 async fn planned_operations_are_counted_and_batched_per_level() {
-    let app = TestApp::builder().envs(SETTINGS).spawn().await;
+    for reads in READS {
+        counted_and_batched_per_level(reads).await;
+    }
+}
+
+async fn counted_and_batched_per_level(reads: &str) {
+    let app = TestApp::builder()
+        .envs(SETTINGS)
+        .env("PLANNED_READS", reads)
+        .spawn()
+        .await;
     let w2 = "{ networks(first: 10) { nodes { name members(first: 10) { nodes { name \
               networks(first: 5) { nodes { name } } } } } } }";
     let before = app.statements.get();
@@ -114,7 +162,7 @@ async fn planned_operations_are_counted_and_batched_per_level() {
     assert_eq!(
         app.statements.get() - before,
         3,
-        "one statement per list level"
+        "{reads}: one statement per list level"
     );
     app.gql(
         "{ search(query: \"ber\", first: 3) { __typename } }",
@@ -214,7 +262,17 @@ async fn a_planned_answer_in_a_batch_equals_the_single_answer() {
 /// three CPU hogs; all 312 with the branch turned off, which fails the test).
 #[tokio::test]
 async fn concurrent_planned_requests_each_get_their_own_answer() {
-    let app = TestApp::builder().envs(SETTINGS).spawn().await;
+    for reads in READS {
+        each_gets_its_own_answer(reads).await;
+    }
+}
+
+async fn each_gets_its_own_answer(reads: &str) {
+    let app = TestApp::builder()
+        .envs(SETTINGS)
+        .env("PLANNED_READS", reads)
+        .spawn()
+        .await;
     let queries: Vec<String> = (0..8)
         .map(|i| match i % 4 {
             0 => "{ cities(first: 40) { nodes { id name countryCode } } }".to_owned(),
@@ -263,7 +321,7 @@ async fn concurrent_planned_requests_each_get_their_own_answer() {
             let expected = &alone[i % queries.len()];
             assert!(
                 answer == expected,
-                "{}\n{}",
+                "{reads}: {}\n{}",
                 queries[i % queries.len()],
                 around_difference(answer, expected)
             );
@@ -278,7 +336,7 @@ async fn concurrent_planned_requests_each_get_their_own_answer() {
     let unshared = statements_alone * 4.0 * f64::from(rounds);
     assert!(
         together < unshared,
-        "no statement was shared: {together} of {unshared}"
+        "{reads}: no statement was shared: {together} of {unshared}"
     );
 }
 
@@ -302,10 +360,11 @@ async fn the_time_limit_stops_a_planned_operation() {
     let heavy = "{ cities(first: 100) { nodes { networks(first: 100) { nodes { \
                  members(first: 100) { nodes { name networks(first: 100) { totalCount \
                  nodes { name } } } } } } } } }";
-    for limit_ms in [300_u64, 1_500] {
+    for (reads, limit_ms) in READS.into_iter().flat_map(|r| [(r, 300_u64), (r, 1_500)]) {
         let limit = limit_ms.to_string();
         let app = TestApp::builder()
             .settings(database.settings_with(&[
+                ("PLANNED_READS", reads),
                 ("REQUEST_TIMEOUT_MS", limit.as_str()),
                 ("MAX_QUERY_COMPLEXITY", "10000000000"),
                 ("RATE_LIMIT_POINTS", "0"),
@@ -329,7 +388,10 @@ async fn the_time_limit_stops_a_planned_operation() {
             continue;
         }
         let shown = String::from_utf8_lossy(&body[..body.len().min(2_000)]).into_owned();
-        assert_eq!(status, 503, "at {limit_ms} ms, after {elapsed:?}: {shown}");
+        assert_eq!(
+            status, 503,
+            "{reads} at {limit_ms} ms, after {elapsed:?}: {shown}"
+        );
         let body: Value = serde_json::from_slice(&body).expect("JSON");
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT",
@@ -337,7 +399,7 @@ async fn the_time_limit_stops_a_planned_operation() {
         );
         assert!(
             elapsed < limit + std::time::Duration::from_secs(8),
-            "at {limit_ms} ms, answered after {elapsed:?}"
+            "{reads} at {limit_ms} ms, answered after {elapsed:?}"
         );
         assert_eq!(planned_executions(&metrics::metrics(&app).await), 1.0);
         let after = app
@@ -354,9 +416,11 @@ struct Pair {
 }
 
 impl Pair {
-    async fn over(database: &TestDatabase) -> Self {
+    /// The planned server reads with `reads` (`PLANNED_READS`).
+    async fn over(database: &TestDatabase, reads: &'static str) -> Self {
         let mut on = SETTINGS.to_vec();
         on.push(("QUERY_PLANNER", "on"));
+        on.push(("PLANNED_READS", reads));
         let mut off = SETTINGS.to_vec();
         off.push(("QUERY_PLANNER", "off"));
         // The first one migrates and seeds an empty database; the second finds it ready.

@@ -14,7 +14,8 @@ pub const DEFAULT_PLANNED_READERS: u32 = 4;
 pub enum PlannedReads {
     /// sqlx's pool, as everything else (the only choice on PostgreSQL).
     Sqlx,
-    /// Synchronous read-only connections (`crate::db::sync_reads`), on SQLite files.
+    /// Synchronous read-only connections (`crate::db::sync_reads`), on SQLite files: the
+    /// default (BENCHMARKS.md, run 17).
     Sync,
 }
 

@@ -34,8 +34,8 @@ pub struct Settings {
     pub database_url: SecretString,
     /// `DATABASE_MAX_CONNECTIONS`: pool size.
     pub database_max_connections: u32,
-    /// `PLANNED_READS`: the driver of the planned path's statements on a SQLite file, `sqlx`
-    /// or `sync` (ignored on PostgreSQL and in-memory databases).
+    /// `PLANNED_READS`: the driver of the planned path's statements on a SQLite file, `sync`
+    /// (default) or `sqlx` (ignored on PostgreSQL and in-memory databases).
     pub planned_reads: PlannedReads,
     /// `PLANNED_READERS`: how many synchronous connections run planned statements at once.
     pub planned_readers: u32,
@@ -145,7 +145,7 @@ impl Settings {
                 "a whole number of connections from 1 to 1000",
             )
             .and_then(|n| in_range("DATABASE_MAX_CONNECTIONS", n, 1..=1000))?,
-            planned_reads: parse_or(&lookup, "PLANNED_READS", PlannedReads::Sqlx, "sqlx or sync")?,
+            planned_reads: parse_or(&lookup, "PLANNED_READS", PlannedReads::Sync, "sync or sqlx")?,
             planned_readers: parse_or(
                 &lookup,
                 "PLANNED_READERS",

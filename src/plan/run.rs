@@ -78,13 +78,7 @@ impl Run<'_> {
         let handled = self.unyielded.fetch_add(rows, Ordering::Relaxed) + rows;
         if handled >= YIELD_EVERY_ROWS {
             self.unyielded.store(0, Ordering::Relaxed);
-            if self
-                .deadline
-                .is_some_and(|deadline| Instant::now() >= deadline)
-            {
-                self.stopped.store(true, Ordering::Relaxed);
-                return None;
-            }
+            self.within_deadline()?;
             tokio::task::yield_now().await;
         }
         Some(())
@@ -123,15 +117,34 @@ impl Run<'_> {
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         AppLoader: Loader<K, Error = LoadError>,
     {
-        if self.running.others() {
-            return self.succeeded(self.loader.load_many(keys).await);
+        let loaded = if self.running.others() {
+            self.loader.load_many(keys).await
+        } else {
+            let keys = distinct(keys);
+            if keys.is_empty() {
+                return Some(HashMap::new());
+            }
+            let batch = self.loader.loader().load(&keys);
+            batch.instrument(trace::batch()).await
+        };
+        let loaded = self.succeeded(loaded)?;
+        self.within_deadline()?;
+        Some(loaded)
+    }
+
+    /// `None` (the plan ends, [`Outcome::Stopped`]) once the operation's deadline has passed.
+    /// Checked after every load: a synchronous read may answer without returning to the
+    /// runtime (`db::sync_reads`), so a plan can go through all its levels without giving the
+    /// executor's timer a chance to stop it.
+    fn within_deadline(&self) -> Option<()> {
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            self.stopped.store(true, Ordering::Relaxed);
+            return None;
         }
-        let keys = distinct(keys);
-        if keys.is_empty() {
-            return Some(HashMap::new());
-        }
-        let batch = self.loader.loader().load(&keys);
-        self.succeeded(batch.instrument(trace::batch()).await)
+        Some(())
     }
 }
 

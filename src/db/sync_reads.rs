@@ -4,14 +4,16 @@
 //! there, and every row back, over channels; a statement costs several thread hand-offs. A page
 //! read that way was no faster than 18.9 % of the reference, with no GraphQL at all, against
 //! 35.7 % for the same statement on a synchronous connection on tokio's blocking pool
-//! (BENCHMARKS.md, run 16). Here a statement and the decoding of its rows run in one blocking
-//! task, on a connection of a small pool of our own.
+//! (BENCHMARKS.md, run 16). Here a statement and the decoding of its rows run in one go on a
+//! connection of a small pool of our own: on the request's thread when they fit a budget of a
+//! millisecond, else on tokio's blocking pool ([`SyncReader::rows`]; run 17).
 //!
 //! What holds for every statement of the sqlx pool holds here too:
 //! - **Bounded:** at most `PLANNED_READERS` statements run at once; others wait for a reader.
 //! - **Deadline and cancellation:** a progress handler stops a statement after
-//!   `REQUEST_TIMEOUT_MS`, or as soon as the request that waits for it is dropped
-//!   ([`AppError::TimedOut`] for the deadline).
+//!   `REQUEST_TIMEOUT_MS`, or as soon as the task that waits for it is dropped (a request
+//!   loading by itself; a `DataLoader` batch runs to its end for whoever else waits on it)
+//!   ([`AppError::TimedOut`] for the deadline). A wait for a lock ends at the deadline too.
 //! - **Observed:** each statement is counted, timed and traced by the same
 //!   [`StatementObserver`] as the pool's, in the task of the operation that ran it.
 //! - **Fresh:** the connections are read-only (`SQLITE_OPEN_READ_ONLY`, `query_only`), hold
@@ -50,8 +52,9 @@ const CHECK_EVERY_OPS: i32 = 2_000;
 /// checkpoint); on the request's thread it does not wait.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prepared statements kept per connection: a nested page's text depends on its number of
-/// parents, so a busy server prepares a few dozen distinct statements.
+/// Prepared statements kept per connection: a nested page's text depends on its list, window
+/// and number of parents, so a busy server prepares many distinct statements; the least
+/// recently used is prepared again when needed.
 const STATEMENT_CACHE: usize = 128;
 
 /// A pool of synchronous read-only connections to one SQLite file. Cloning shares it.
@@ -136,7 +139,7 @@ impl SyncReader {
         }
         let options = SqliteConnectOptions::from_str(database_url).ok()?;
         let path = options.get_filename();
-        if is_in_memory(database_url, path) {
+        if is_in_memory(database_url, path) || locks_differently(database_url) {
             return None;
         }
         Some(Self(Arc::new(Shared {
@@ -152,11 +155,13 @@ impl SyncReader {
     ///
     /// A statement first runs right here, on the request's thread, on an idle reader, for at
     /// most [`INLINE_BUDGET`]: a page is read in tens of microseconds, and a hand-off to
-    /// another thread and back costs about as much again (BENCHMARKS.md, run 16: 54.7 % of the
-    /// reference inline against 39.0 % on the blocking pool). A statement that needs longer,
+    /// another thread and back costs about as much again (BENCHMARKS.md, run 16: 48 % of the
+    /// reference inline against 36 % on the blocking pool). A statement that needs longer,
     /// or that meets a lock, is stopped and runs again from the start on tokio's blocking pool,
     /// where it may take until the deadline without holding up the requests that share this
-    /// thread. The work given up is bounded by the budget.
+    /// thread. The work given up is bounded by the budget. The budget is checked between
+    /// SQLite's instructions, so one long instruction (a `COUNT(*)` of a whole table, a page
+    /// read from disk, preparing a statement the cache has not seen) can overrun it.
     pub async fn rows<R: ReadRow>(
         &self,
         statement: &SelectStatement,
@@ -209,6 +214,10 @@ impl SyncReader {
             .ran(&sql, started.elapsed(), result.is_err());
         result.map_err(|failure| match failure {
             Failure::Sqlite(err) if interrupted(&err) => AppError::TimedOut,
+            // A lock still held at the deadline: the operation has outlived its time limit.
+            Failure::Sqlite(err) if gave_way(&err) && Instant::now() >= deadline => {
+                AppError::TimedOut
+            }
             Failure::Sqlite(err) => AppError::Database(Arc::new(DbErr::Custom(err.to_string()))),
             Failure::Decode(err) => AppError::Database(Arc::new(err)),
         })
@@ -241,7 +250,10 @@ impl Shared {
             Some(reader) => reader,
             None => open(&self.path)?,
         };
-        reader.connection.busy_timeout(BUSY_TIMEOUT)?;
+        // SQLite's busy handler sleeps without asking the progress handler: the wait for a
+        // lock ends at the deadline at the latest.
+        let left = running.deadline.saturating_duration_since(Instant::now());
+        reader.connection.busy_timeout(BUSY_TIMEOUT.min(left))?;
         self.run_on(reader, sql, parameters, read, running)
     }
 
@@ -318,6 +330,12 @@ fn gave_way(err: &rusqlite::Error) -> bool {
 /// Whether SQLite stopped the statement (its progress handler returned `true`).
 fn interrupted(err: &rusqlite::Error) -> bool {
     err.sqlite_error_code() == Some(ErrorCode::OperationInterrupted)
+}
+
+/// A URL that makes the pool open the file another way (another VFS, or as immutable) than the
+/// readers would: their locks would not see each other, so the planned path stays on the pool.
+fn locks_differently(url: &str) -> bool {
+    url.contains("vfs=") || url.contains("immutable=")
 }
 
 /// `sqlite::memory:`, `sqlite://:memory:` or `mode=memory`: a database per connection.
@@ -428,6 +446,8 @@ mod tests {
             "sqlite::memory:",
             "sqlite://:memory:",
             "sqlite://c.db?mode=memory",
+            "sqlite://c.db?vfs=unix-dotfile",
+            "sqlite://c.db?immutable=true",
             "postgres://u@localhost/c",
         ] {
             assert!(

@@ -89,7 +89,8 @@ impl Cell for i32 {
 }
 
 impl Cell for f64 {
-    /// A REAL, or an INTEGER (SQLite stores a whole number given to a REAL column as it likes).
+    /// A REAL, or an INTEGER (as SQLite converts it), where sqlx accepts only a REAL: the
+    /// columns read this way (coordinates, the `REAL` affinity) always hold REALs or NULL.
     fn from_sqlite(value: ValueRef<'_>) -> Result<Self, DbErr> {
         match value {
             ValueRef::Real(x) => Ok(x),

@@ -79,7 +79,8 @@ pub type LoadError = crate::error::AppError;
 /// counted for), given by whoever builds the loader so that loaders need not know of it.
 pub type BatchWrapper = fn(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>;
 
-/// Built once per server and shared by all requests: it caches nothing, so results are never
+/// Built once per schema (and once more for the planned path when it reads elsewhere, see
+/// `plan::PlannedLoader`) and shared by all requests: it caches nothing, so results are never
 /// stale, while concurrent requests can still share a batch. Each batch runs inside `wrap`.
 /// With `sync`, pages and counts are read there instead of on `db` (see [`AppLoader`]).
 pub fn data_loader(
@@ -143,8 +144,9 @@ impl ReadRow for GroupedCount {
     }
 }
 
-/// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` and returns the counts by parent; the
-/// count loaders all read their rows this way.
+/// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` on the pool and returns the counts by
+/// parent, its columns found by name (the graph's counts; a list's counts read
+/// [`GroupedCount`] through [`AppLoader::rows`]).
 async fn grouped_counts(
     db: &DatabaseConnection,
     statement: &sea_orm::sea_query::SelectStatement,

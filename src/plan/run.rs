@@ -1,5 +1,6 @@
 //! Runs a [`Plan`]: each root field in turn; below it, one batch per field and level for all
-//! the rows of that level (the loaders' statements, the same the resolvers batch into). Values
+//! the rows of that level (the loaders' statements, the same the resolvers batch into, read on
+//! the synchronous SQLite reader where there is one). Values
 //! are written as JSON text column by column and assembled into objects in selection order
 //! ([`super::json`]).
 
@@ -35,8 +36,9 @@ use crate::{
     schema::pagination::{self, Cursors, Page},
 };
 
-/// What a plan runs with: the shared loader (its batches are observed and counted for the
-/// operation), the pool, and whether other plans run beside it.
+/// What a plan runs with: the plans' loader (the resolvers' own, or the [`PlannedLoader`] over
+/// the synchronous reader; its batches are observed and counted for the operation), the pool,
+/// and whether other plans run beside it.
 pub struct Run<'a> {
     loader: &'a DataLoader<AppLoader>,
     db: &'a DatabaseConnection,
@@ -48,7 +50,7 @@ pub struct Run<'a> {
     /// after one more stretch of work; the plan stops itself at the next check instead.
     deadline: Option<Instant>,
     /// Set once the plan has stopped at its time limit: a statement was stopped at the
-    /// database's deadline, or [`Run::worked`] found the deadline past.
+    /// database's deadline, or [`Run::within_deadline`] found the deadline past.
     stopped: AtomicBool,
 }
 
@@ -103,7 +105,7 @@ impl Run<'_> {
 
     /// One batch of `keys`; `None` (the resolvers answer) when it fails.
     ///
-    /// When other plans run at the same time, the batch goes through the shared `DataLoader`:
+    /// When other plans run at the same time, the batch goes through the plans' `DataLoader`:
     /// concurrent requests asking for the same page (or the same parents' pages) share one
     /// statement. Alone, it runs right here in the request's task: the `DataLoader` would only
     /// add a task and two scheduler turns (about 0.1 ms) with nobody to share them with.

@@ -452,15 +452,21 @@ impl Pair {
             let document = generator.document();
             let (a, b) = self.answers(&document).await;
             if !same(&a, &b) {
+                // As first seen: a difference that does not come back (the shrunk document's
+                // answers are equal) still shows what it was.
+                let seen = (around_difference(&a, &b), around_difference(&b, &a));
                 let smallest = self.shrink(document).await;
                 let (a, b) = self.answers(&smallest).await;
                 panic!(
                     "case {case} (seed {seed}): the planned answer differs.\n\
-                     document: {}\nvariables: {}\nplanned:   {}\nresolvers: {}",
+                     document: {}\nvariables: {}\nplanned:   {}\nresolvers: {}\n\
+                     first seen (before shrinking):\nplanned:   {}\nresolvers: {}",
                     smallest.text(),
                     smallest.variables(),
                     around_difference(&a, &b),
-                    around_difference(&b, &a)
+                    around_difference(&b, &a),
+                    seen.0,
+                    seen.1
                 );
             }
             match first_code(&a) {

@@ -184,7 +184,7 @@ impl SyncReader {
                 deadline: deadline.min(started + INLINE_BUDGET),
                 cancelled: Arc::new(AtomicBool::new(false)),
             };
-            match self.0.run_on(reader, &sql, &parameters, &read, budget) {
+            match self.0.run_inline(reader, &sql, &parameters, &read, budget) {
                 Err(Failure::Sqlite(err)) if gave_way(&err) && Instant::now() < deadline => None,
                 finished => Some(finished),
             }
@@ -254,12 +254,16 @@ impl Shared {
         // lock ends at the deadline at the latest.
         let left = running.deadline.saturating_duration_since(Instant::now());
         reader.connection.busy_timeout(BUSY_TIMEOUT.min(left))?;
-        self.run_on(reader, sql, parameters, read, running)
+        let result = run(&reader, sql, parameters, read, running);
+        // Back to not waiting, as on the request's thread; a reader that cannot is dropped.
+        if reader.connection.busy_timeout(Duration::ZERO).is_ok() {
+            self.give_back(reader);
+        }
+        result
     }
 
-    /// Runs one statement on `reader` until `running` says to stop, then gives the reader
-    /// back (without its busy timeout: a statement on the request's thread never waits).
-    fn run_on<R: ReadRow>(
+    /// Runs one statement on `reader` on the request's thread, then gives the reader back.
+    fn run_inline<R: ReadRow>(
         &self,
         reader: Reader,
         sql: &str,
@@ -267,20 +271,35 @@ impl Shared {
         read: &R,
         running: Running,
     ) -> Result<Vec<R::Output>, Failure> {
-        reader.watch.set(Some(running));
-        let result = select(&reader.connection, sql, parameters, read);
-        reader.watch.set(None);
-        // Only a connection at rest goes back: none keeps a transaction (an old snapshot) or a
-        // statement open.
-        let at_rest = reader.connection.is_autocommit() && !reader.connection.is_busy();
-        if at_rest && reader.connection.busy_timeout(Duration::ZERO).is_ok() {
+        let result = run(&reader, sql, parameters, read, running);
+        self.give_back(reader);
+        result
+    }
+
+    /// Puts `reader` back on the idle list if it is at rest: none keeps a transaction (an old
+    /// snapshot) or a statement open.
+    fn give_back(&self, reader: Reader) {
+        if reader.connection.is_autocommit() && !reader.connection.is_busy() {
             self.idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(reader);
         }
-        result
     }
+}
+
+/// Runs one statement on `reader` until `running` says to stop.
+fn run<R: ReadRow>(
+    reader: &Reader,
+    sql: &str,
+    parameters: &[SqliteValue],
+    read: &R,
+    running: Running,
+) -> Result<Vec<R::Output>, Failure> {
+    reader.watch.set(Some(running));
+    let result = select(&reader.connection, sql, parameters, read);
+    reader.watch.set(None);
+    result
 }
 
 /// Opens a read-only connection with its progress handler.

@@ -222,7 +222,7 @@ impl Loader<PartnerCountOf> for AppLoader {
             .from_subquery(partner_pairs(&places), Alias::new("p"))
             .group_by_col(Alias::new("place"))
             .to_owned();
-        let counts = grouped_counts(&self.db, &statement, "place", "partners").await?;
+        let counts = grouped_counts(&self.db, &statement).await?;
         Ok(keys
             .iter()
             .map(|key| (*key, counts.get(&key.0).copied().unwrap_or(0)))
@@ -318,7 +318,7 @@ impl Loader<EventCountOf> for AppLoader {
             .from_subquery(both, Alias::new("u"))
             .group_by_col(Alias::new("place"))
             .to_owned();
-        let counts = grouped_counts(&self.db, &statement, "place", "events").await?;
+        let counts = grouped_counts(&self.db, &statement).await?;
         Ok(keys
             .iter()
             .map(|key| (*key, counts.get(&key.0).copied().unwrap_or(0)))

@@ -145,20 +145,13 @@ impl ReadRow for GroupedCount {
 }
 
 /// Runs a `SELECT parent, COUNT(*) … GROUP BY parent` on the pool and returns the counts by
-/// parent, its columns found by name (the graph's counts; a list's counts read
-/// [`GroupedCount`] through [`AppLoader::rows`]).
+/// parent, read as every grouped count is ([`GroupedCount`]): the graph's counts.
 async fn grouped_counts(
     db: &DatabaseConnection,
-    statement: &sea_orm::sea_query::SelectStatement,
-    parent: &str,
-    count: &str,
-) -> Result<std::collections::HashMap<i32, u64>, DbErr> {
-    let mut counts = std::collections::HashMap::new();
-    for row in db.query_all(statement).await? {
-        let value: i64 = row.try_get("", count)?;
-        counts.insert(row.try_get("", parent)?, u64::try_from(value).unwrap_or(0));
-    }
-    Ok(counts)
+    statement: &SelectStatement,
+) -> Result<std::collections::HashMap<i32, u64>, LoadError> {
+    let counts = select(db, None, statement, GroupedCount).await?;
+    Ok(counts.into_iter().collect())
 }
 
 #[cfg(test)]

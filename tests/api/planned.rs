@@ -149,11 +149,7 @@ async fn planned_operations_are_counted_and_batched_per_level() {
 }
 
 async fn counted_and_batched_per_level(reads: &str) {
-    let app = TestApp::builder()
-        .envs(SETTINGS)
-        .env("PLANNED_READS", reads)
-        .spawn()
-        .await;
+    let app = app_reading_with(reads).await;
     let w2 = "{ networks(first: 10) { nodes { name members(first: 10) { nodes { name \
               networks(first: 5) { nodes { name } } } } } } }";
     let before = app.statements.get();
@@ -268,11 +264,7 @@ async fn concurrent_planned_requests_each_get_their_own_answer() {
 }
 
 async fn each_gets_its_own_answer(reads: &str) {
-    let app = TestApp::builder()
-        .envs(SETTINGS)
-        .env("PLANNED_READS", reads)
-        .spawn()
-        .await;
+    let app = app_reading_with(reads).await;
     let queries: Vec<String> = (0..8)
         .map(|i| match i % 4 {
             0 => "{ cities(first: 40) { nodes { id name countryCode } } }".to_owned(),
@@ -338,6 +330,15 @@ async fn each_gets_its_own_answer(reads: &str) {
         together < unshared,
         "{reads}: no statement was shared: {together} of {unshared}"
     );
+}
+
+/// A server with [`SETTINGS`] whose planned path reads with `reads` (`PLANNED_READS`).
+async fn app_reading_with(reads: &str) -> TestApp {
+    TestApp::builder()
+        .envs(SETTINGS)
+        .env("PLANNED_READS", reads)
+        .spawn()
+        .await
 }
 
 /// SQL statements the server has run so far (`citynet_sql_statements_total`).

@@ -244,6 +244,41 @@ mod tests {
         );
     }
 
+    /// A statement is timed from its own start, even when SQLite hands it the address of an
+    /// earlier statement that has been finalized: each run here is prepared afresh
+    /// (`persistent(false)`) and is shorter than the limit, but they are together much longer.
+    #[tokio::test]
+    async fn each_statement_is_timed_from_its_own_start() {
+        let settings = Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("sqlite::memory:".into()),
+            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
+            "REQUEST_TIMEOUT_MS" => Some("100".into()),
+            _ => None,
+        })
+        .unwrap();
+        let db = super::connect(&settings).await.unwrap();
+        let pool = db.get_sqlite_connection_pool();
+        for round in 0..6 {
+            let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < \
+                       20000) SELECT count(*) FROM n";
+            let started = std::time::Instant::now();
+            let answer = sea_orm::sqlx::query_scalar::<_, i64>(sql)
+                .persistent(false)
+                .fetch_one(pool)
+                .await;
+            let took = started.elapsed();
+            assert!(
+                took < std::time::Duration::from_millis(100),
+                "round {round} took {took:?}: too slow a machine for this test"
+            );
+            match answer {
+                Ok(count) => assert_eq!(count, 20_000),
+                Err(error) => panic!("round {round}, after {took:?}: {error}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+    }
+
     /// PostgreSQL's `statement_timeout` is the same deadline, told to clients the same way. Runs
     /// where the tests have a PostgreSQL server (`scripts/with-postgres`, as CI does).
     #[tokio::test]

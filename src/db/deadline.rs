@@ -13,8 +13,11 @@
 //! - SQLite: a progress handler, called every [`CHECK_EVERY_OPS`] virtual-machine instructions
 //!   of a running statement, interrupts a statement that has run longer than the limit
 //!   (`SQLITE_INTERRUPT`, which sqlx reports as an error). The handler tells one run of a
-//!   statement from the next by the statement's address and its run counter
-//!   (`SQLITE_STMTSTATUS_RUN`), both read without touching the connection.
+//!   statement from the next by the statement's run counter (`SQLITE_STMTSTATUS_RUN`), which
+//!   SQLite raises as a run starts and the handler sets back to zero at each check: a zero means
+//!   the check before this one saw the same run. The statement's address alone would not do: a
+//!   statement finalized (say, dropped from sqlx's statement cache) leaves its address to the
+//!   next one prepared, which would then be timed from the old statement's start.
 
 use std::{ptr::NonNull, time::Duration};
 
@@ -59,7 +62,8 @@ pub async fn install_on_sqlite(
 ) -> Result<(), Error> {
     let mut handle = connection.lock_handle().await?;
     let database = Database(handle.as_raw_handle());
-    let mut current: Option<(Run, Instant)> = None;
+    // The statement whose run is being timed, and when the handler first saw that run.
+    let mut current: Option<(usize, Instant)> = None;
     #[allow(unsafe_code)]
     handle.set_progress_handler(CHECK_EVERY_OPS, move || {
         // SAFETY: the handler runs on the connection's own thread, inside a step of one of its
@@ -67,14 +71,17 @@ pub async fn install_on_sqlite(
         if unsafe { database.in_transaction() } {
             return true;
         }
-        // SAFETY: as above; `running_statement` only reads statement status.
+        // SAFETY: as above; `running_statement` only reads statement status and resets the
+        // statement's run counter.
         let Some(run) = (unsafe { database.running_statement() }) else {
             return true;
         };
         match current {
-            Some((known, started)) if known == run => started.elapsed() < limit,
+            Some((statement, started)) if !run.is_new && statement == run.statement => {
+                started.elapsed() < limit
+            }
             _ => {
-                current = Some((run, Instant::now()));
+                current = Some((run.statement, Instant::now()));
                 true
             }
         }
@@ -82,11 +89,14 @@ pub async fn install_on_sqlite(
     Ok(())
 }
 
-/// One execution of one prepared statement.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The statement a progress check found running.
+#[derive(Clone, Copy)]
 struct Run {
+    /// The statement's address: which statement, while it lives.
     statement: usize,
-    count: i32,
+    /// Whether this run started after the last check of this statement (or the statement was
+    /// never checked): its run counter was above zero.
+    is_new: bool,
 }
 
 /// The connection's handle, moved into its own progress handler.
@@ -108,20 +118,23 @@ impl Database {
         unsafe { ffi::sqlite3_get_autocommit(self.0.as_ptr()) == 0 }
     }
 
-    /// The statement being stepped, if any.
+    /// The statement being stepped, if any. Sets its run counter back to zero, so that the next
+    /// check can tell this run from the next.
     ///
     /// # Safety
     /// Call only from the connection's progress handler.
     unsafe fn running_statement(&self) -> Option<Run> {
         // SAFETY: the caller is the progress handler, so the handle is live and this thread is
-        // the one stepping its statements; these calls only walk and read statement status.
+        // the one stepping its statements; these calls walk the statements, read their status
+        // and reset one status counter, which only `sqlite3_stmt_status` reads.
         unsafe {
             let mut statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), std::ptr::null_mut());
             while !statement.is_null() {
                 if ffi::sqlite3_stmt_busy(statement) != 0 {
+                    let runs = ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 1);
                     return Some(Run {
                         statement: statement as usize,
-                        count: ffi::sqlite3_stmt_status(statement, ffi::SQLITE_STMTSTATUS_RUN, 0),
+                        is_new: runs != 0,
                     });
                 }
                 statement = ffi::sqlite3_next_stmt(self.0.as_ptr(), statement);

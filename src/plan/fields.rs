@@ -10,7 +10,7 @@ use sea_orm::EntityTrait;
 
 use super::{
     build::{ConnPlan, Cx, Nested, Selection},
-    json::Json,
+    json::{self, Json},
     run::{self, Run},
 };
 use crate::{
@@ -27,7 +27,7 @@ use crate::{
             CityFilter, CityOrder, EventFilter, EventOrder, MembershipFilter, MembershipOrder,
             NetworkFilter, NetworkOrder,
         },
-        ids::{self, NodeType},
+        ids::NodeType,
     },
 };
 
@@ -54,7 +54,13 @@ pub trait FieldKind: Sized + Send + Sync + 'static {
     /// every row is read with): a page reads only the columns its selection reads.
     fn reads(&self) -> Option<<Self::Entity as EntityTrait>::Column>;
 
-    /// The field's value for each of `rows`, in their order; `None` sends the operation to the
+    /// How the field's value is written from its row alone (a column of the row, an id): into
+    /// the row's object, with no value of its own. `None` for the fields [`FieldKind::column`]
+    /// computes for all the rows at once.
+    fn writer(&self) -> Option<Writer<Self>>;
+
+    /// The field's value for each of `rows`, in their order, for a field without a
+    /// [`FieldKind::writer`] (a relation, a count); `None` sends the operation to the
     /// resolvers.
     fn column<'a>(
         &'a self,
@@ -63,31 +69,18 @@ pub trait FieldKind: Sized + Send + Sync + 'static {
     ) -> BoxFuture<'a, Option<Vec<Json>>>;
 }
 
-fn text(value: &str) -> Option<Json> {
-    Json::string(value)
-}
+/// Writes a field's value from its row (the row of `F`'s type) into the row's object; `None`
+/// sends the operation to the resolvers.
+pub type Writer<F> = fn(&&Model<F>, &mut Vec<u8>) -> Option<()>;
 
-fn optional_text(value: Option<&str>) -> Option<Json> {
-    Json::optional_string(value)
+/// A scalar or enum as the resolvers answer it (`InputType::to_value`).
+fn value(out: &mut Vec<u8>, value: Value) -> Option<()> {
+    json::write_value(out, &value)
 }
 
 fn texts(values: &[String]) -> Option<Json> {
-    let items: Option<Vec<Json>> = values.iter().map(|value| text(value)).collect();
+    let items: Option<Vec<Json>> = values.iter().map(|value| Json::string(value)).collect();
     Some(Json::list(items?))
-}
-
-fn id(node_type: NodeType, id: i32) -> Option<Json> {
-    Json::string(&ids::encode(node_type, id).0)
-}
-
-/// A scalar or enum as the resolvers answer it (`InputType::to_value`).
-fn value(value: Value) -> Option<Json> {
-    Json::of(&value)
-}
-
-/// Computes a column row by row.
-fn each<'a, M>(rows: &[&'a M], value: impl Fn(&'a M) -> Option<Json>) -> Option<Vec<Json>> {
-    rows.iter().map(|row| value(row)).collect()
 }
 
 /// What the plan covers of `City` (`partners` and `source` are left to the resolvers).
@@ -183,16 +176,6 @@ impl FieldKind for CityField {
         Box::pin(async move {
             let parents = || rows.iter().map(|row| row.id);
             match self {
-                Self::Id => each(rows, |row| id(NodeType::City, row.id)),
-                Self::Slug => each(rows, |row| text(&row.slug)),
-                Self::Name => each(rows, |row| text(&row.name)),
-                Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
-                Self::Kind => each(rows, |row| {
-                    value(enums::PlaceKind::from(row.kind).to_value())
-                }),
-                Self::CountryCode => each(rows, |row| optional_text(row.country_code.as_deref())),
-                Self::Latitude => each(rows, |row| value(row.latitude.to_value())),
-                Self::Longitude => each(rows, |row| value(row.longitude.to_value())),
                 Self::NetworkCount => {
                     let keys = parents().map(|parent| CountKey {
                         relation: NetworkList::NetworksOfPlace,
@@ -207,8 +190,40 @@ impl FieldKind for CityField {
                 Self::HostedEvents(conn) => run::nested(run, conn, parents()).await,
                 Self::AttendedEvents(conn) => run::nested(run, conn, parents()).await,
                 Self::TwinCities(conn) => run::nested(run, conn, parents()).await,
+                // Written from the row (`writer`).
+                Self::Id
+                | Self::Slug
+                | Self::Name
+                | Self::AlternateNames
+                | Self::Kind
+                | Self::CountryCode
+                | Self::Latitude
+                | Self::Longitude => None,
             }
         })
+    }
+
+    fn writer(&self) -> Option<Writer<Self>> {
+        let writer: Writer<Self> = match self {
+            Self::Id => |row, out| json::write_id(out, NodeType::City, row.id),
+            Self::Slug => |row, out| json::write_string(out, &row.slug),
+            Self::Name => |row, out| json::write_string(out, &row.name),
+            Self::AlternateNames => |row, out| json::write_strings(out, &row.alternate_names.0),
+            Self::Kind => |row, out| value(out, enums::PlaceKind::from(row.kind).to_value()),
+            Self::CountryCode => {
+                |row, out| json::write_optional_string(out, row.country_code.as_deref())
+            }
+            Self::Latitude => |row, out| value(out, row.latitude.to_value()),
+            Self::Longitude => |row, out| value(out, row.longitude.to_value()),
+            Self::NetworkCount
+            | Self::EventCount
+            | Self::Memberships(_)
+            | Self::Networks(_)
+            | Self::HostedEvents(_)
+            | Self::AttendedEvents(_)
+            | Self::TwinCities(_) => return None,
+        };
+        Some(writer)
     }
 }
 
@@ -296,33 +311,53 @@ impl FieldKind for NetworkField {
         Box::pin(async move {
             let parents = || rows.iter().map(|row| row.id);
             match self {
-                Self::Id => each(rows, |row| id(NodeType::Network, row.id)),
-                Self::Slug => each(rows, |row| text(&row.slug)),
-                Self::Name => each(rows, |row| text(&row.name)),
-                Self::Acronym => each(rows, |row| optional_text(row.acronym.as_deref())),
-                Self::Description => each(rows, |row| optional_text(row.description.as_deref())),
                 Self::Topics => topics(run, rows).await,
-                Self::FoundedYear => each(rows, |row| value(row.founded_year.to_value())),
                 Self::FoundedIn(selection) => {
                     let ids = rows.iter().map(|row| row.founded_in_id);
                     run::to_one(run, selection, ids.map(|id| id.map(PlaceId)), false).await
                 }
-                Self::ReportedMemberCount => {
-                    each(rows, |row| value(row.reported_member_count.to_value()))
-                }
-                Self::ReportedMemberCountQualifier => each(rows, |row| {
-                    value(
-                        row.reported_member_count_qualifier
-                            .map(enums::CountQualifier::from)
-                            .to_value(),
-                    )
-                }),
-                Self::AlternateNames => each(rows, |row| texts(&row.alternate_names.0)),
                 Self::Memberships(conn) => run::nested(run, conn, parents()).await,
                 Self::Members(conn) => run::nested(run, conn, parents()).await,
                 Self::Events(conn) => run::nested(run, conn, parents()).await,
+                // Written from the row (`writer`).
+                Self::Id
+                | Self::Slug
+                | Self::Name
+                | Self::Acronym
+                | Self::Description
+                | Self::FoundedYear
+                | Self::ReportedMemberCount
+                | Self::ReportedMemberCountQualifier
+                | Self::AlternateNames => None,
             }
         })
+    }
+
+    fn writer(&self) -> Option<Writer<Self>> {
+        let writer: Writer<Self> = match self {
+            Self::Id => |row, out| json::write_id(out, NodeType::Network, row.id),
+            Self::Slug => |row, out| json::write_string(out, &row.slug),
+            Self::Name => |row, out| json::write_string(out, &row.name),
+            Self::Acronym => |row, out| json::write_optional_string(out, row.acronym.as_deref()),
+            Self::Description => {
+                |row, out| json::write_optional_string(out, row.description.as_deref())
+            }
+            Self::FoundedYear => |row, out| value(out, row.founded_year.to_value()),
+            Self::ReportedMemberCount => {
+                |row, out| value(out, row.reported_member_count.to_value())
+            }
+            Self::ReportedMemberCountQualifier => |row, out| {
+                let qualifier = row.reported_member_count_qualifier;
+                value(out, qualifier.map(enums::CountQualifier::from).to_value())
+            },
+            Self::AlternateNames => |row, out| json::write_strings(out, &row.alternate_names.0),
+            Self::Topics
+            | Self::FoundedIn(_)
+            | Self::Memberships(_)
+            | Self::Members(_)
+            | Self::Events(_) => return None,
+        };
+        Some(writer)
     }
 }
 
@@ -386,7 +421,6 @@ impl FieldKind for MembershipField {
     ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             match self {
-                Self::Id => each(rows, |row| id(NodeType::Membership, row.id)),
                 Self::City(selection) => {
                     let ids = rows.iter().map(|row| Some(PlaceId(row.place_id)));
                     run::to_one(run, selection, ids, true).await
@@ -395,15 +429,23 @@ impl FieldKind for MembershipField {
                     let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
                     run::to_one(run, selection, ids, true).await
                 }
-                Self::Role => each(rows, |row| {
-                    value(enums::MembershipRole::from(row.role).to_value())
-                }),
-                Self::Since => each(rows, |row| value(row.since.to_value())),
-                Self::RepresentedBy => {
-                    each(rows, |row| optional_text(row.represented_by.as_deref()))
-                }
+                // Written from the row (`writer`).
+                Self::Id | Self::Role | Self::Since | Self::RepresentedBy => None,
             }
         })
+    }
+
+    fn writer(&self) -> Option<Writer<Self>> {
+        let writer: Writer<Self> = match self {
+            Self::Id => |row, out| json::write_id(out, NodeType::Membership, row.id),
+            Self::Role => |row, out| value(out, enums::MembershipRole::from(row.role).to_value()),
+            Self::Since => |row, out| value(out, row.since.to_value()),
+            Self::RepresentedBy => {
+                |row, out| json::write_optional_string(out, row.represented_by.as_deref())
+            }
+            Self::City(_) | Self::Network(_) => return None,
+        };
+        Some(writer)
     }
 }
 
@@ -468,13 +510,6 @@ impl FieldKind for EventField {
     ) -> BoxFuture<'a, Option<Vec<Json>>> {
         Box::pin(async move {
             match self {
-                Self::Id => each(rows, |row| id(NodeType::Event, row.id)),
-                Self::Kind => each(rows, |row| {
-                    value(enums::EventKind::from(row.kind).to_value())
-                }),
-                Self::Title => each(rows, |row| text(&row.title)),
-                Self::Year => each(rows, |row| value(row.year.to_value())),
-                Self::Topic => each(rows, |row| optional_text(row.topic.as_deref())),
                 Self::Network(selection) => {
                     let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
                     run::to_one(run, selection, ids, true).await
@@ -486,10 +521,29 @@ impl FieldKind for EventField {
                 Self::Participants(conn) => {
                     run::nested(run, conn, rows.iter().map(|row| row.id)).await
                 }
-                Self::ReportedParticipantCount => {
-                    each(rows, |row| value(row.reported_participant_count.to_value()))
-                }
+                // Written from the row (`writer`).
+                Self::Id
+                | Self::Kind
+                | Self::Title
+                | Self::Year
+                | Self::Topic
+                | Self::ReportedParticipantCount => None,
             }
         })
+    }
+
+    fn writer(&self) -> Option<Writer<Self>> {
+        let writer: Writer<Self> = match self {
+            Self::Id => |row, out| json::write_id(out, NodeType::Event, row.id),
+            Self::Kind => |row, out| value(out, enums::EventKind::from(row.kind).to_value()),
+            Self::Title => |row, out| json::write_string(out, &row.title),
+            Self::Year => |row, out| value(out, row.year.to_value()),
+            Self::Topic => |row, out| json::write_optional_string(out, row.topic.as_deref()),
+            Self::ReportedParticipantCount => {
+                |row, out| value(out, row.reported_participant_count.to_value())
+            }
+            Self::Network(_) | Self::Host(_) | Self::Participants(_) => return None,
+        };
+        Some(writer)
     }
 }

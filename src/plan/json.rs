@@ -14,6 +14,8 @@ use std::{
 
 use async_graphql::{Name, Value};
 
+use crate::schema::ids::{self, NodeType};
+
 /// The JSON text of one value.
 #[derive(Clone, Debug)]
 pub struct Json(Cow<'static, [u8]>);
@@ -31,19 +33,8 @@ impl Json {
 
     /// A string.
     pub fn string(text: &str) -> Option<Self> {
-        if text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"-_ .,".contains(&byte))
-        {
-            // Nothing to escape (global ids, cursors, most names): quoted as it is.
-            let mut out = Vec::with_capacity(text.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(text.as_bytes());
-            out.push(b'"');
-            return Some(Self::owned(out));
-        }
-        let mut out = Vec::with_capacity(text.len() + 8);
-        serde_json::to_writer(&mut out, text).ok()?;
+        let mut out = Vec::with_capacity(text.len() + 2);
+        write_string(&mut out, text)?;
         Some(Self::owned(out))
     }
 
@@ -92,33 +83,103 @@ pub fn objects<'k>(
     columns: Vec<Vec<Json>>,
     n: usize,
 ) -> Option<Vec<Json>> {
+    let members = columns
+        .into_iter()
+        .map(|column| Member::Column(column.into_iter()))
+        .collect();
+    objects_of(keys, members, &vec![(); n])
+}
+
+/// Where the value of one key of each object comes from.
+pub enum Member<R> {
+    /// Computed for all the objects beforehand (a relation, a count), one per object.
+    Column(std::vec::IntoIter<Json>),
+    /// Written from the object's row (a column of the row): no value of its own to allocate.
+    Row(fn(&R, &mut Vec<u8>) -> Option<()>),
+}
+
+/// One object for each of `rows`, with a value for each key from its [`Member`], in the keys'
+/// order. A column shorter than `rows` (a bug) gives `None`.
+pub fn objects_of<'k, R>(
+    keys: impl ExactSizeIterator<Item = &'k Name>,
+    mut members: Vec<Member<R>>,
+    rows: &[R],
+) -> Option<Vec<Json>> {
     let keys: Vec<&str> = keys.map(|key| key.as_str()).collect();
-    // `"key":` for each key, the braces and the commas between members.
-    let frame: usize = keys.iter().map(|key| key.len() + 3).sum::<usize>() + keys.len() + 1;
-    let mut columns: Vec<_> = columns.into_iter().map(Vec::into_iter).collect();
-    let mut objects = Vec::with_capacity(n);
-    let mut row: Vec<Json> = Vec::with_capacity(keys.len());
-    for _ in 0..n {
-        row.clear();
-        for column in &mut columns {
-            row.push(column.next()?);
-        }
-        let size = frame + row.iter().map(|value| value.0.len()).sum::<usize>();
+    let mut objects = Vec::with_capacity(rows.len());
+    // Objects of one selection are about the same size: each starts at its predecessor's.
+    let mut size = keys.iter().map(|key| key.len() + 4).sum::<usize>() + 2;
+    for row in rows {
         let mut out = Vec::with_capacity(size);
         out.push(b'{');
-        for (at, (key, value)) in keys.iter().zip(&row).enumerate() {
+        for (at, (key, member)) in keys.iter().zip(&mut members).enumerate() {
             if at > 0 {
                 out.push(b',');
             }
             out.push(b'"');
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(b"\":");
-            out.extend_from_slice(&value.0);
+            match member {
+                Member::Column(values) => out.extend_from_slice(&values.next()?.0),
+                Member::Row(write) => write(row, &mut out)?,
+            }
         }
         out.push(b'}');
+        size = out.len();
         objects.push(Json::owned(out));
     }
     Some(objects)
+}
+
+/// Writes `text` as a JSON string.
+pub fn write_string(out: &mut Vec<u8>, text: &str) -> Option<()> {
+    // serde_json escapes the quote, the backslash and the control characters, and nothing else
+    // (not `/`, not DEL, not beyond ASCII).
+    if !text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        // Nothing to escape (global ids, cursors, most names): quoted as it is.
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return Some(());
+    }
+    serde_json::to_writer(out, text).ok()
+}
+
+/// Writes `text` as a JSON string, or `null`.
+pub fn write_optional_string(out: &mut Vec<u8>, text: Option<&str>) -> Option<()> {
+    match text {
+        Some(text) => write_string(out, text),
+        None => {
+            out.extend_from_slice(b"null");
+            Some(())
+        }
+    }
+}
+
+/// Writes a list of strings.
+pub fn write_strings(out: &mut Vec<u8>, texts: &[String]) -> Option<()> {
+    out.push(b'[');
+    for (at, text) in texts.iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        write_string(out, text)?;
+    }
+    out.push(b']');
+    Some(())
+}
+
+/// Writes `value` as serde_json writes it.
+pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
+    serde_json::to_writer(out, value).ok()
+}
+
+/// Writes the global id of row `id` of `node_type`.
+pub fn write_id(out: &mut Vec<u8>, node_type: NodeType, id: i32) -> Option<()> {
+    write_string(out, ids::encoded(node_type, id).as_str())
 }
 
 /// Where the HTTP layer receives a planned answer's `data` as JSON text, to send it as it is.
@@ -172,9 +233,39 @@ mod tests {
             "tab\there",
             "\u{7f}<>&'",
             "x\\y",
+            "a/b \u{1f}\u{7f}\u{80} \u{2028}\u{2029} \u{10ffff}",
+            "\"\\\u{8}\u{c}\n\r\t\u{0}",
         ] {
             let written = Json::string(text).unwrap().into_bytes();
             assert_eq!(written, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn writes_from_rows_what_it_writes_from_columns() {
+        // In alphabetical order, the order of `serde_json::json!`'s keys.
+        let keys = [Name::new("code"), Name::new("id"), Name::new("names")];
+        let rows = [
+            (7, vec!["Zürich".to_owned(), "a\"b".to_owned()], Some("CH")),
+            (i32::MAX, vec![], None),
+        ];
+        let id = |row: &(i32, Vec<String>, Option<&str>), out: &mut Vec<u8>| {
+            write_id(out, NodeType::Membership, row.0)
+        };
+        let names =
+            |row: &(i32, Vec<String>, Option<&str>), out: &mut Vec<u8>| write_strings(out, &row.1);
+        let code = |row: &(i32, Vec<String>, Option<&str>), out: &mut Vec<u8>| {
+            write_optional_string(out, row.2)
+        };
+        let members = vec![Member::Row(code), Member::Row(id), Member::Row(names)];
+        let written = objects_of(keys.iter(), members, &rows).unwrap();
+        for (json, row) in written.into_iter().zip(&rows) {
+            let expected = serde_json::json!({
+                "id": ids::encode(NodeType::Membership, row.0).0,
+                "names": row.1,
+                "code": row.2,
+            });
+            assert_eq!(json.into_bytes(), serde_json::to_vec(&expected).unwrap());
         }
     }
 

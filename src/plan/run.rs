@@ -22,7 +22,7 @@ use tracing::Instrument;
 use super::{
     build::{ConnPlan, ConnSlot, EdgeSlot, Nested, PageInfoSlot, Plan, RootField, Selection, Slot},
     fields::{FieldKind, Model},
-    json::{self, Json},
+    json::{self, Json, Member},
 };
 use crate::{
     error::AppError,
@@ -257,15 +257,18 @@ pub async fn objects<F: FieldKind>(
     selection: &Selection<F>,
     rows: &[&Model<F>],
 ) -> Option<Vec<Json>> {
-    let mut columns = Vec::with_capacity(selection.len());
+    let mut members = Vec::with_capacity(selection.len());
     for (_, slot) in selection {
-        columns.push(match slot {
-            Slot::Typename => vec![Json::string(F::TYPE)?; rows.len()],
-            Slot::Field(field) => field.column(run, rows).await?,
+        members.push(match slot {
+            Slot::Typename => Member::Row(|_, out| json::write_string(out, F::TYPE)),
+            Slot::Field(field) => match field.writer() {
+                Some(writer) => Member::Row(writer),
+                None => Member::Column(field.column(run, rows).await?.into_iter()),
+            },
         });
         run.worked(rows.len()).await?;
     }
-    let objects = json::objects(selection.iter().map(|(key, _)| key), columns, rows.len());
+    let objects = json::objects_of(selection.iter().map(|(key, _)| key), members, rows);
     run.worked(rows.len()).await?;
     objects
 }

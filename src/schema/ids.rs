@@ -41,17 +41,46 @@ impl NodeType {
     }
 }
 
-/// The global id of row `id` of `node_type`. Every object of a page has one, so its text is put
-/// together by hand: `format!` cost more than the encoding.
+/// The global id of row `id` of `node_type`.
 pub fn encode(node_type: NodeType, id: i32) -> ID {
-    let name = node_type.name();
+    ID(encoded(node_type, id).as_str().to_owned())
+}
+
+/// The text of the global id of row `id` of `node_type`, put together on the stack: every object
+/// of a page has an id, and the planned path writes it straight into the answer (`format!`, or
+/// even an allocation per id, cost more than the encoding).
+pub fn encoded(node_type: NodeType, id: i32) -> EncodedId {
     let mut digits = itoa::Buffer::new();
-    let row = digits.format(id);
-    let mut text = Vec::with_capacity(name.len() + 1 + row.len());
-    text.extend_from_slice(name.as_bytes());
-    text.push(b':');
-    text.extend_from_slice(row.as_bytes());
-    ID(URL_SAFE_NO_PAD.encode(text))
+    let row = digits.format(id).as_bytes();
+    let name = node_type.name().as_bytes();
+    // "Membership:-2147483648", the longest there is, takes 22 bytes.
+    let mut text = [0_u8; 24];
+    let length = name.len() + 1 + row.len();
+    text[..name.len()].copy_from_slice(name);
+    text[name.len()] = b':';
+    text[name.len() + 1..length].copy_from_slice(row);
+    let mut encoded = EncodedId {
+        text: [0; 32],
+        length: 0,
+    };
+    // 24 bytes of text take 32 characters of base64 without padding: they always fit.
+    encoded.length = URL_SAFE_NO_PAD
+        .encode_slice(&text[..length], &mut encoded.text)
+        .unwrap_or(0);
+    encoded
+}
+
+/// A global id's text, held on the stack ([`encoded`]).
+pub struct EncodedId {
+    text: [u8; 32],
+    length: usize,
+}
+
+impl EncodedId {
+    pub fn as_str(&self) -> &str {
+        // base64 is ASCII; an empty id would show a bug rather than hide it in an answer.
+        std::str::from_utf8(&self.text[..self.length]).unwrap_or_default()
+    }
 }
 
 /// Reads ids with or without their padding.

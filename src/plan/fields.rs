@@ -1,6 +1,7 @@
 //! What the plan covers of each object type: the fields of `City`, `Network`, `Membership` and
 //! `Event` that read a column or follow a relation, planned from the document
-//! ([`FieldKind::plan`]) and computed for a batch of rows at once ([`FieldKind::column`]).
+//! ([`FieldKind::plan`]) and either written from each row alone ([`FieldKind::writer`]) or
+//! computed for a batch of rows at once ([`FieldKind::column`]).
 //! Fields left out here (`source`, `evidence`, `partners`, the member counts by country and
 //! kind) send the whole operation to the resolvers.
 

@@ -196,18 +196,24 @@ mod tests {
     const ENDLESS: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
                            SELECT count(*) FROM n WHERE x < 0";
 
+    /// Settings for one connection to an in-memory SQLite database, with a time limit.
+    fn one_in_memory_connection(request_timeout_ms: u64) -> Settings {
+        let limit = request_timeout_ms.to_string();
+        Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("sqlite::memory:".into()),
+            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
+            "REQUEST_TIMEOUT_MS" => Some(limit.clone()),
+            _ => None,
+        })
+        .unwrap()
+    }
+
     /// The serving pool stops a statement after `REQUEST_TIMEOUT_MS`, which clients are told
     /// as `REQUEST_TIMEOUT`, and the connection keeps working; the maintenance pool lets
     /// statements run.
     #[tokio::test]
     async fn the_database_stops_a_statement_at_the_time_limit() {
-        let settings = Settings::from_lookup(|name| match name {
-            "DATABASE_URL" => Some("sqlite::memory:".into()),
-            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
-            "REQUEST_TIMEOUT_MS" => Some("200".into()),
-            _ => None,
-        })
-        .unwrap();
+        let settings = one_in_memory_connection(200);
         let db = super::connect(&settings).await.unwrap();
         let started = std::time::Instant::now();
         let error = db
@@ -249,13 +255,7 @@ mod tests {
     /// (`persistent(false)`) and is shorter than the limit, but they are together much longer.
     #[tokio::test]
     async fn each_statement_is_timed_from_its_own_start() {
-        let settings = Settings::from_lookup(|name| match name {
-            "DATABASE_URL" => Some("sqlite::memory:".into()),
-            "DATABASE_MAX_CONNECTIONS" => Some("1".into()),
-            "REQUEST_TIMEOUT_MS" => Some("100".into()),
-            _ => None,
-        })
-        .unwrap();
+        let settings = one_in_memory_connection(100);
         let db = super::connect(&settings).await.unwrap();
         let pool = db.get_sqlite_connection_pool();
         for round in 0..6 {

@@ -83,11 +83,11 @@ pub fn objects<'k>(
     columns: Vec<Vec<Json>>,
     n: usize,
 ) -> Option<Vec<Json>> {
-    let members = columns
+    let mut members: Vec<_> = columns
         .into_iter()
         .map(|column| Member::Column(column.into_iter()))
         .collect();
-    objects_of(keys, members, &vec![(); n])
+    objects_of(keys, &mut members, &vec![(); n])
 }
 
 /// Where the value of one key of each object comes from.
@@ -99,10 +99,11 @@ pub enum Member<R> {
 }
 
 /// One object for each of `rows`, with a value for each key from its [`Member`], in the keys'
-/// order. A column shorter than `rows` (a bug) gives `None`.
+/// order. A column shorter than `rows` (a bug) gives `None`. The columns go on where they
+/// stopped, so that a long list can be written a stretch of rows at a time.
 pub fn objects_of<'k, R>(
     keys: impl ExactSizeIterator<Item = &'k Name>,
-    mut members: Vec<Member<R>>,
+    members: &mut [Member<R>],
     rows: &[R],
 ) -> Option<Vec<Json>> {
     let keys: Vec<&str> = keys.map(|key| key.as_str()).collect();
@@ -112,7 +113,7 @@ pub fn objects_of<'k, R>(
     for row in rows {
         let mut out = Vec::with_capacity(size);
         out.push(b'{');
-        for (at, (key, member)) in keys.iter().zip(&mut members).enumerate() {
+        for (at, (key, member)) in keys.iter().zip(members.iter_mut()).enumerate() {
             if at > 0 {
                 out.push(b',');
             }
@@ -257,8 +258,8 @@ mod tests {
         let code = |row: &(i32, Vec<String>, Option<&str>), out: &mut Vec<u8>| {
             write_optional_string(out, row.2)
         };
-        let members = vec![Member::Row(code), Member::Row(id), Member::Row(names)];
-        let written = objects_of(keys.iter(), members, &rows).unwrap();
+        let mut members = [Member::Row(code), Member::Row(id), Member::Row(names)];
+        let written = objects_of(keys.iter(), &mut members, &rows).unwrap();
         for (json, row) in written.into_iter().zip(&rows) {
             let expected = serde_json::json!({
                 "id": ids::encode(NodeType::Membership, row.0).0,

@@ -8,7 +8,11 @@
 //! the statement deadline (`db::connect`).
 
 use crate::error::{has_code, ErrorCode};
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use async_graphql::{parser::types::OperationType, Data, Executor, Request, Response};
 use futures_util::{
@@ -130,7 +134,10 @@ impl Executor for LimitedExecutor {
             let deadline = operation.time_limit(this.timeout);
             let limited = tokio::time::timeout_at(deadline.into(), this.schema.execute(request));
             this.observed(operation, async {
-                this.within_time_limit(limited.await.ok())
+                // The timer stops an execution only when it returns to the runtime: one that
+                // finished its last stretch of work past the deadline is stopped all the same.
+                let answered = limited.await.ok();
+                this.within_time_limit(answered.filter(|_| Instant::now() < deadline))
             })
             .await
         }

@@ -191,15 +191,8 @@ impl FieldKind for CityField {
                 Self::HostedEvents(conn) => run::nested(run, conn, parents()).await,
                 Self::AttendedEvents(conn) => run::nested(run, conn, parents()).await,
                 Self::TwinCities(conn) => run::nested(run, conn, parents()).await,
-                // Written from the row (`writer`).
-                Self::Id
-                | Self::Slug
-                | Self::Name
-                | Self::AlternateNames
-                | Self::Kind
-                | Self::CountryCode
-                | Self::Latitude
-                | Self::Longitude => None,
+                // Written from the row (`writer`): never asked for a column.
+                _ => None,
             }
         })
     }
@@ -320,16 +313,8 @@ impl FieldKind for NetworkField {
                 Self::Memberships(conn) => run::nested(run, conn, parents()).await,
                 Self::Members(conn) => run::nested(run, conn, parents()).await,
                 Self::Events(conn) => run::nested(run, conn, parents()).await,
-                // Written from the row (`writer`).
-                Self::Id
-                | Self::Slug
-                | Self::Name
-                | Self::Acronym
-                | Self::Description
-                | Self::FoundedYear
-                | Self::ReportedMemberCount
-                | Self::ReportedMemberCountQualifier
-                | Self::AlternateNames => None,
+                // Written from the row (`writer`): never asked for a column.
+                _ => None,
             }
         })
     }
@@ -430,8 +415,8 @@ impl FieldKind for MembershipField {
                     let ids = rows.iter().map(|row| Some(NetworkId(row.network_id)));
                     run::to_one(run, selection, ids, true).await
                 }
-                // Written from the row (`writer`).
-                Self::Id | Self::Role | Self::Since | Self::RepresentedBy => None,
+                // Written from the row (`writer`): never asked for a column.
+                _ => None,
             }
         })
     }
@@ -522,13 +507,8 @@ impl FieldKind for EventField {
                 Self::Participants(conn) => {
                     run::nested(run, conn, rows.iter().map(|row| row.id)).await
                 }
-                // Written from the row (`writer`).
-                Self::Id
-                | Self::Kind
-                | Self::Title
-                | Self::Year
-                | Self::Topic
-                | Self::ReportedParticipantCount => None,
+                // Written from the row (`writer`): never asked for a column.
+                _ => None,
             }
         })
     }
